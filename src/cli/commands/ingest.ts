@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { Command } from 'commander';
+import { DATASETS } from '../../../datasets';
+import { ingestObject, type IngestResult } from '../../ingest/ingest-object';
+import type { Manifest } from '../../ingest/manifest';
+import { FsObjectStore } from '../../storage/fs-store';
+import { lakeDir, lakeOption, UsageError } from '../program';
+import { createProgress } from '../progress';
+
+/** Local files to land, each with the dataset it belongs to. */
+interface LocalFile {
+  readonly path: string;
+  readonly dataset: string;
+}
+
+/**
+ * The dataset of a local file: `--dataset`, else a `landing/<dataset>/` folder in its path, else a
+ * parent folder named like a dataset, else a file name starting with a dataset name
+ * (`transactions_2024-06.csv`), else its parent folder's name (an unknown dataset is rejected, with
+ * the list of known ones).
+ */
+export function guessDataset(path: string, known: readonly string[] = DATASETS.map((d) => d.name)): string {
+  const parts = resolve(path).split(sep);
+  const landing = parts.lastIndexOf('landing');
+  if (landing >= 0 && landing < parts.length - 2) return parts[landing + 1]!;
+  for (const folder of parts.slice(0, -1).reverse()) if (known.includes(folder)) return folder;
+  const name = basename(path).toLowerCase();
+  const byPrefix = known.find((d) => name.startsWith(d) && /^[^a-z0-9]?$/.test(name.charAt(d.length)));
+  return byPrefix ?? basename(dirname(resolve(path)));
+}
+
+async function expand(paths: readonly string[], dataset: string | undefined): Promise<LocalFile[]> {
+  const files: LocalFile[] = [];
+  const visit = async (path: string) => {
+    const info = await stat(path).catch(() => {
+      throw new UsageError(`no such file or folder: ${path}`);
+    });
+    if (info.isDirectory()) {
+      const entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
+      for (const entry of entries) await visit(join(path, entry));
+    } else {
+      files.push({ path, dataset: dataset ?? guessDataset(path) });
+    }
+  };
+  for (const path of paths) await visit(path);
+  return files;
+}
+
+/** One summary line per file, e.g. `ok  landing/transactions/a.csv  480 valid, 12 quarantined, 3 duplicates, 1 day`. */
+export function describeResult({ manifest, skipped }: IngestResult): string {
+  if (skipped) return `unchanged  ${manifest.source_key}  (already ingested; --force to ingest again)`;
+  if (manifest.status === 'rejected') return `REJECTED   ${manifest.source_key}  ${manifest.rejection_reason}`;
+  const days = manifest.partitions.length;
+  const range = days === 0 ? '' : ` ${manifest.partitions[0]}${days > 1 ? `..${manifest.partitions[days - 1]}` : ''}`;
+  return (
+    `ok         ${manifest.source_key}  ${manifest.rows_valid} valid, ${manifest.rows_quarantined} quarantined, ` +
+    `${manifest.duplicates_dropped} duplicates, ${days} day${days === 1 ? '' : 's'}${range} (${manifest.duration_ms} ms)`
+  );
+}
+
+/** Totals over manifests, for the last line of `ingest` and `demo`. */
+export function totals(manifests: readonly Manifest[]) {
+  return manifests.reduce(
+    (t, m) => ({
+      files: t.files + 1,
+      rejected: t.rejected + (m.status === 'rejected' ? 1 : 0),
+      read: t.read + m.rows_read,
+      valid: t.valid + m.rows_valid,
+      quarantined: t.quarantined + m.rows_quarantined,
+      duplicates: t.duplicates + m.duplicates_dropped,
+    }),
+    { files: 0, rejected: 0, read: 0, valid: 0, quarantined: 0, duplicates: 0 },
+  );
+}
+
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description('Land local files in the lake (as if dropped in the landing zone) and ingest them.')
+    .argument('<paths...>', 'files or folders to ingest (CSV, JSON, NDJSON, optionally .gz)')
+    .addOption(lakeOption())
+    .option('--dataset <name>', 'dataset of every file (default: guessed from folders and file names)')
+    .option('--force', 'ingest again even when the same content was ingested before', false)
+    .action(async (paths: string[], options: { lake: string; dataset?: string; force: boolean }) => {
+      if (options.dataset && !DATASETS.some((d) => d.name === options.dataset)) {
+        throw new UsageError(
+          `unknown dataset '${options.dataset}' (known: ${DATASETS.map((d) => d.name).join(', ')})`,
+        );
+      }
+      const lake = new FsObjectStore(lakeDir(options));
+      const files = await expand(paths, options.dataset);
+      let failed = 0;
+      for (const file of files) {
+        const key = `landing/${file.dataset}/${basename(file.path)}`;
+        await lake.put(key, createReadStream(file.path));
+        const progress = createProgress(basename(file.path), (await stat(file.path)).size);
+        const result = await ingestObject({
+          landing: lake,
+          lake,
+          key,
+          force: options.force,
+          onProgress: (p) => progress.update(p.bytesRead, `${p.rows.toLocaleString('en-US')} rows`),
+        });
+        progress.done();
+        if (result.manifest.status === 'rejected') failed++;
+        console.log(describeResult(result));
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}

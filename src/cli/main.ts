@@ -1,0 +1,27 @@
+/**
+ * The `ledgerlake` command line. Every command takes `--lake DIR`; a usage error prints one line
+ * and exits with code 2.
+ */
+import { CommanderError } from 'commander';
+import { registerIngestCommand } from './commands/ingest';
+import { createProgram, UsageError } from './program';
+
+const program = createProgram();
+registerIngestCommand(program);
+program.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its one-line reason (or the help text, which exits 0).
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof UsageError) {
+    console.error(`ledgerlake: ${error.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`ledgerlake: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.LEDGERLAKE_DEBUG) console.error(error);
+    process.exitCode = 1;
+  }
+}

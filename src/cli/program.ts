@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+
+/** Default local lake folder, relative to the working directory. */
+export const DEFAULT_LAKE_DIR = '.ledgerlake';
+
+/** The `--lake DIR` option every command takes, so several lakes can live side by side. */
+export function lakeOption(): Option {
+  return new Option('--lake <dir>', 'local lake folder').default(DEFAULT_LAKE_DIR);
+}
+
+/** Absolute lake folder from a command's options. */
+export function lakeDir(options: { lake?: string }): string {
+  return resolve(options.lake ?? DEFAULT_LAKE_DIR);
+}
+
+/** A mistake in how a command was called: reported as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Parses a `YYYY-MM-DD` option value or throws a UsageError naming the option. */
+export function parseIsoDateOption(value: string, option: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new UsageError(`${option} must be a date like 2024-06-30, got '${value}'`);
+  }
+  return value;
+}
+
+/** Parses a positive integer option value or throws a UsageError naming the option. */
+export function parsePositiveIntOption(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option} must be a positive whole number, got '${value}'`);
+  return n;
+}
+
+/** Creates the root `ledgerlake` command; subcommands are added by `src/cli/commands/*`. */
+export function createProgram(): Command {
+  return new Command('ledgerlake')
+    .description(
+      'Validate transaction and balance files into a Parquet lake, query it with SQL and get balance alerts.',
+    )
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) });
+}

@@ -1,0 +1,311 @@
+/**
+ * Turns a `DatasetContract` into the fast functions the ingest pipeline calls per row: binding source
+ * columns (CSV headers, JSON paths) to contract columns, and validating + typing one row.
+ */
+import { requiredMessage, VALUE_RULES, type ValueRule } from './rules';
+import type { ColumnSpec, DatasetContract, DateFormat, Violation } from './types';
+import { type Parsed, parseValue, show } from './values';
+
+/** Shared empty result, so valid rows allocate nothing. */
+const NO_VIOLATIONS: Violation[] = [];
+/** Text values read as "no value". */
+const NULL_WORDS = new Set(['', 'null', 'NULL', 'Null']);
+/** Distinct raw strings remembered per low-cardinality column (channel, status, ...). */
+const MEMO_LIMIT = 4096;
+
+/** Matching key for names and value aliases: lower case without spaces, `_`, `-` and `.`. */
+export function looseKey(name: string): string {
+  return name.toLowerCase().replace(/[\s_.-]+/g, '');
+}
+
+/** A contract that cannot work (bad default, unknown key column, ...): a mistake in datasets/*.ts. */
+export class ContractError extends Error {
+  constructor(dataset: string, message: string) {
+    super(`dataset contract '${dataset}': ${message}`);
+    this.name = 'ContractError';
+  }
+}
+
+interface CompiledColumn {
+  readonly spec: ColumnSpec;
+  readonly index: number;
+  readonly required: boolean;
+  readonly trim: boolean;
+  readonly formats: readonly DateFormat[];
+  readonly valueAliases: ReadonlyMap<string, string> | undefined;
+  readonly rules: readonly ValueRule[];
+  /** Literal default, already normalised text or a JSON value. */
+  readonly literalDefault: unknown;
+  /** Index of the column whose value is the default. */
+  readonly defaultFrom: number;
+  /** raw string -> parsed result, for low-cardinality text columns. */
+  readonly memo: Map<string, Checked> | undefined;
+}
+
+/** A parsed value with the reason it breaks a rule, if it does. */
+type Checked = { value: unknown; violation: Violation | undefined };
+
+/** How one source's records map onto the contract's columns. */
+export interface RecordBinding {
+  /** Source columns that match no contract column. */
+  readonly ignoredColumns: readonly string[];
+  /** Required contract columns with no source column and no default: the file cannot be ingested. */
+  readonly missingRequired: readonly string[];
+  /**
+   * Copies a record's values into `raw` in contract column order (undefined where the source has none).
+   * Returns a row-level violation when the record has the wrong shape.
+   */
+  extract(record: unknown, raw: unknown[]): Violation | undefined;
+  /** The record's original values, keyed by the source's own names (for the quarantine). */
+  original(record: unknown): Record<string, unknown>;
+}
+
+/** A dataset contract compiled for per-row use. */
+export interface CompiledContract {
+  readonly contract: DatasetContract;
+  readonly columnCount: number;
+  readonly eventTimeIndex: number;
+  readonly eventTimeType: 'date' | 'timestamp';
+  readonly primaryKeyIndexes: readonly number[];
+  /** Binds a CSV header. */
+  bindHeader(header: readonly string[]): RecordBinding;
+  /** Binds JSON records (objects, with nested paths). */
+  bindJson(): RecordBinding;
+  /**
+   * Normalises, types and checks one row given its raw values in contract order. Typed values are
+   * written into `out`; the violations are returned (an empty array when the row is valid).
+   */
+  validate(raw: readonly unknown[], out: unknown[]): Violation[];
+  /** The row's primary key as one string, or undefined when a key value is missing. */
+  keyOf(raw: readonly unknown[]): string | undefined;
+}
+
+/** Compiles a contract; throws ContractError when the declaration is inconsistent. */
+export function compileContract(contract: DatasetContract): CompiledContract {
+  const byName = new Map(contract.columns.map((c, i) => [c.name, i]));
+  const fail = (message: string): never => {
+    throw new ContractError(contract.name, message);
+  };
+  const columns: CompiledColumn[] = contract.columns.map((spec, index) => {
+    const defaultValue = spec.default;
+    let defaultFrom = -1;
+    let literalDefault: unknown;
+    if (typeof defaultValue === 'object') {
+      defaultFrom = byName.get(defaultValue.fromColumn) ?? fail(`${spec.name} defaults to unknown column ${defaultValue.fromColumn}`);
+      if (contract.columns[defaultFrom]?.type !== spec.type) fail(`${spec.name} defaults to a column of another type`);
+    } else {
+      literalDefault = defaultValue;
+    }
+    const textual = spec.type === 'string';
+    return {
+      spec,
+      index,
+      required: spec.required ?? false,
+      trim: spec.trim ?? true,
+      formats: spec.formats ?? ['iso'],
+      valueAliases: spec.valueAliases
+        ? new Map(Object.entries(spec.valueAliases).map(([from, to]) => [looseKey(from), to]))
+        : undefined,
+      rules: VALUE_RULES.filter((rule) => rule.appliesTo(spec)),
+      literalDefault,
+      defaultFrom,
+      memo: textual && (spec.allowed || spec.valueAliases || spec.case) ? new Map() : undefined,
+    };
+  });
+  const eventTimeIndex = byName.get(contract.eventTime) ?? fail(`eventTime ${contract.eventTime} is not a column`);
+  const eventTimeType = contract.columns[eventTimeIndex]?.type;
+  if (eventTimeType !== 'date' && eventTimeType !== 'timestamp') fail(`eventTime ${contract.eventTime} must be a date or timestamp`);
+  const primaryKeyIndexes = contract.primaryKey.map((name) => byName.get(name) ?? fail(`primary key ${name} is not a column`));
+
+  /** Trim, fold case and map value aliases; null for "no value". */
+  function normalise(column: CompiledColumn, value: unknown): unknown {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string') return value;
+    const text = column.trim ? value.trim() : value;
+    if (NULL_WORDS.has(text)) return null;
+    const alias = column.valueAliases?.get(looseKey(text));
+    if (alias !== undefined) return alias;
+    const { case: fold } = column.spec;
+    return fold === 'lower' ? text.toLowerCase() : fold === 'upper' ? text.toUpperCase() : text;
+  }
+
+  /** Parses a normalised non-null value and applies the column's rules. */
+  function check(column: CompiledColumn, value: unknown): Checked {
+    const { spec } = column;
+    const parsed: Parsed = parseValue(value, spec.type, { formats: column.formats, percent: spec.percent ?? false });
+    if (!parsed.ok) {
+      const rule = spec.type === 'date' || spec.type === 'timestamp' ? 'format' : 'type';
+      return { value: null, violation: { field: spec.name, rule, message: `${spec.name} ${show(value)} ${parsed.reason}` } };
+    }
+    for (const rule of column.rules) {
+      const message = rule.check(spec, parsed.value);
+      if (message !== undefined) return { value: parsed.value, violation: { field: spec.name, rule: rule.id, message } };
+    }
+    return { value: parsed.value, violation: undefined };
+  }
+
+  function validate(raw: readonly unknown[], out: unknown[]): Violation[] {
+    let violations: Violation[] | undefined;
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i]!;
+      const source = raw[i];
+      let checked: Checked | undefined;
+      if (column.memo && typeof source === 'string') {
+        checked = column.memo.get(source);
+        if (checked === undefined) {
+          const value = normalise(column, source);
+          checked = value === null ? { value: null, violation: undefined } : check(column, value);
+          if (column.memo.size < MEMO_LIMIT) column.memo.set(source, checked);
+        }
+      } else {
+        const value = normalise(column, source);
+        checked = value === null ? { value: null, violation: undefined } : check(column, value);
+      }
+      if (checked.value === null && checked.violation === undefined && column.literalDefault !== undefined) {
+        checked = check(column, normalise(column, column.literalDefault));
+      }
+      out[i] = checked.value;
+      if (checked.violation) (violations ??= []).push(checked.violation);
+      else if (checked.value === null && column.required && column.defaultFrom < 0) {
+        (violations ??= []).push({ field: column.spec.name, rule: 'required', message: requiredMessage(column.spec, source !== undefined) });
+      }
+    }
+    for (const column of columns) {
+      if (column.defaultFrom < 0 || out[column.index] !== null) continue;
+      out[column.index] = out[column.defaultFrom];
+      if (out[column.index] === null && column.required && !violations?.some((v) => v.field === column.spec.name)) {
+        (violations ??= []).push({
+          field: column.spec.name,
+          rule: 'required',
+          message: `${column.spec.name} is required but empty (and so is ${columns[column.defaultFrom]?.spec.name}, its default)`,
+        });
+      }
+    }
+    return violations ?? NO_VIOLATIONS;
+  }
+
+  function keyOf(raw: readonly unknown[]): string | undefined {
+    let key = '';
+    for (let k = 0; k < primaryKeyIndexes.length; k++) {
+      const column = columns[primaryKeyIndexes[k]!]!;
+      const value = normalise(column, raw[column.index]);
+      if (value === null) return undefined;
+      const parsed = check(column, value);
+      // Unparseable key values still identify the row by their text; the row is quarantined anyway.
+      const part = parsed.value === null ? String(value) : String(parsed.value);
+      key = k === 0 ? part : `${key}\u001f${part}`;
+    }
+    return key;
+  }
+
+  return {
+    contract,
+    columnCount: columns.length,
+    eventTimeIndex,
+    eventTimeType: eventTimeType as 'date' | 'timestamp',
+    primaryKeyIndexes,
+    bindHeader: (header) => bindHeader(contract, columns, header),
+    bindJson: () => bindJson(columns),
+    validate,
+    keyOf,
+  };
+}
+
+function bindHeader(contract: DatasetContract, columns: readonly CompiledColumn[], header: readonly string[]): RecordBinding {
+  const looseHeader = header.map(looseKey);
+  const indexes = columns.map((column) => {
+    const exact = looseHeader.indexOf(looseKey(column.spec.name));
+    if (exact >= 0) return exact;
+    for (const alias of [...(column.spec.aliases ?? []), ...(column.spec.path ? [column.spec.path] : [])]) {
+      const at = looseHeader.indexOf(looseKey(alias));
+      if (at >= 0) return at;
+    }
+    return -1;
+  });
+  const used = new Set(indexes);
+  const ignoredColumns = header.filter((_, j) => !used.has(j));
+  const missingRequired = columns
+    .filter((c) => indexes[c.index] === -1 && c.required && c.literalDefault === undefined && c.defaultFrom < 0)
+    .map((c) => c.spec.name);
+  void contract;
+  const width = header.length;
+  return {
+    ignoredColumns,
+    missingRequired,
+    extract(record, raw) {
+      const fields = record as string[];
+      for (let i = 0; i < indexes.length; i++) {
+        const j = indexes[i]!;
+        raw[i] = j >= 0 ? fields[j] : undefined;
+      }
+      if (fields.length !== width) {
+        // A trailing delimiter gives extra empty fields: harmless. Anything else is a broken row.
+        const extraAreEmpty = fields.length > width && fields.slice(width).every((f) => f.trim() === '');
+        if (!extraAreEmpty) {
+          return { field: '_row', rule: 'shape', message: `row has ${fields.length} fields but the header has ${width}` };
+        }
+      }
+      return undefined;
+    },
+    original(record) {
+      const fields = record as string[];
+      const values: Record<string, unknown> = {};
+      header.forEach((name, j) => {
+        values[name] = fields[j] ?? null;
+      });
+      if (fields.length > width) values._extra_fields = fields.slice(width);
+      return values;
+    },
+  };
+}
+
+/** JSON record binding: each column is read from its path, then its aliases, then a loose key match. */
+function bindJson(columns: readonly CompiledColumn[]): RecordBinding {
+  const candidates = columns.map((c) =>
+    [c.spec.path ?? c.spec.name, c.spec.name, ...(c.spec.aliases ?? [])].map((p) => p.split('.')),
+  );
+  const lookup = (record: unknown, path: readonly string[]): unknown => {
+    let node = record;
+    for (const segment of path) {
+      if (node === null || typeof node !== 'object') return undefined;
+      const object = node as Record<string, unknown>;
+      let next = object[segment];
+      if (next === undefined) {
+        const wanted = looseKey(segment);
+        for (const key in object) {
+          if (looseKey(key) === wanted) {
+            next = object[key];
+            break;
+          }
+        }
+      }
+      node = next;
+    }
+    return node;
+  };
+  return {
+    ignoredColumns: [],
+    missingRequired: [],
+    extract(record, raw) {
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        for (let i = 0; i < columns.length; i++) raw[i] = undefined;
+        const what = record === null ? 'null' : Array.isArray(record) ? 'an array' : `a ${typeof record}`;
+        return { field: '_row', rule: 'shape', message: `record is ${what}, not a JSON object` };
+      }
+      for (let i = 0; i < columns.length; i++) {
+        let value: unknown;
+        for (const path of candidates[i]!) {
+          value = lookup(record, path);
+          if (value !== undefined) break;
+        }
+        raw[i] = value;
+      }
+      return undefined;
+    },
+    original(record) {
+      return record !== null && typeof record === 'object' && !Array.isArray(record)
+        ? (record as Record<string, unknown>)
+        : { _value: record };
+    },
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * Parsers from source values (CSV text or JSON values) to the in-memory representation of each column
+ * type. They are on the hot path of ingest, so they work on character codes instead of regexes.
+ *
+ * In-memory representation (what the Parquet writer receives):
+ * string -> string, integer -> int32 number, double -> number, decimal(18,2) -> integer number of
+ * cents, date -> days since 1970-01-01, timestamp -> epoch milliseconds, boolean -> boolean.
+ */
+import type { ColumnType, DateFormat } from './types';
+
+/** Result of a parse: the value, or the reason it could not be read. */
+export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string };
+
+const DAY_MS = 86_400_000;
+/** Largest cents value of DECIMAL(18,2) that is also an exact JS integer. */
+const MAX_CENTS = Number.MAX_SAFE_INTEGER;
+/** Plausible years for event dates; outside them a value is almost certainly mis-read. */
+const MIN_YEAR = 1900;
+const MAX_YEAR = 2200;
+
+const ok = (value: unknown): Parsed => ({ ok: true, value });
+const fail = (reason: string): Parsed => ({ ok: false, reason });
+
+/** Quotes a source value for a message, shortened so a huge cell does not flood the report. */
+export function show(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
+}
+
+/** Parses `12`, `-3.5`, `1234.50` (at most 2 decimals) or a JSON number into cents. */
+export function parseDecimalCents(raw: unknown): Parsed {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) return fail('is not a finite number');
+    const cents = Math.round(raw * 100);
+    if (Math.abs(raw * 100 - cents) > 1e-6) return fail('has more than 2 decimal places');
+    if (Math.abs(cents) > MAX_CENTS) return fail('is too large for decimal(18,2)');
+    return ok(cents);
+  }
+  if (typeof raw !== 'string') return fail('is not a decimal number');
+  const s = raw;
+  const n = s.length;
+  let i = 0;
+  let negative = false;
+  const first = s.charCodeAt(0);
+  if (first === 45 /* - */ || first === 43 /* + */) {
+    negative = first === 45;
+    i = 1;
+  }
+  let whole = 0;
+  let digits = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    whole = whole * 10 + c;
+    digits++;
+  }
+  let fraction = 0;
+  let fractionDigits = 0;
+  if (i < n && s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      if (fractionDigits < 2) fraction = fraction * 10 + c;
+      else if (c !== 0) return fail('has more than 2 decimal places');
+      fractionDigits++;
+    }
+  }
+  if (i !== n || (digits === 0 && fractionDigits === 0)) return fail('is not a decimal number');
+  if (fractionDigits === 1) fraction *= 10;
+  const cents = whole * 100 + fraction;
+  if (digits > 16 || cents > MAX_CENTS) return fail('is too large for decimal(18,2)');
+  return ok(negative ? -cents : cents);
+}
+
+/** Parses a whole number in the int32 range (`42`, `-7`, `3.0` from JSON). */
+export function parseInteger(raw: unknown): Parsed {
+  let value: number;
+  if (typeof raw === 'number') value = raw;
+  else if (typeof raw === 'string' && /^[+-]?\d+$/.test(raw)) value = Number(raw);
+  else return fail('is not a whole number');
+  if (!Number.isInteger(value)) return fail('is not a whole number');
+  if (value > 2_147_483_647 || value < -2_147_483_648) return fail('is outside the integer range');
+  return ok(value);
+}
+
+/** Parses a number; with `percent`, `15%` means 0.15. */
+export function parseDouble(raw: unknown, percent = false): Parsed {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? ok(raw) : fail('is not a finite number');
+  if (typeof raw !== 'string') return fail('is not a number');
+  let text = raw;
+  let scale = 1;
+  if (percent && text.endsWith('%')) {
+    text = text.slice(0, -1).trimEnd();
+    scale = 100;
+  }
+  // Number('') is 0 and Number('0x1f') is 31: accept plain decimal notation only.
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return fail('is not a number');
+  return ok(Number(text) / scale);
+}
+
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0']);
+
+export function parseBoolean(raw: unknown): Parsed {
+  if (typeof raw === 'boolean') return ok(raw);
+  const text = String(raw).toLowerCase();
+  if (TRUE_WORDS.has(text)) return ok(true);
+  if (FALSE_WORDS.has(text)) return ok(false);
+  return fail('is not true or false');
+}
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Reads `count` digits at `at`, or -1. */
+function digitsAt(s: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || Number.isNaN(c)) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** Epoch millis of a calendar date and time, or NaN when the parts are not a real date/time. */
+function utcMillis(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) return Number.NaN;
+  if (day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/**
+ * Reads an optional time part starting at `at` (` HH:MM[:SS[.fff]]` or `THH:MM...`) followed by an
+ * optional zone (`Z`, `+02:00`, `+0200`, `+02`). Returns [hour, minute, second, ms, offsetMinutes] or
+ * undefined when the text does not match.
+ */
+function timeAt(s: string, at: number, allowZone: boolean): [number, number, number, number, number] | undefined {
+  const n = s.length;
+  if (at === n) return [0, 0, 0, 0, 0];
+  const sep = s.charCodeAt(at);
+  if (sep !== 84 /* T */ && sep !== 32 /* space */ && sep !== 116 /* t */) return undefined;
+  let i = at + 1;
+  const hour = digitsAt(s, i, 2);
+  if (hour < 0 || s.charCodeAt(i + 2) !== 58 /* : */) return undefined;
+  const minute = digitsAt(s, i + 3, 2);
+  if (minute < 0) return undefined;
+  i += 5;
+  let second = 0;
+  let ms = 0;
+  if (s.charCodeAt(i) === 58) {
+    second = digitsAt(s, i + 1, 2);
+    if (second < 0) return undefined;
+    i += 3;
+    if (s.charCodeAt(i) === 46 /* . */ || s.charCodeAt(i) === 44 /* , */) {
+      i++;
+      let scale = 100;
+      const start = i;
+      while (i < n) {
+        const c = s.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) break;
+        ms += c * scale;
+        scale /= 10;
+        i++;
+      }
+      if (i === start) return undefined;
+      ms = Math.floor(ms);
+    }
+  }
+  let offset = 0;
+  if (i < n) {
+    if (!allowZone) return undefined;
+    const z = s.charCodeAt(i);
+    if ((z === 90 /* Z */ || z === 122) && i + 1 === n) {
+      i++;
+    } else if (z === 43 /* + */ || z === 45 /* - */) {
+      const oh = digitsAt(s, i + 1, 2);
+      if (oh < 0 || oh > 18) return undefined;
+      let j = i + 3;
+      if (s.charCodeAt(j) === 58) j++;
+      let om = 0;
+      if (j < n) {
+        om = digitsAt(s, j, 2);
+        if (om < 0 || om > 59) return undefined;
+        j += 2;
+      }
+      if (j !== n) return undefined;
+      offset = (z === 45 ? -1 : 1) * (oh * 60 + om);
+      i = j;
+    } else {
+      return undefined;
+    }
+  }
+  return [hour, minute, second, ms, offset];
+}
+
+/** Parses one spelling; returns epoch millis or NaN. */
+function parseWithFormat(raw: unknown, format: DateFormat): number {
+  if (format === 'epoch_millis' || format === 'epoch_seconds') {
+    let value: number;
+    if (typeof raw === 'number') value = raw;
+    else if (typeof raw === 'string' && /^-?\d{1,16}$/.test(raw)) value = Number(raw);
+    else return Number.NaN;
+    if (!Number.isInteger(value)) return Number.NaN;
+    const millis = format === 'epoch_seconds' ? value * 1000 : value;
+    const year = new Date(millis).getUTCFullYear();
+    return year >= MIN_YEAR && year <= MAX_YEAR ? millis : Number.NaN;
+  }
+  if (typeof raw !== 'string') return Number.NaN;
+  const s = raw;
+  let year: number;
+  let month: number;
+  let day: number;
+  if (format === 'iso') {
+    if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return Number.NaN;
+    year = digitsAt(s, 0, 4);
+    month = digitsAt(s, 5, 2);
+    day = digitsAt(s, 8, 2);
+  } else if (format === 'yyyy/mm/dd') {
+    if (s.charCodeAt(4) !== 47 || s.charCodeAt(7) !== 47) return Number.NaN;
+    year = digitsAt(s, 0, 4);
+    month = digitsAt(s, 5, 2);
+    day = digitsAt(s, 8, 2);
+  } else {
+    const sepCode = format === 'dd/mm/yyyy' ? 47 : 45;
+    if (s.charCodeAt(2) !== sepCode || s.charCodeAt(5) !== sepCode) return Number.NaN;
+    const a = digitsAt(s, 0, 2);
+    const b = digitsAt(s, 3, 2);
+    year = digitsAt(s, 6, 4);
+    [day, month] = format === 'dd/mm/yyyy' ? [a, b] : [b, a];
+  }
+  if (year < 0 || month < 0 || day < 0) return Number.NaN;
+  const time = timeAt(s, 10, format === 'iso');
+  if (!time) return Number.NaN;
+  const [hour, minute, second, ms, offset] = time;
+  return utcMillis(year, month, day, hour, minute, second, ms) - offset * 60_000;
+}
+
+/**
+ * Parses a date or timestamp in the first of `formats` that reads it. Returns epoch millis for
+ * timestamps and the UTC day number for dates.
+ */
+export function parseTemporal(raw: unknown, type: 'date' | 'timestamp', formats: readonly DateFormat[]): Parsed {
+  for (const format of formats) {
+    const millis = parseWithFormat(raw, format);
+    if (!Number.isNaN(millis)) return ok(type === 'date' ? Math.floor(millis / DAY_MS) : millis);
+  }
+  return fail(`is not a valid ${type} in any accepted format (${formats.join(', ')})`);
+}
+
+/** Converts a normalised, non-null source value to the column type's in-memory representation. */
+export function parseValue(
+  raw: unknown,
+  type: ColumnType,
+  options: { formats: readonly DateFormat[]; percent: boolean },
+): Parsed {
+  switch (type) {
+    case 'string':
+      return typeof raw === 'string' ? ok(raw) : typeof raw === 'object' ? ok(JSON.stringify(raw)) : ok(String(raw));
+    case 'integer':
+      return parseInteger(raw);
+    case 'double':
+      return parseDouble(raw, options.percent);
+    case 'decimal(18,2)':
+      return parseDecimalCents(raw);
+    case 'date':
+    case 'timestamp':
+      return parseTemporal(raw, type, options.formats);
+    case 'boolean':
+      return parseBoolean(raw);
+  }
+}
+
+/** Day number (days since 1970-01-01 UTC) of an in-memory date or timestamp value. */
+export function dayOf(value: number, type: 'date' | 'timestamp'): number {
+  return type === 'date' ? value : Math.floor(value / DAY_MS);
+}

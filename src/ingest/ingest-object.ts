@@ -1,0 +1,360 @@
+/**
+ * Ingest of one landed file: the pipeline core shared by the Lambda handler and the CLI. It has no
+ * AWS import; the source and the lake are `ObjectStore`s (local folder or S3).
+ *
+ * stream -> decode -> parse -> bind -> validate -> dedupe -> partition -> Parquet row groups -> commit
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { DATASETS } from '../../datasets';
+import { type CompiledContract, compileContract, type RecordBinding } from '../contract/compile';
+import { type DatasetContract, LINEAGE_COLUMNS, type Violation } from '../contract/types';
+import { dayOf } from '../contract/values';
+import type { ParquetColumn } from '../parquet/part-writer';
+import type { ObjectStore } from '../storage/object-store';
+import { type OpenedSource, openSource, UnparseableRecord, UnreadableFileError } from './formats/source-reader';
+import {
+  curatedKey,
+  datasetOfLandingKey,
+  dayToIso,
+  manifestKey,
+  outputStem,
+  quarantineKey,
+  rejectedFileKeys,
+  UNKNOWN_DATASET,
+} from './lake-layout';
+import { LastOccurrenceIndex } from './last-occurrence';
+import { assertManifestAddsUp, type Manifest, type ManifestFile, QUARANTINE_COLUMNS } from './manifest';
+import { PartitionedWriter, type StagedPart } from './partitioned-writer';
+
+export interface IngestProgress {
+  readonly bytesRead: number;
+  readonly bytesTotal: number;
+  readonly rows: number;
+}
+
+export interface IngestRequest {
+  /** Store holding the landed file. */
+  readonly landing: ObjectStore;
+  /** Store receiving curated, quarantine and manifest objects (may be the same store). */
+  readonly lake: ObjectStore;
+  /** Landing key, `landing/<dataset>/<anything>`. */
+  readonly key: string;
+  /** @default DATASETS (datasets/index.ts) */
+  readonly datasets?: readonly DatasetContract[];
+  /** Dataset to use instead of the one named by the key's folder. */
+  readonly dataset?: string;
+  /**
+   * Ingest again even when this exact content was ingested before.
+   * @default false
+   */
+  readonly force?: boolean;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** @default os.tmpdir() */
+  readonly tmpDir?: string;
+  /** Called after each batch of records of the main pass. */
+  readonly onProgress?: (progress: IngestProgress) => void;
+  /** Rows per Parquet row group. @default 131072 */
+  readonly rowGroupSize?: number;
+}
+
+export interface IngestResult {
+  readonly manifest: Manifest;
+  /** True when the same content was already ingested: nothing was written. */
+  readonly skipped: boolean;
+}
+
+/** Key plus content fingerprint of the source, from `head`. */
+interface SourceVersion {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+}
+
+/**
+ * Ingests one landed file into the lake and returns its manifest. A file that cannot be read (unknown
+ * dataset, binary, bad header, broken JSON) is copied whole to the quarantine with a report and gets a
+ * `rejected` manifest; only infrastructure failures (the store) throw.
+ */
+export async function ingestObject(request: IngestRequest): Promise<IngestResult> {
+  const now = request.now ?? (() => new Date());
+  const startedAt = now();
+  const info = await request.landing.head(request.key);
+  if (!info) throw new Error(`cannot ingest ${request.key}: no such object in ${request.landing.url}`);
+  const source: SourceVersion = { key: request.key, etag: info.etag, size: info.size };
+  const datasetName = request.dataset ?? datasetOfLandingKey(request.key);
+  const contract = (request.datasets ?? DATASETS).find((d) => d.name === datasetName);
+
+  const manifestDataset = contract?.name ?? UNKNOWN_DATASET;
+  const previous = await readManifest(request.lake, manifestKey(manifestDataset, request.key));
+  if (previous && previous.source_etag === source.etag && !request.force) {
+    return { manifest: previous, skipped: true };
+  }
+
+  let manifest: Manifest;
+  if (!contract) {
+    const known = (request.datasets ?? DATASETS).map((d) => d.name).join(', ');
+    const reason = datasetName
+      ? `unknown dataset '${datasetName}' (known datasets: ${known}); land files under landing/<dataset>/`
+      : `the key is not under landing/<dataset>/ (known datasets: ${known})`;
+    manifest = await reject(request, source, UNKNOWN_DATASET, reason, startedAt, now);
+  } else {
+    const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), 'ledgerlake-'));
+    try {
+      manifest = await ingestRows(request, source, compileContract(contract), stagingDir, startedAt, now);
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      manifest = await reject(request, source, contract.name, error.message, startedAt, now);
+    } finally {
+      await rm(stagingDir, { recursive: true, force: true });
+    }
+  }
+  assertManifestAddsUp(manifest);
+  await request.lake.put(manifestKey(manifest.dataset, request.key), JSON.stringify(manifest), {
+    contentType: 'application/json',
+  });
+  await removeStaleOutputs(request.lake, previous, manifest);
+  return { manifest, skipped: false };
+}
+
+async function readManifest(lake: ObjectStore, key: string): Promise<Manifest | undefined> {
+  const text = await lake.getText(key);
+  return text === undefined ? undefined : (JSON.parse(text) as Manifest);
+}
+
+/** Deletes what an earlier version of the same source wrote and this version did not overwrite. */
+async function removeStaleOutputs(lake: ObjectStore, previous: Manifest | undefined, current: Manifest) {
+  if (!previous) return;
+  const kept = new Set(current.files_written.map((f) => f.key));
+  const stale = previous.files_written.map((f) => f.key).filter((key) => !kept.has(key));
+  if (stale.length > 0) await lake.delete(stale);
+}
+
+/** Opens the source as a stream of records; counts bytes for progress. */
+async function open(request: IngestRequest, counter: { bytes: number }): Promise<OpenedSource> {
+  const body = await request.landing.get(request.key);
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      counter.bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  body.on('error', (error) => tap.destroy(error));
+  return openSource(body.pipe(tap), request.key);
+}
+
+/** Binds the source's columns to the contract, or explains why the file cannot be ingested. */
+function bind(compiled: CompiledContract, opened: OpenedSource): RecordBinding {
+  if (opened.format !== 'csv') return compiled.bindJson();
+  const header = opened.header ?? [];
+  const binding = compiled.bindHeader(header);
+  if (binding.missingRequired.length > 0) {
+    throw new UnreadableFileError(
+      `the header is missing required columns: ${binding.missingRequired.join(', ')} ` +
+        `(columns found: ${header.join(', ') || 'none'})`,
+    );
+  }
+  return binding;
+}
+
+/** First pass: which rows a later row with the same key supersedes. */
+async function scanKeys(request: IngestRequest, compiled: CompiledContract, size: number) {
+  const index = new LastOccurrenceIndex(Math.ceil(size / 40));
+  const opened = await open(request, { bytes: 0 });
+  const binding = bind(compiled, opened);
+  const raw: unknown[] = new Array(compiled.columnCount);
+  for await (const batch of opened.batches()) {
+    const { records, lines } = batch;
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r];
+      if (record instanceof UnparseableRecord) continue;
+      binding.extract(record, raw);
+      const key = compiled.keyOf(raw);
+      if (key !== undefined) index.observe(key, lines[r]!);
+    }
+  }
+  return index;
+}
+
+async function ingestRows(
+  request: IngestRequest,
+  source: SourceVersion,
+  compiled: CompiledContract,
+  stagingDir: string,
+  startedAt: Date,
+  now: () => Date,
+): Promise<Manifest> {
+  const { contract } = compiled;
+  const ingestedAt = startedAt.getTime();
+  const stem = outputStem(source.key, source.etag);
+  const lastOccurrence = await scanKeys(request, compiled, source.size);
+
+  const counter = { bytes: 0 };
+  const opened = await open(request, counter);
+  const binding = bind(compiled, opened);
+  const kvMetadata = { 'ledgerlake.source_key': source.key, 'ledgerlake.source_etag': source.etag };
+
+  const curatedColumns: ParquetColumn[] = [
+    ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required ?? false })),
+    ...LINEAGE_COLUMNS.map((c) => ({ name: c.name, type: c.type, required: true })),
+  ];
+  // source_line varies per row; source_key and ingested_at are the same for the whole file.
+  const constants = { source_key: source.key, ingested_at: ingestedAt };
+  const curated = new PartitionedWriter(curatedColumns, constants, join(stagingDir, 'curated'), stem, {
+    rowGroupSize: request.rowGroupSize,
+    kvMetadata,
+  });
+  const quarantineColumns: ParquetColumn[] = QUARANTINE_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
+  const quarantine = new PartitionedWriter(quarantineColumns, {}, join(stagingDir, 'quarantine'), stem, {
+    rowGroupSize: request.rowGroupSize,
+    kvMetadata,
+  });
+
+  const width = compiled.columnCount;
+  const raw: unknown[] = new Array(width);
+  // Contract values, then source_line: the non-constant columns of a curated row.
+  const out: unknown[] = new Array(width + 1);
+  const ingestDay = Math.floor(ingestedAt / 86_400_000);
+  let rowsRead = 0;
+  let rowsValid = 0;
+  let rowsQuarantined = 0;
+  let duplicates = 0;
+  const violationsByRule: Record<string, number> = {};
+
+  for await (const batch of opened.batches()) {
+    const { records, lines } = batch;
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r];
+      const line = lines[r]!;
+      rowsRead++;
+      let violations: Violation[];
+      let validated = false;
+      if (record instanceof UnparseableRecord) {
+        violations = [{ field: '_row', rule: 'shape', message: record.reason }];
+      } else {
+        const shape = binding.extract(record, raw);
+        if (shape) {
+          violations = [shape];
+        } else {
+          const key = compiled.keyOf(raw);
+          if (key !== undefined && lastOccurrence.isSuperseded(key, line)) {
+            duplicates++;
+            continue;
+          }
+          violations = compiled.validate(raw, out);
+          validated = true;
+        }
+      }
+      if (violations.length === 0) {
+        rowsValid++;
+        out[width] = line;
+        await curated.add(dayOf(out[compiled.eventTimeIndex] as number, compiled.eventTimeType), out);
+        continue;
+      }
+      rowsQuarantined++;
+      const rules = [...new Set(violations.map((v) => `${v.field}.${v.rule}`))].sort();
+      for (const rule of rules) violationsByRule[rule] = (violationsByRule[rule] ?? 0) + 1;
+      const eventValue = validated ? out[compiled.eventTimeIndex] : null;
+      const eventParsed = !violations.some((v) => v.field === contract.eventTime) && typeof eventValue === 'number';
+      const day = eventParsed ? dayOf(eventValue, compiled.eventTimeType) : ingestDay;
+      const original = record instanceof UnparseableRecord ? { _text: record.text } : binding.original(record);
+      await quarantine.add(day, [
+        source.key,
+        line,
+        ingestedAt,
+        JSON.stringify(original),
+        rules.join('|'),
+        violations.map((v) => v.message).join('; '),
+        violations.length,
+      ]);
+    }
+    request.onProgress?.({ bytesRead: counter.bytes, bytesTotal: source.size, rows: rowsRead });
+  }
+
+  const files: ManifestFile[] = [];
+  const commit = async (parts: StagedPart[], kind: 'curated' | 'quarantine') => {
+    for (const part of parts) {
+      const key = (kind === 'curated' ? curatedKey : quarantineKey)(contract.name, part.day, stem);
+      await request.lake.put(key, createReadStream(part.path), { contentType: 'application/vnd.apache.parquet' });
+      files.push({ key, kind, partition: dayToIso(part.day), rows: part.rows, bytes: part.bytes });
+    }
+  };
+  const curatedParts = await curated.finish();
+  await commit(curatedParts, 'curated');
+  await commit(await quarantine.finish(), 'quarantine');
+
+  const finishedAt = now();
+  return {
+    manifest_version: 1,
+    dataset: contract.name,
+    source_key: source.key,
+    source_etag: source.etag,
+    status: 'ok',
+    rejection_reason: null,
+    format: opened.format,
+    compression: opened.compression,
+    delimiter: opened.delimiter ?? null,
+    ingested_at: startedAt.toISOString(),
+    started_at: startedAt.toISOString(),
+    finished_at: finishedAt.toISOString(),
+    duration_ms: finishedAt.getTime() - startedAt.getTime(),
+    rows_read: rowsRead,
+    rows_valid: rowsValid,
+    rows_quarantined: rowsQuarantined,
+    duplicates_dropped: duplicates,
+    partitions: curatedParts.map((p) => dayToIso(p.day)),
+    files_written: files,
+    bytes_in: source.size,
+    bytes_out: files.reduce((sum, f) => sum + f.bytes, 0),
+    ignored_columns: binding.ignoredColumns,
+    violations_by_rule: violationsByRule,
+  };
+}
+
+/** Copies a file that cannot be ingested to the quarantine, with a report saying why. */
+async function reject(
+  request: IngestRequest,
+  source: SourceVersion,
+  dataset: string,
+  reason: string,
+  startedAt: Date,
+  now: () => Date,
+): Promise<Manifest> {
+  const keys = rejectedFileKeys(dataset, source.key, outputStem(source.key, source.etag));
+  await request.lake.put(keys.file, await request.landing.get(source.key));
+  const report = JSON.stringify({ source_key: source.key, source_etag: source.etag, dataset, reason }, null, 2);
+  await request.lake.put(keys.report, report, { contentType: 'application/json' });
+  const finishedAt = now();
+  return {
+    manifest_version: 1,
+    dataset,
+    source_key: source.key,
+    source_etag: source.etag,
+    status: 'rejected',
+    rejection_reason: reason,
+    format: null,
+    compression: 'none',
+    delimiter: null,
+    ingested_at: startedAt.toISOString(),
+    started_at: startedAt.toISOString(),
+    finished_at: finishedAt.toISOString(),
+    duration_ms: finishedAt.getTime() - startedAt.getTime(),
+    rows_read: 0,
+    rows_valid: 0,
+    rows_quarantined: 0,
+    duplicates_dropped: 0,
+    partitions: [],
+    files_written: [
+      { key: keys.file, kind: 'rejected_file', partition: null, rows: 0, bytes: source.size },
+      { key: keys.report, kind: 'rejection_report', partition: null, rows: 0, bytes: Buffer.byteLength(report) },
+    ],
+    bytes_in: source.size,
+    bytes_out: source.size + Buffer.byteLength(report),
+    ignored_columns: [],
+    violations_by_rule: {},
+  };
+}

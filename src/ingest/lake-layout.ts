@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+
+/**
+ * Where everything lives in the lake. Local lakes and S3 buckets use the same keys.
+ *
+ * landing/<dataset>/<anything>                         files as dropped by users
+ * curated/<dataset>/dt=YYYY-MM-DD/<stem>.parquet       valid rows, one file per source file and day
+ * quarantine/<dataset>/dt=YYYY-MM-DD/<stem>.parquet    invalid rows with their reasons
+ * quarantine/<dataset>/_files/<stem>/<file name>       files rejected whole, with report.json beside them
+ * manifests/<dataset>/<source id>.json                 one manifest per source file (single-line JSON)
+ */
+export const LAKE_PREFIXES = {
+  landing: 'landing/',
+  curated: 'curated/',
+  quarantine: 'quarantine/',
+  manifests: 'manifests/',
+  reference: 'reference/',
+} as const;
+
+/** Dataset folder used for files whose dataset is unknown. */
+export const UNKNOWN_DATASET = '_unknown';
+
+/** The dataset a landing key belongs to (`landing/<dataset>/...`), or undefined for keys outside landing. */
+export function datasetOfLandingKey(key: string): string | undefined {
+  const match = /^landing\/([^/]+)\/.+/.exec(key);
+  return match?.[1];
+}
+
+/**
+ * A stable, readable id for a source key: its file name without extensions, plus a hash of the whole
+ * key so two `data.csv` in different folders never collide. The same key always gives the same id.
+ */
+export function sourceId(sourceKey: string): string {
+  const base = posix.basename(sourceKey).replace(/(\.(csv|tsv|txt|json|ndjson|jsonl|gz))+$/i, '');
+  const slug = base.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60) || 'file';
+  return `${slug}-${shortHash(sourceKey)}`;
+}
+
+/**
+ * File stem of every output derived from one version of a source file: the source id plus the
+ * content fingerprint. Re-ingesting the same content writes the same names (an overwrite, never a
+ * duplicate); a corrected file gets new names and its previous outputs are removed.
+ */
+export function outputStem(sourceKey: string, etag: string): string {
+  return `${sourceId(sourceKey)}-${etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+}
+
+/** `2024-03-05` for a day number (days since 1970-01-01, UTC). */
+export function dayToIso(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function curatedKey(dataset: string, day: number, stem: string): string {
+  return `${LAKE_PREFIXES.curated}${dataset}/dt=${dayToIso(day)}/${stem}.parquet`;
+}
+
+export function quarantineKey(dataset: string, day: number, stem: string): string {
+  return `${LAKE_PREFIXES.quarantine}${dataset}/dt=${dayToIso(day)}/${stem}.parquet`;
+}
+
+export function rejectedFileKeys(dataset: string, sourceKey: string, stem: string) {
+  const folder = `${LAKE_PREFIXES.quarantine}${dataset}/_files/${stem}/`;
+  return { file: folder + posix.basename(sourceKey), report: `${folder}report.json` };
+}
+
+export function manifestKey(dataset: string, sourceKey: string): string {
+  return `${LAKE_PREFIXES.manifests}${dataset}/${sourceId(sourceKey)}.json`;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}

@@ -1,0 +1,60 @@
+/**
+ * Finds, in one streaming pass over a file's keys, which rows a later row with the same primary key
+ * supersedes ("duplicates inside one file: keep the last").
+ *
+ * An exact map of every key would grow with the file. Instead a Bloom filter of fixed size remembers
+ * which keys were probably seen; only keys it flags (real repeats plus a small share of false
+ * positives) are kept exactly, with the line of their latest occurrence. A false positive only adds a
+ * key whose single occurrence is its own last one, so the answer stays exact; memory stays bounded by
+ * the filter plus the number of repeated keys.
+ */
+export class LastOccurrenceIndex {
+  private readonly bits: Uint32Array;
+  private readonly mask: number;
+  private readonly lastLine = new Map<string, number>();
+
+  /**
+   * @param expectedKeys rough number of keys (e.g. from the file size); sizes the filter at ~16 bits a
+   *   key, between 64 KiB and 8 MiB.
+   */
+  constructor(expectedKeys: number) {
+    const wantedBits = Math.min(Math.max(expectedKeys * 16, 1 << 19), 1 << 26);
+    const words = 2 ** Math.ceil(Math.log2(wantedBits / 32));
+    this.bits = new Uint32Array(words);
+    this.mask = words * 32 - 1;
+  }
+
+  /** Records that `key` occurs at `line` (lines must be observed in increasing order). */
+  observe(key: string, line: number): void {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9e3779b9;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    h2 |= 1;
+    let seen = true;
+    for (let k = 0; k < 7; k++) {
+      const bit = (h1 + Math.imul(k, h2)) & this.mask;
+      const word = bit >>> 5;
+      const flag = 1 << (bit & 31);
+      if ((this.bits[word]! & flag) === 0) {
+        seen = false;
+        this.bits[word]! |= flag;
+      }
+    }
+    if (seen) this.lastLine.set(key, line);
+  }
+
+  /** True when a later row of the file has the same key. */
+  isSuperseded(key: string, line: number): boolean {
+    const last = this.lastLine.get(key);
+    return last !== undefined && last !== line;
+  }
+
+  /** Keys held exactly (repeats and filter false positives), for memory figures. */
+  get trackedKeys(): number {
+    return this.lastLine.size;
+  }
+}

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { fileSink, type ParquetColumn, ParquetPartWriter } from '../parquet/part-writer';
+
+/** Rows per Parquet row group: ~128k, the size Athena and DuckDB scan well. */
+export const ROW_GROUP_SIZE = 131_072;
+
+/** One finished Parquet file in the staging folder, waiting to be committed to the lake. */
+export interface StagedPart {
+  readonly day: number;
+  readonly path: string;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+interface PartitionBuffer {
+  readonly day: number;
+  readonly columns: unknown[][];
+  rows: number;
+  writer?: ParquetPartWriter;
+  written: number;
+}
+
+/**
+ * Buffers rows per day partition and writes each partition as one Parquet file in a local staging
+ * folder, one row group at a time. Memory is bounded: when all buffers together hold more than
+ * `maxBufferedRows`, the largest is written out as a (smaller) row group, so a file spanning many days
+ * never holds more than about two row groups of rows.
+ */
+export class PartitionedWriter {
+  private readonly buffers = new Map<number, PartitionBuffer>();
+  private buffered = 0;
+  private last: PartitionBuffer | undefined;
+  private readonly width: number;
+  /** For each Parquet column: its index among the varying values, or -1 when it is a constant. */
+  private readonly varyingIndex: readonly number[];
+
+  /**
+   * @param columns the Parquet columns, in file order
+   * @param constants values of columns that are the same for the whole file (e.g. the source key), by name;
+   *   `add` receives the other columns' values, in file order
+   * @param stagingDir local folder for the part files
+   * @param name file name stem inside `stagingDir/<day>/`
+   */
+  constructor(
+    private readonly columns: readonly ParquetColumn[],
+    private readonly constants: Readonly<Record<string, unknown>>,
+    private readonly stagingDir: string,
+    private readonly name: string,
+    private readonly options: { rowGroupSize?: number; maxBufferedRows?: number; kvMetadata?: Record<string, string> } = {},
+  ) {
+    let varying = 0;
+    this.varyingIndex = columns.map((c) => (c.name in constants ? -1 : varying++));
+    this.width = varying;
+  }
+
+  private get rowGroupSize(): number {
+    return this.options.rowGroupSize ?? ROW_GROUP_SIZE;
+  }
+
+  /** Adds one row; `values` holds the non-constant columns in order (it is copied, so it can be reused). */
+  async add(day: number, values: readonly unknown[]): Promise<void> {
+    let buffer = this.last;
+    if (buffer?.day !== day) {
+      buffer = this.buffers.get(day);
+      if (!buffer) {
+        buffer = { day, columns: Array.from({ length: this.width }, () => []), rows: 0, written: 0 };
+        this.buffers.set(day, buffer);
+      }
+      this.last = buffer;
+    }
+    const { columns } = buffer;
+    for (let i = 0; i < this.width; i++) columns[i]!.push(values[i]);
+    buffer.rows++;
+    this.buffered++;
+    if (buffer.rows >= this.rowGroupSize) await this.flush(buffer);
+    else if (this.buffered > (this.options.maxBufferedRows ?? 2 * this.rowGroupSize)) {
+      let largest = buffer;
+      for (const candidate of this.buffers.values()) if (candidate.rows > largest.rows) largest = candidate;
+      await this.flush(largest);
+    }
+  }
+
+  private async flush(buffer: PartitionBuffer): Promise<void> {
+    if (buffer.rows === 0) return;
+    buffer.writer ??= new ParquetPartWriter(fileSink(this.partPath(buffer.day)), this.columns, {
+      kvMetadata: this.options.kvMetadata,
+    });
+    const { rows } = buffer;
+    await buffer.writer.writeRowGroup(
+      this.columns.map((column, i) => {
+        const j = this.varyingIndex[i]!;
+        return j >= 0 ? buffer.columns[j]! : new Array(rows).fill(this.constants[column.name]);
+      }),
+    );
+    this.buffered -= buffer.rows;
+    buffer.written += buffer.rows;
+    buffer.rows = 0;
+    for (let i = 0; i < this.width; i++) buffer.columns[i] = [];
+  }
+
+  private partPath(day: number): string {
+    return join(this.stagingDir, String(day), `${this.name}.parquet`);
+  }
+
+  /** Writes what is left and closes every file; returns the staged parts in day order. */
+  async finish(): Promise<StagedPart[]> {
+    const parts: StagedPart[] = [];
+    for (const buffer of [...this.buffers.values()].sort((a, b) => a.day - b.day)) {
+      await this.flush(buffer);
+      if (!buffer.writer) continue;
+      const totals = await buffer.writer.finish();
+      parts.push({ day: buffer.day, path: this.partPath(buffer.day), rows: totals.rows, bytes: totals.bytes });
+    }
+    return parts;
+  }
+}

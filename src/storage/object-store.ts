@@ -1,0 +1,60 @@
+import type { Readable } from 'node:stream';
+
+/** What the store knows about one object. */
+export interface ObjectInfo {
+  /** Key relative to the store root, `/`-separated, e.g. `landing/transactions/2024-01-01.csv`. */
+  readonly key: string;
+  readonly size: number;
+  /**
+   * A fingerprint of the content: the S3 ETag (quotes removed), or the MD5 hex of a local file.
+   * Equal content gives an equal etag within one store.
+   */
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+/** A body the store can write: a stream (uploaded without buffering it whole), bytes or text. */
+export type ObjectBody = Readable | Uint8Array | string;
+
+export interface PutOptions {
+  /** @default 'application/octet-stream' */
+  readonly contentType?: string;
+}
+
+/**
+ * The one storage interface of the pipeline core. Two adapters implement it: the local filesystem
+ * (the default lake, `.ledgerlake/`) and S3. Keys never start with `/`.
+ */
+export interface ObjectStore {
+  /** Where the store points, for messages: `file:///abs/path` or `s3://bucket/prefix`. */
+  readonly url: string;
+  /** Streams an object's bytes. Throws `ObjectNotFoundError` when the key does not exist. */
+  get(key: string): Promise<Readable>;
+  /** Reads a small object whole (manifests, reports). Returns undefined when the key does not exist. */
+  getText(key: string): Promise<string | undefined>;
+  /** Size, etag and time of an object, or undefined when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Writes an object, replacing any previous one; readers see the old or the new object, never a part. */
+  put(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
+  /**
+   * Writes an object only if the key does not exist yet (S3 `If-None-Match: *`, an exclusive create on
+   * disk). Returns false, writing nothing, when it already exists. Used for exactly-once ledgers.
+   */
+  putIfAbsent(key: string, body: string | Uint8Array, options?: PutOptions): Promise<boolean>;
+  /** Every object whose key starts with `prefix`, in lexicographic key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Deletes objects; keys that do not exist are ignored. */
+  delete(keys: readonly string[]): Promise<void>;
+}
+
+/** Raised by `ObjectStore.get` for a key that does not exist. */
+export class ObjectNotFoundError extends Error {
+  constructor(
+    readonly url: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no object ${key} in ${url}`, options);
+    this.name = 'ObjectNotFoundError';
+  }
+}
