@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { customers, sales, transactions } from '../../datasets';
+import { ContractError, compileContract } from '../../src/contract/compile';
+import type { DatasetContract, Violation } from '../../src/contract/types';
+
+const HEADER = [
+  'transaction_id',
+  'event_time',
+  'customer_id',
+  'account_id',
+  'channel',
+  'city',
+  'type',
+  'amount',
+  'currency',
+  'status',
+  'processing_time_s',
+];
+const GOOD = ['T1', '2024-06-01T10:00:00Z', 'C1', '', 'upi', 'Austin', 'deposit', '12.50', '', 'success', '0.8'];
+
+/** Validates one CSV row of the transactions contract; returns typed values by name and violations. */
+function validateTransaction(overrides: Record<string, string>, header = HEADER) {
+  const compiled = compileContract(transactions);
+  const binding = compiled.bindHeader(header);
+  const fields = header.map((name) => overrides[name] ?? GOOD[HEADER.indexOf(name)] ?? '');
+  const raw: unknown[] = [];
+  const out: unknown[] = [];
+  const shape = binding.extract(fields, raw);
+  const violations: Violation[] = shape ? [shape] : compiled.validate(raw, out);
+  const values = Object.fromEntries(transactions.columns.map((c, i) => [c.name, out[i]]));
+  return { values, violations };
+}
+
+describe('transactions contract', () => {
+  it('types a valid row and applies defaults (account from customer, USD)', () => {
+    const { values, violations } = validateTransaction({});
+    expect(violations).toEqual([]);
+    expect(values).toEqual({
+      transaction_id: 'T1',
+      event_time: Date.UTC(2024, 5, 1, 10),
+      customer_id: 'C1',
+      account_id: 'C1',
+      channel: 'upi',
+      city: 'Austin',
+      type: 'deposit',
+      amount: 1250,
+      currency: 'USD',
+      status: 'success',
+      processing_time_s: 0.8,
+    });
+  });
+
+  it('maps value aliases and case: "Credit Card" becomes credit_card, "SUCCESS" success', () => {
+    const { values, violations } = validateTransaction({ channel: ' Credit Card ', status: 'SUCCESS', currency: 'eur' });
+    expect(violations).toEqual([]);
+    expect(values).toMatchObject({ channel: 'credit_card', status: 'success', currency: 'EUR' });
+  });
+
+  it('quarantines rows whose amount is not positive', () => {
+    const { violations } = validateTransaction({ amount: '-12.50' });
+    expect(violations).toEqual([{ field: 'amount', rule: 'range', message: 'amount must be > 0, got -12.5' }]);
+  });
+
+  it('reports every rule a row breaks, each as a readable sentence', () => {
+    const { violations } = validateTransaction({ transaction_id: '', channel: 'bitcoin', amount: 'ten', event_time: 'yesterday' });
+    expect(violations).toEqual([
+      { field: 'transaction_id', rule: 'required', message: 'transaction_id is required but empty' },
+      {
+        field: 'event_time',
+        rule: 'format',
+        message: "event_time 'yesterday' is not a valid timestamp in any accepted format (iso, epoch_millis)",
+      },
+      {
+        field: 'channel',
+        rule: 'allowed_values',
+        message: "channel 'bitcoin' is not one of credit_card, debit_card, upi, net_banking",
+      },
+      { field: 'amount', rule: 'type', message: "amount 'ten' is not a decimal number" },
+    ]);
+  });
+
+  it('checks the currency pattern and the processing time range', () => {
+    const { violations } = validateTransaction({ currency: 'dollars', processing_time_s: '-1' });
+    expect(violations.map((v) => `${v.field}.${v.rule}`)).toEqual(['currency.pattern', 'processing_time_s.range']);
+  });
+
+  it('binds aliased headers such as "Transaction ID" and txn_type, and lists unknown columns', () => {
+    const header = HEADER.map((h) => (h === 'transaction_id' ? 'Transaction ID' : h === 'type' ? 'txn_type' : h));
+    const binding = compileContract(transactions).bindHeader([...header, 'notes']);
+    expect(binding.missingRequired).toEqual([]);
+    expect(binding.ignoredColumns).toEqual(['notes']);
+    const { values } = validateTransaction({ 'Transaction ID': 'T9', txn_type: 'fee' }, header);
+    expect(values).toMatchObject({ transaction_id: 'T9', type: 'fee' });
+  });
+
+  it('names the required columns a header lacks, but not columns with defaults', () => {
+    const binding = compileContract(transactions).bindHeader(['transaction_id', 'customer_id', 'currency_code']);
+    expect(binding.missingRequired).toEqual(['event_time', 'channel', 'type', 'amount', 'status']);
+  });
+
+  it('quarantines a row with the wrong number of fields, but tolerates a trailing delimiter', () => {
+    const binding = compileContract(transactions).bindHeader(HEADER);
+    const raw: unknown[] = [];
+    expect(binding.extract(GOOD.slice(0, 5), raw)).toEqual({
+      field: '_row',
+      rule: 'shape',
+      message: 'row has 5 fields but the header has 11',
+    });
+    expect(binding.extract([...GOOD, ''], raw)).toBeUndefined();
+  });
+
+  it('keeps the original values by source header for the quarantine', () => {
+    const binding = compileContract(transactions).bindHeader(['txn_id', 'amount']);
+    expect(binding.original(['T1', '-3', 'extra'])).toEqual({ txn_id: 'T1', amount: '-3', _extra_fields: ['extra'] });
+  });
+});
+
+describe('sales contract (JSON)', () => {
+  const compiled = compileContract(sales);
+  const binding = compiled.bindJson();
+  const order = {
+    transaction_id: 'S1',
+    customer_id: 'C1',
+    product: { product_id: 'P1', name: 'Desk', category: 'Furniture', price: 199.99 },
+    quantity: 2,
+    region: 'North',
+    order_date: '05/03/2024',
+    loyalty_points: 20,
+  };
+
+  function validateOrder(record: unknown) {
+    const raw: unknown[] = [];
+    const out: unknown[] = [];
+    const shape = binding.extract(record, raw);
+    const violations = shape ? [shape] : compiled.validate(raw, out);
+    return { values: Object.fromEntries(sales.columns.map((c, i) => [c.name, out[i]])), violations };
+  }
+
+  it('reads nested product fields by path and defaults a missing discount to 0', () => {
+    const { values, violations } = validateOrder(order);
+    expect(violations).toEqual([]);
+    expect(values).toEqual({
+      transaction_id: 'S1',
+      customer_id: 'C1',
+      product_id: 'P1',
+      product_name: 'Desk',
+      category: 'furniture',
+      price: 19999,
+      quantity: 2,
+      discount: 0,
+      region: 'north',
+      order_date: Date.UTC(2024, 2, 5) / 86_400_000,
+      loyalty_points: 20,
+    });
+  });
+
+  it.each([
+    [{ discount: '15%' }, 0.15],
+    [{ discount: 0.1 }, 0.1],
+    [{ Discount: '5 %' }, 0.05],
+  ])('reads discount %j as %d', (extra, expected) => {
+    const { values, violations } = validateOrder({ ...order, ...extra });
+    expect(violations).toEqual([]);
+    expect(values.discount).toBe(expected);
+  });
+
+  it('quarantines bad discounts, non-positive quantities and unreadable dates', () => {
+    const { violations } = validateOrder({ ...order, discount: '150%', quantity: 0, order_date: '31/31/2024' });
+    expect(violations.map((v) => v.message)).toEqual([
+      'quantity must be > 0, got 0',
+      'discount must be <= 1, got 1.5',
+      "order_date '31/31/2024' is not a valid date in any accepted format (iso, dd/mm/yyyy, mm-dd-yyyy, yyyy/mm/dd, epoch_millis)",
+    ]);
+  });
+
+  it('quarantines a record that is not an object', () => {
+    expect(validateOrder([1, 2]).violations).toEqual([
+      { field: '_row', rule: 'shape', message: 'record is an array, not a JSON object' },
+    ]);
+  });
+});
+
+describe('customers contract', () => {
+  it('lower-cases emails and rejects malformed ones', () => {
+    const compiled = compileContract(customers);
+    const binding = compiled.bindHeader(['customer_id', 'name', 'email', 'segment', 'city', 'updated_at']);
+    const raw: unknown[] = [];
+    const out: unknown[] = [];
+    binding.extract(['C1', 'Ann', 'Ann.Lee@Example.COM', 'Premium', 'Austin', '2024-06-01'], raw);
+    expect(compiled.validate(raw, out)).toEqual([]);
+    expect(out[2]).toBe('ann.lee@example.com');
+    binding.extract(['C1', 'Ann', 'not-an-email', 'premium', 'Austin', '2024-06-01'], raw);
+    expect(compiled.validate(raw, out).map((v) => v.rule)).toEqual(['pattern']);
+  });
+
+  it('builds composite keys from typed values, so equal instants in other spellings match', () => {
+    const compiled = compileContract(customers);
+    const binding = compiled.bindHeader(['customer_id', 'updated_at']);
+    const raw: unknown[] = [];
+    binding.extract(['C1', '2024-06-01T00:00:00Z'], raw);
+    const a = compiled.keyOf(raw);
+    binding.extract([' C1 ', '2024-06-01'], raw);
+    expect(compiled.keyOf(raw)).toBe(a);
+    binding.extract(['', '2024-06-01'], raw);
+    expect(compiled.keyOf(raw)).toBeUndefined();
+  });
+});
+
+describe('compileContract', () => {
+  it('refuses a contract whose event time is not a date or timestamp', () => {
+    const broken: DatasetContract = { ...transactions, eventTime: 'amount' };
+    expect(() => compileContract(broken)).toThrow(
+      new ContractError('transactions', 'eventTime amount must be a date or timestamp'),
+    );
+  });
+});

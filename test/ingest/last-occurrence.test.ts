@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { LastOccurrenceIndex } from '../../src/ingest/last-occurrence';
+
+describe('LastOccurrenceIndex', () => {
+  it('marks every occurrence but the last of a repeated key as superseded', () => {
+    const index = new LastOccurrenceIndex(10);
+    const rows: [string, number][] = [
+      ['A', 2],
+      ['B', 3],
+      ['A', 4],
+      ['C', 5],
+      ['A', 6],
+      ['B', 7],
+    ];
+    for (const [key, line] of rows) index.observe(key, line);
+    expect(rows.map(([key, line]) => index.isSuperseded(key, line))).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('stays exact with many keys in a small filter, where false positives are common', () => {
+    const index = new LastOccurrenceIndex(1); // smallest filter: 512 Kibit for 200k keys
+    const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
+    keys.forEach((key, i) => index.observe(key, i + 1));
+    index.observe('T123', 200_001);
+    const superseded = keys.filter((key, i) => index.isSuperseded(key, i + 1));
+    expect(superseded).toEqual(['T123']);
+    expect(index.isSuperseded('T123', 200_001)).toBe(false);
+    expect(index.trackedKeys).toBeGreaterThan(1); // false positives were tracked exactly
+  });
+});
