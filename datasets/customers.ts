@@ -14,14 +14,23 @@ export const customers: DatasetContract = {
       description: 'Customer id.',
       aliases: ['cust_id', 'Customer ID', 'client_id'],
     },
-    { name: 'name', type: 'string', required: true, description: 'Full name.', aliases: ['customer_name', 'full_name'] },
+    {
+      name: 'name',
+      type: 'string',
+      required: true,
+      description: 'Full name.',
+      aliases: ['customer_name', 'full_name'],
+    },
     {
       name: 'email',
       type: 'string',
       description: 'Email address, normalised to lower case.',
       aliases: ['email_address', 'e-mail'],
       case: 'lower',
-      pattern: { regex: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, description: 'an email address such as name@example.com' },
+      pattern: {
+        regex: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+        description: 'an email address such as name@example.com',
+      },
     },
     {
       name: 'segment',

@@ -55,7 +55,12 @@ export const transactions: DatasetContract = {
       },
       allowed: ['credit_card', 'debit_card', 'upi', 'net_banking'],
     },
-    { name: 'city', type: 'string', description: 'City where the transaction happened.', aliases: ['location'] },
+    {
+      name: 'city',
+      type: 'string',
+      description: 'City where the transaction happened.',
+      aliases: ['location'],
+    },
     {
       name: 'type',
       type: 'string',

@@ -33,7 +33,8 @@ export function parseIsoDateOption(value: string, option: string): string {
 /** Parses a positive integer option value or throws a UsageError naming the option. */
 export function parsePositiveIntOption(value: string, option: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option} must be a positive whole number, got '${value}'`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${option} must be a positive whole number, got '${value}'`);
   return n;
 }
 

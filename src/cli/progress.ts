@@ -17,7 +17,11 @@ export function progressEnabled(stream: NodeJS.WriteStream = process.stderr): bo
  * Draws `label [#####-----] 42% detail` on stderr, at most ten times a second.
  * @param total the amount that means 100% (bytes, rows, steps)
  */
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (!progressEnabled(stream) || total <= 0) return SILENT;
   let last = 0;
   let drawn = false;
@@ -29,7 +33,9 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       last = now;
       const share = Math.min(1, done / total);
       const filled = Math.round(share * width);
-      stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${detail}\x1b[K`);
+      stream.write(
+        `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${detail}\x1b[K`,
+      );
       drawn = true;
     },
     done() {

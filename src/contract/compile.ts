@@ -91,8 +91,11 @@ export function compileContract(contract: DatasetContract): CompiledContract {
     let defaultFrom = -1;
     let literalDefault: unknown;
     if (typeof defaultValue === 'object') {
-      defaultFrom = byName.get(defaultValue.fromColumn) ?? fail(`${spec.name} defaults to unknown column ${defaultValue.fromColumn}`);
-      if (contract.columns[defaultFrom]?.type !== spec.type) fail(`${spec.name} defaults to a column of another type`);
+      defaultFrom =
+        byName.get(defaultValue.fromColumn) ??
+        fail(`${spec.name} defaults to unknown column ${defaultValue.fromColumn}`);
+      if (contract.columns[defaultFrom]?.type !== spec.type)
+        fail(`${spec.name} defaults to a column of another type`);
     } else {
       literalDefault = defaultValue;
     }
@@ -112,10 +115,14 @@ export function compileContract(contract: DatasetContract): CompiledContract {
       memo: textual && (spec.allowed || spec.valueAliases || spec.case) ? new Map() : undefined,
     };
   });
-  const eventTimeIndex = byName.get(contract.eventTime) ?? fail(`eventTime ${contract.eventTime} is not a column`);
+  const eventTimeIndex =
+    byName.get(contract.eventTime) ?? fail(`eventTime ${contract.eventTime} is not a column`);
   const eventTimeType = contract.columns[eventTimeIndex]?.type;
-  if (eventTimeType !== 'date' && eventTimeType !== 'timestamp') fail(`eventTime ${contract.eventTime} must be a date or timestamp`);
-  const primaryKeyIndexes = contract.primaryKey.map((name) => byName.get(name) ?? fail(`primary key ${name} is not a column`));
+  if (eventTimeType !== 'date' && eventTimeType !== 'timestamp')
+    fail(`eventTime ${contract.eventTime} must be a date or timestamp`);
+  const primaryKeyIndexes = contract.primaryKey.map(
+    (name) => byName.get(name) ?? fail(`primary key ${name} is not a column`),
+  );
 
   /** Trim, fold case and map value aliases; null for "no value". */
   function normalise(column: CompiledColumn, value: unknown): unknown {
@@ -132,14 +139,21 @@ export function compileContract(contract: DatasetContract): CompiledContract {
   /** Parses a normalised non-null value and applies the column's rules. */
   function check(column: CompiledColumn, value: unknown): Checked {
     const { spec } = column;
-    const parsed: Parsed = parseValue(value, spec.type, { formats: column.formats, percent: spec.percent ?? false });
+    const parsed: Parsed = parseValue(value, spec.type, {
+      formats: column.formats,
+      percent: spec.percent ?? false,
+    });
     if (!parsed.ok) {
       const rule = spec.type === 'date' || spec.type === 'timestamp' ? 'format' : 'type';
-      return { value: null, violation: { field: spec.name, rule, message: `${spec.name} ${show(value)} ${parsed.reason}` } };
+      return {
+        value: null,
+        violation: { field: spec.name, rule, message: `${spec.name} ${show(value)} ${parsed.reason}` },
+      };
     }
     for (const rule of column.rules) {
       const message = rule.check(spec, parsed.value);
-      if (message !== undefined) return { value: parsed.value, violation: { field: spec.name, rule: rule.id, message } };
+      if (message !== undefined)
+        return { value: parsed.value, violation: { field: spec.name, rule: rule.id, message } };
     }
     return { value: parsed.value, violation: undefined };
   }
@@ -165,20 +179,34 @@ export function compileContract(contract: DatasetContract): CompiledContract {
         checked = check(column, normalise(column, column.literalDefault));
       }
       out[i] = checked.value;
-      if (checked.violation) (violations ??= []).push(checked.violation);
-      else if (checked.value === null && column.required && column.defaultFrom < 0) {
-        (violations ??= []).push({ field: column.spec.name, rule: 'required', message: requiredMessage(column.spec, source !== undefined) });
+      let violation = checked.violation;
+      if (!violation && checked.value === null && column.required && column.defaultFrom < 0) {
+        violation = {
+          field: column.spec.name,
+          rule: 'required',
+          message: requiredMessage(column.spec, source !== undefined),
+        };
+      }
+      if (violation) {
+        if (violations) violations.push(violation);
+        else violations = [violation];
       }
     }
     for (const column of columns) {
       if (column.defaultFrom < 0 || out[column.index] !== null) continue;
       out[column.index] = out[column.defaultFrom];
-      if (out[column.index] === null && column.required && !violations?.some((v) => v.field === column.spec.name)) {
-        (violations ??= []).push({
+      if (
+        out[column.index] === null &&
+        column.required &&
+        !violations?.some((v) => v.field === column.spec.name)
+      ) {
+        const violation: Violation = {
           field: column.spec.name,
           rule: 'required',
           message: `${column.spec.name} is required but empty (and so is ${columns[column.defaultFrom]?.spec.name}, its default)`,
-        });
+        };
+        if (violations) violations.push(violation);
+        else violations = [violation];
       }
     }
     return violations ?? NO_VIOLATIONS;
@@ -211,7 +239,11 @@ export function compileContract(contract: DatasetContract): CompiledContract {
   };
 }
 
-function bindHeader(contract: DatasetContract, columns: readonly CompiledColumn[], header: readonly string[]): RecordBinding {
+function bindHeader(
+  contract: DatasetContract,
+  columns: readonly CompiledColumn[],
+  header: readonly string[],
+): RecordBinding {
   const looseHeader = header.map(looseKey);
   const indexes = columns.map((column) => {
     const exact = looseHeader.indexOf(looseKey(column.spec.name));
@@ -225,7 +257,9 @@ function bindHeader(contract: DatasetContract, columns: readonly CompiledColumn[
   const used = new Set(indexes);
   const ignoredColumns = header.filter((_, j) => !used.has(j));
   const missingRequired = columns
-    .filter((c) => indexes[c.index] === -1 && c.required && c.literalDefault === undefined && c.defaultFrom < 0)
+    .filter(
+      (c) => indexes[c.index] === -1 && c.required && c.literalDefault === undefined && c.defaultFrom < 0,
+    )
     .map((c) => c.spec.name);
   void contract;
   const width = header.length;
@@ -242,7 +276,11 @@ function bindHeader(contract: DatasetContract, columns: readonly CompiledColumn[
         // A trailing delimiter gives extra empty fields: harmless. Anything else is a broken row.
         const extraAreEmpty = fields.length > width && fields.slice(width).every((f) => f.trim() === '');
         if (!extraAreEmpty) {
-          return { field: '_row', rule: 'shape', message: `row has ${fields.length} fields but the header has ${width}` };
+          return {
+            field: '_row',
+            rule: 'shape',
+            message: `row has ${fields.length} fields but the header has ${width}`,
+          };
         }
       }
       return undefined;

@@ -2,8 +2,9 @@
  * The rules a value is checked against, one entry per rule id, each with the sentence a person reads
  * in the quarantine. Which rules apply to a column is declared in its `ColumnSpec` (datasets/*.ts).
  */
-import { show } from './values';
+
 import type { ColumnSpec, RuleId } from './types';
+import { show } from './values';
 
 /** A rule applied to a parsed, non-null value; returns the reason when the value breaks it. */
 export interface ValueRule {

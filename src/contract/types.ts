@@ -13,7 +13,13 @@ export type ColumnType = 'string' | 'integer' | 'double' | 'decimal(18,2)' | 'da
  * - `dd/mm/yyyy`, `mm-dd-yyyy`, `yyyy/mm/dd`: day precision, optionally followed by ` HH:MM[:SS]`
  * - `epoch_millis`, `epoch_seconds`: integer numbers (strings or JSON numbers)
  */
-export type DateFormat = 'iso' | 'dd/mm/yyyy' | 'mm-dd-yyyy' | 'yyyy/mm/dd' | 'epoch_millis' | 'epoch_seconds';
+export type DateFormat =
+  | 'iso'
+  | 'dd/mm/yyyy'
+  | 'mm-dd-yyyy'
+  | 'yyyy/mm/dd'
+  | 'epoch_millis'
+  | 'epoch_seconds';
 
 /** A numeric range; bounds are inclusive unless marked exclusive. */
 export interface NumericRange {

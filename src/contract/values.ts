@@ -111,7 +111,13 @@ export function parseBoolean(raw: unknown): Parsed {
 }
 
 function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : [4, 6, 9, 11].includes(month)
+      ? 30
+      : 31;
 }
 
 /** Reads `count` digits at `at`, or -1. */
@@ -126,7 +132,15 @@ function digitsAt(s: string, at: number, count: number): number {
 }
 
 /** Epoch millis of a calendar date and time, or NaN when the parts are not a real date/time. */
-function utcMillis(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+function utcMillis(
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+  ms = 0,
+): number {
   if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) return Number.NaN;
   if (day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return Number.NaN;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
@@ -137,7 +151,11 @@ function utcMillis(year: number, month: number, day: number, hour = 0, minute = 
  * optional zone (`Z`, `+02:00`, `+0200`, `+02`). Returns [hour, minute, second, ms, offsetMinutes] or
  * undefined when the text does not match.
  */
-function timeAt(s: string, at: number, allowZone: boolean): [number, number, number, number, number] | undefined {
+function timeAt(
+  s: string,
+  at: number,
+  allowZone: boolean,
+): [number, number, number, number, number] | undefined {
   const n = s.length;
   if (at === n) return [0, 0, 0, 0, 0];
   const sep = s.charCodeAt(at);
@@ -242,7 +260,11 @@ function parseWithFormat(raw: unknown, format: DateFormat): number {
  * Parses a date or timestamp in the first of `formats` that reads it. Returns epoch millis for
  * timestamps and the UTC day number for dates.
  */
-export function parseTemporal(raw: unknown, type: 'date' | 'timestamp', formats: readonly DateFormat[]): Parsed {
+export function parseTemporal(
+  raw: unknown,
+  type: 'date' | 'timestamp',
+  formats: readonly DateFormat[],
+): Parsed {
   for (const format of formats) {
     const millis = parseWithFormat(raw, format);
     if (!Number.isNaN(millis)) return ok(type === 'date' ? Math.floor(millis / DAY_MS) : millis);
@@ -258,7 +280,11 @@ export function parseValue(
 ): Parsed {
   switch (type) {
     case 'string':
-      return typeof raw === 'string' ? ok(raw) : typeof raw === 'object' ? ok(JSON.stringify(raw)) : ok(String(raw));
+      return typeof raw === 'string'
+        ? ok(raw)
+        : typeof raw === 'object'
+          ? ok(JSON.stringify(raw))
+          : ok(String(raw));
     case 'integer':
       return parseInteger(raw);
     case 'double':

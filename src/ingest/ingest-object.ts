@@ -15,7 +15,12 @@ import { type DatasetContract, LINEAGE_COLUMNS, type Violation } from '../contra
 import { dayOf } from '../contract/values';
 import type { ParquetColumn } from '../parquet/part-writer';
 import type { ObjectStore } from '../storage/object-store';
-import { type OpenedSource, openSource, UnparseableRecord, UnreadableFileError } from './formats/source-reader';
+import {
+  type OpenedSource,
+  openSource,
+  UnparseableRecord,
+  UnreadableFileError,
+} from './formats/source-reader';
 import {
   curatedKey,
   datasetOfLandingKey,
@@ -259,9 +264,11 @@ async function ingestRows(
       const rules = [...new Set(violations.map((v) => `${v.field}.${v.rule}`))].sort();
       for (const rule of rules) violationsByRule[rule] = (violationsByRule[rule] ?? 0) + 1;
       const eventValue = validated ? out[compiled.eventTimeIndex] : null;
-      const eventParsed = !violations.some((v) => v.field === contract.eventTime) && typeof eventValue === 'number';
+      const eventParsed =
+        !violations.some((v) => v.field === contract.eventTime) && typeof eventValue === 'number';
       const day = eventParsed ? dayOf(eventValue, compiled.eventTimeType) : ingestDay;
-      const original = record instanceof UnparseableRecord ? { _text: record.text } : binding.original(record);
+      const original =
+        record instanceof UnparseableRecord ? { _text: record.text } : binding.original(record);
       await quarantine.add(day, [
         source.key,
         line,
@@ -279,7 +286,9 @@ async function ingestRows(
   const commit = async (parts: StagedPart[], kind: 'curated' | 'quarantine') => {
     for (const part of parts) {
       const key = (kind === 'curated' ? curatedKey : quarantineKey)(contract.name, part.day, stem);
-      await request.lake.put(key, createReadStream(part.path), { contentType: 'application/vnd.apache.parquet' });
+      await request.lake.put(key, createReadStream(part.path), {
+        contentType: 'application/vnd.apache.parquet',
+      });
       files.push({ key, kind, partition: dayToIso(part.day), rows: part.rows, bytes: part.bytes });
     }
   };
@@ -326,7 +335,11 @@ async function reject(
 ): Promise<Manifest> {
   const keys = rejectedFileKeys(dataset, source.key, outputStem(source.key, source.etag));
   await request.lake.put(keys.file, await request.landing.get(source.key));
-  const report = JSON.stringify({ source_key: source.key, source_etag: source.etag, dataset, reason }, null, 2);
+  const report = JSON.stringify(
+    { source_key: source.key, source_etag: source.etag, dataset, reason },
+    null,
+    2,
+  );
   await request.lake.put(keys.report, report, { contentType: 'application/json' });
   const finishedAt = now();
   return {
@@ -350,7 +363,13 @@ async function reject(
     partitions: [],
     files_written: [
       { key: keys.file, kind: 'rejected_file', partition: null, rows: 0, bytes: source.size },
-      { key: keys.report, kind: 'rejection_report', partition: null, rows: 0, bytes: Buffer.byteLength(report) },
+      {
+        key: keys.report,
+        kind: 'rejection_report',
+        partition: null,
+        rows: 0,
+        bytes: Buffer.byteLength(report),
+      },
     ],
     bytes_in: source.size,
     bytes_out: source.size + Buffer.byteLength(report),

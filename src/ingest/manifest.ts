@@ -44,7 +44,12 @@ export interface ManifestFile {
 
 /** Raised when a manifest's counts do not add up: a bug in the pipeline, never a data problem. */
 export class ManifestInvariantError extends Error {
-  constructor(manifest: Pick<Manifest, 'source_key' | 'rows_read' | 'rows_valid' | 'rows_quarantined' | 'duplicates_dropped'>) {
+  constructor(
+    manifest: Pick<
+      Manifest,
+      'source_key' | 'rows_read' | 'rows_valid' | 'rows_quarantined' | 'duplicates_dropped'
+    >,
+  ) {
     super(
       `manifest for ${manifest.source_key} does not add up: read ${manifest.rows_read} != valid ${manifest.rows_valid}` +
         ` + quarantined ${manifest.rows_quarantined} + duplicates ${manifest.duplicates_dropped}`,

@@ -46,7 +46,11 @@ export class PartitionedWriter {
     private readonly constants: Readonly<Record<string, unknown>>,
     private readonly stagingDir: string,
     private readonly name: string,
-    private readonly options: { rowGroupSize?: number; maxBufferedRows?: number; kvMetadata?: Record<string, string> } = {},
+    private readonly options: {
+      rowGroupSize?: number;
+      maxBufferedRows?: number;
+      kvMetadata?: Record<string, string>;
+    } = {},
   ) {
     let varying = 0;
     this.varyingIndex = columns.map((c) => (c.name in constants ? -1 : varying++));
@@ -109,7 +113,12 @@ export class PartitionedWriter {
       await this.flush(buffer);
       if (!buffer.writer) continue;
       const totals = await buffer.writer.finish();
-      parts.push({ day: buffer.day, path: this.partPath(buffer.day), rows: totals.rows, bytes: totals.bytes });
+      parts.push({
+        day: buffer.day,
+        path: this.partPath(buffer.day),
+        rows: totals.rows,
+        bytes: totals.bytes,
+      });
     }
     return parts;
   }

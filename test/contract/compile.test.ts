@@ -16,7 +16,19 @@ const HEADER = [
   'status',
   'processing_time_s',
 ];
-const GOOD = ['T1', '2024-06-01T10:00:00Z', 'C1', '', 'upi', 'Austin', 'deposit', '12.50', '', 'success', '0.8'];
+const GOOD = [
+  'T1',
+  '2024-06-01T10:00:00Z',
+  'C1',
+  '',
+  'upi',
+  'Austin',
+  'deposit',
+  '12.50',
+  '',
+  'success',
+  '0.8',
+];
 
 /** Validates one CSV row of the transactions contract; returns typed values by name and violations. */
 function validateTransaction(overrides: Record<string, string>, header = HEADER) {
@@ -51,18 +63,29 @@ describe('transactions contract', () => {
   });
 
   it('maps value aliases and case: "Credit Card" becomes credit_card, "SUCCESS" success', () => {
-    const { values, violations } = validateTransaction({ channel: ' Credit Card ', status: 'SUCCESS', currency: 'eur' });
+    const { values, violations } = validateTransaction({
+      channel: ' Credit Card ',
+      status: 'SUCCESS',
+      currency: 'eur',
+    });
     expect(violations).toEqual([]);
     expect(values).toMatchObject({ channel: 'credit_card', status: 'success', currency: 'EUR' });
   });
 
   it('quarantines rows whose amount is not positive', () => {
     const { violations } = validateTransaction({ amount: '-12.50' });
-    expect(violations).toEqual([{ field: 'amount', rule: 'range', message: 'amount must be > 0, got -12.5' }]);
+    expect(violations).toEqual([
+      { field: 'amount', rule: 'range', message: 'amount must be > 0, got -12.5' },
+    ]);
   });
 
   it('reports every rule a row breaks, each as a readable sentence', () => {
-    const { violations } = validateTransaction({ transaction_id: '', channel: 'bitcoin', amount: 'ten', event_time: 'yesterday' });
+    const { violations } = validateTransaction({
+      transaction_id: '',
+      channel: 'bitcoin',
+      amount: 'ten',
+      event_time: 'yesterday',
+    });
     expect(violations).toEqual([
       { field: 'transaction_id', rule: 'required', message: 'transaction_id is required but empty' },
       {
@@ -81,11 +104,16 @@ describe('transactions contract', () => {
 
   it('checks the currency pattern and the processing time range', () => {
     const { violations } = validateTransaction({ currency: 'dollars', processing_time_s: '-1' });
-    expect(violations.map((v) => `${v.field}.${v.rule}`)).toEqual(['currency.pattern', 'processing_time_s.range']);
+    expect(violations.map((v) => `${v.field}.${v.rule}`)).toEqual([
+      'currency.pattern',
+      'processing_time_s.range',
+    ]);
   });
 
   it('binds aliased headers such as "Transaction ID" and txn_type, and lists unknown columns', () => {
-    const header = HEADER.map((h) => (h === 'transaction_id' ? 'Transaction ID' : h === 'type' ? 'txn_type' : h));
+    const header = HEADER.map((h) =>
+      h === 'transaction_id' ? 'Transaction ID' : h === 'type' ? 'txn_type' : h,
+    );
     const binding = compileContract(transactions).bindHeader([...header, 'notes']);
     expect(binding.missingRequired).toEqual([]);
     expect(binding.ignoredColumns).toEqual(['notes']);
@@ -94,7 +122,11 @@ describe('transactions contract', () => {
   });
 
   it('names the required columns a header lacks, but not columns with defaults', () => {
-    const binding = compileContract(transactions).bindHeader(['transaction_id', 'customer_id', 'currency_code']);
+    const binding = compileContract(transactions).bindHeader([
+      'transaction_id',
+      'customer_id',
+      'currency_code',
+    ]);
     expect(binding.missingRequired).toEqual(['event_time', 'channel', 'type', 'amount', 'status']);
   });
 
@@ -111,7 +143,11 @@ describe('transactions contract', () => {
 
   it('keeps the original values by source header for the quarantine', () => {
     const binding = compileContract(transactions).bindHeader(['txn_id', 'amount']);
-    expect(binding.original(['T1', '-3', 'extra'])).toEqual({ txn_id: 'T1', amount: '-3', _extra_fields: ['extra'] });
+    expect(binding.original(['T1', '-3', 'extra'])).toEqual({
+      txn_id: 'T1',
+      amount: '-3',
+      _extra_fields: ['extra'],
+    });
   });
 });
 
@@ -165,7 +201,12 @@ describe('sales contract (JSON)', () => {
   });
 
   it('quarantines bad discounts, non-positive quantities and unreadable dates', () => {
-    const { violations } = validateOrder({ ...order, discount: '150%', quantity: 0, order_date: '31/31/2024' });
+    const { violations } = validateOrder({
+      ...order,
+      discount: '150%',
+      quantity: 0,
+      order_date: '31/31/2024',
+    });
     expect(violations.map((v) => v.message)).toEqual([
       'quantity must be > 0, got 0',
       'discount must be <= 1, got 1.5',

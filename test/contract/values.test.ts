@@ -78,18 +78,27 @@ describe('parseTemporal', () => {
     });
   });
 
-  it.each(['31/31/2024', '2024-02-30', '2023-02-29T00:00:00Z', 'yesterday', '2024-03-05T25:00:00Z', '1800-01-01', ''])(
-    'rejects %j with the list of accepted formats',
-    (raw) => {
-      expect(parseTemporal(raw, 'date', all)).toEqual({
-        ok: false,
-        reason: 'is not a valid date in any accepted format (iso, dd/mm/yyyy, mm-dd-yyyy, yyyy/mm/dd, epoch_millis)',
-      });
-    },
-  );
+  it.each([
+    '31/31/2024',
+    '2024-02-30',
+    '2023-02-29T00:00:00Z',
+    'yesterday',
+    '2024-03-05T25:00:00Z',
+    '1800-01-01',
+    '',
+  ])('rejects %j with the list of accepted formats', (raw) => {
+    expect(parseTemporal(raw, 'date', all)).toEqual({
+      ok: false,
+      reason:
+        'is not a valid date in any accepted format (iso, dd/mm/yyyy, mm-dd-yyyy, yyyy/mm/dd, epoch_millis)',
+    });
+  });
 
   it('only accepts the formats the column declares', () => {
     expect(parseTemporal('05/03/2024', 'date', ['iso']).ok).toBe(false);
-    expect(parseTemporal('2024-02-29', 'date', ['iso'])).toEqual({ ok: true, value: Date.UTC(2024, 1, 29) / DAY });
+    expect(parseTemporal('2024-02-29', 'date', ['iso'])).toEqual({
+      ok: true,
+      value: Date.UTC(2024, 1, 29) / DAY,
+    });
   });
 });

@@ -13,13 +13,20 @@ describe('LastOccurrenceIndex', () => {
       ['B', 7],
     ];
     for (const [key, line] of rows) index.observe(key, line);
-    expect(rows.map(([key, line]) => index.isSuperseded(key, line))).toEqual([true, true, true, false, false, false]);
+    expect(rows.map(([key, line]) => index.isSuperseded(key, line))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('stays exact with many keys in a small filter, where false positives are common', () => {
     const index = new LastOccurrenceIndex(1); // smallest filter: 512 Kibit for 200k keys
     const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
-    keys.forEach((key, i) => index.observe(key, i + 1));
+    for (const [i, key] of keys.entries()) index.observe(key, i + 1);
     index.observe('T123', 200_001);
     const superseded = keys.filter((key, i) => index.isSuperseded(key, i + 1));
     expect(superseded).toEqual(['T123']);

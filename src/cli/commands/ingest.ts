@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { DATASETS } from '../../../datasets';
-import { ingestObject, type IngestResult } from '../../ingest/ingest-object';
+import { type IngestResult, ingestObject } from '../../ingest/ingest-object';
 import type { Manifest } from '../../ingest/manifest';
 import { FsObjectStore } from '../../storage/fs-store';
 import { lakeDir, lakeOption, UsageError } from '../program';
@@ -51,9 +51,11 @@ async function expand(paths: readonly string[], dataset: string | undefined): Pr
 /** One summary line per file, e.g. `ok  landing/transactions/a.csv  480 valid, 12 quarantined, 3 duplicates, 1 day`. */
 export function describeResult({ manifest, skipped }: IngestResult): string {
   if (skipped) return `unchanged  ${manifest.source_key}  (already ingested; --force to ingest again)`;
-  if (manifest.status === 'rejected') return `REJECTED   ${manifest.source_key}  ${manifest.rejection_reason}`;
+  if (manifest.status === 'rejected')
+    return `REJECTED   ${manifest.source_key}  ${manifest.rejection_reason}`;
   const days = manifest.partitions.length;
-  const range = days === 0 ? '' : ` ${manifest.partitions[0]}${days > 1 ? `..${manifest.partitions[days - 1]}` : ''}`;
+  const range =
+    days === 0 ? '' : ` ${manifest.partitions[0]}${days > 1 ? `..${manifest.partitions[days - 1]}` : ''}`;
   return (
     `ok         ${manifest.source_key}  ${manifest.rows_valid} valid, ${manifest.rows_quarantined} quarantined, ` +
     `${manifest.duplicates_dropped} duplicates, ${days} day${days === 1 ? '' : 's'}${range} (${manifest.duration_ms} ms)`

@@ -1,0 +1,184 @@
+/**
+ * Ingest benchmark: `npm run bench:ingest [-- --rows 1000000 --big 4000000]`.
+ *
+ * Generates a transactions CSV, ingests it through the real pipeline (parse, validate, dedupe,
+ * partition, Parquet) and converts the same file with DuckDB's single-threaded
+ * `COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet)`. Each run is its own process so its
+ * peak RSS is its own. Prints rows/s, the ratio to DuckDB, peak RSS at two sizes and output size.
+ */
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const OUT = resolve('bench/out');
+const CHANNELS = ['credit_card', 'debit_card', 'upi', 'net_banking'];
+const CITIES = [
+  'New York',
+  'Chicago',
+  'Austin',
+  'Seattle',
+  'Denver',
+  'Boston',
+  'Miami',
+  '"Washington, D.C."',
+];
+const TYPES = ['deposit', 'deposit', 'payment', 'withdrawal', 'refund', 'fee'];
+const STATUSES = [
+  'success',
+  'success',
+  'success',
+  'success',
+  'success',
+  'success',
+  'success',
+  'success',
+  'failed',
+  'pending',
+];
+
+/** Writes a deterministic transactions CSV of `rows` rows over 30 days; returns its path. */
+async function generateCsv(rows: number): Promise<string> {
+  const path = join(OUT, `transactions-${rows}.csv`);
+  if (existsSync(path)) return path;
+  const out = createWriteStream(path);
+  out.write(
+    'transaction_id,event_time,customer_id,account_id,channel,city,type,amount,currency,status,processing_time_s\n',
+  );
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const start = Date.UTC(2024, 0, 1);
+  const span = 30 * 86_400_000;
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    const time = new Date(start + Math.floor((i / rows) * span)).toISOString();
+    const customer = `C${String(1 + Math.floor(random() * 5000)).padStart(5, '0')}`;
+    const amount = (1 + random() * 1500).toFixed(2);
+    chunk +=
+      `T${String(i).padStart(9, '0')},${time},${customer},${customer},${CHANNELS[i % 4]},` +
+      `${CITIES[Math.floor(random() * CITIES.length)]},${TYPES[Math.floor(random() * TYPES.length)]},${amount},USD,` +
+      `${STATUSES[Math.floor(random() * STATUSES.length)]},${(random() * 5).toFixed(3)}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return path;
+}
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.parquet'))
+      total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+interface RunFigures {
+  seconds: number;
+  peakRssMb: number;
+  outputBytes: number;
+  rowsValid?: number;
+}
+
+/** Child process: one measured run. */
+async function child(kind: string, csv: string, target: string): Promise<void> {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const started = performance.now();
+  let rowsValid: number | undefined;
+  if (kind === 'ingest') {
+    const { FsObjectStore } = await import('../src/storage/fs-store');
+    const { ingestObject } = await import('../src/ingest/ingest-object');
+    const lake = new FsObjectStore(target);
+    const landing = new FsObjectStore(resolve(csv, '..'));
+    const { manifest } = await ingestObject({
+      landing,
+      lake,
+      key: csv.split('/').pop()!,
+      dataset: 'transactions',
+    });
+    rowsValid = manifest.rows_valid;
+  } else {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await db.connect();
+    await connection.run(
+      `COPY (SELECT * FROM read_csv('${csv}')) TO '${join(target, 'out.parquet')}' (FORMAT parquet)`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const figures: RunFigures = {
+    seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    outputBytes: folderBytes(target),
+    rowsValid,
+  };
+  console.log(JSON.stringify(figures));
+}
+
+function run(kind: string, csv: string): RunFigures {
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/ingest.ts', '--child', kind, '--csv', csv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return JSON.parse(output.trim().split('\n').pop()!) as RunFigures;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      big: { type: 'string', default: '4000000' },
+      child: { type: 'string' },
+      csv: { type: 'string' },
+    },
+  });
+  mkdirSync(OUT, { recursive: true });
+  if (values.child && values.csv) {
+    await child(values.child, values.csv, join(OUT, `lake-${values.child}`));
+    return;
+  }
+  const rows = Number(values.rows);
+  const big = Number(values.big);
+  console.log(
+    `generating ${rows.toLocaleString('en-US')} and ${big.toLocaleString('en-US')} row CSVs in ${OUT} ...`,
+  );
+  const csv = await generateCsv(rows);
+  const bigCsv = await generateCsv(big);
+  const csvBytes = statSync(csv).size;
+
+  const ours = run('ingest', csv);
+  const duck = run('duckdb', csv);
+  const oursBig = run('ingest', bigCsv);
+
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  const rate = (f: RunFigures, n: number) => Math.round(n / f.seconds);
+  console.log(`\ningest benchmark (${rows.toLocaleString('en-US')} rows, ${mb(csvBytes)} MB CSV)`);
+  console.log(
+    `  ledgerlake ingest      ${ours.seconds.toFixed(2)} s  ${rate(ours, rows).toLocaleString('en-US')} rows/s  peak RSS ${ours.peakRssMb.toFixed(0)} MB  parquet ${mb(ours.outputBytes)} MB (${((100 * ours.outputBytes) / csvBytes).toFixed(1)}% of CSV)`,
+  );
+  console.log(
+    `  duckdb COPY, 1 thread  ${duck.seconds.toFixed(2)} s  ${rate(duck, rows).toLocaleString('en-US')} rows/s  peak RSS ${duck.peakRssMb.toFixed(0)} MB  parquet ${mb(duck.outputBytes)} MB`,
+  );
+  console.log(
+    `  ratio ledgerlake/duckdb  ${(rate(ours, rows) / rate(duck, rows)).toFixed(2)}  (target >= 0.3, goal 0.5)`,
+  );
+  console.log(
+    `  ledgerlake ingest ${big.toLocaleString('en-US')} rows  ${oursBig.seconds.toFixed(2)} s  ${rate(oursBig, big).toLocaleString('en-US')} rows/s  peak RSS ${oursBig.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `  peak RSS growth ${rows.toLocaleString('en-US')} -> ${big.toLocaleString('en-US')} rows: ${(((oursBig.peakRssMb - ours.peakRssMb) / ours.peakRssMb) * 100).toFixed(1)}%  (target within 10%, under 300 MB)`,
+  );
+  if (ours.rowsValid !== rows) console.log(`  WARNING: ${ours.rowsValid} valid rows of ${rows}`);
+}
+
+await main();
