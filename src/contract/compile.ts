@@ -4,7 +4,7 @@
  */
 import { requiredMessage, VALUE_RULES, type ValueRule } from './rules';
 import type { ColumnSpec, DatasetContract, DateFormat, Violation } from './types';
-import { type Parsed, parseValue, show } from './values';
+import { ParseFailure, parseValue, show } from './values';
 
 /** Shared empty result, so valid rows allocate nothing. */
 const NO_VIOLATIONS: Violation[] = [];
@@ -32,6 +32,7 @@ interface CompiledColumn {
   readonly required: boolean;
   readonly trim: boolean;
   readonly formats: readonly DateFormat[];
+  readonly parseOptions: { readonly formats: readonly DateFormat[]; readonly percent: boolean };
   readonly valueAliases: ReadonlyMap<string, string> | undefined;
   readonly rules: readonly ValueRule[];
   /** Literal default, already normalised text or a JSON value. */
@@ -43,7 +44,8 @@ interface CompiledColumn {
 }
 
 /** A parsed value with the reason it breaks a rule, if it does. */
-type Checked = { value: unknown; violation: Violation | undefined };
+type Checked = { readonly value: unknown; readonly violation: Violation | undefined };
+const NULL_CHECKED: Checked = { value: null, violation: undefined };
 
 /** How one source's records map onto the contract's columns. */
 export interface RecordBinding {
@@ -106,6 +108,7 @@ export function compileContract(contract: DatasetContract): CompiledContract {
       required: spec.required ?? false,
       trim: spec.trim ?? true,
       formats: spec.formats ?? ['iso'],
+      parseOptions: { formats: spec.formats ?? ['iso'], percent: spec.percent ?? false },
       valueAliases: spec.valueAliases
         ? new Map(Object.entries(spec.valueAliases).map(([from, to]) => [looseKey(from), to]))
         : undefined,
@@ -136,26 +139,24 @@ export function compileContract(contract: DatasetContract): CompiledContract {
     return fold === 'lower' ? text.toLowerCase() : fold === 'upper' ? text.toUpperCase() : text;
   }
 
-  /** Parses a normalised non-null value and applies the column's rules. */
-  function check(column: CompiledColumn, value: unknown): Checked {
+  /** Value produced by the last `check` (kept outside the result so valid cells allocate nothing). */
+  let checkedValue: unknown = null;
+
+  /** Parses a normalised non-null value into `checkedValue` and applies the column's rules. */
+  function check(column: CompiledColumn, value: unknown): Violation | undefined {
     const { spec } = column;
-    const parsed: Parsed = parseValue(value, spec.type, {
-      formats: column.formats,
-      percent: spec.percent ?? false,
-    });
-    if (!parsed.ok) {
+    const parsed = parseValue(value, spec.type, column.parseOptions);
+    if (parsed instanceof ParseFailure) {
+      checkedValue = null;
       const rule = spec.type === 'date' || spec.type === 'timestamp' ? 'format' : 'type';
-      return {
-        value: null,
-        violation: { field: spec.name, rule, message: `${spec.name} ${show(value)} ${parsed.reason}` },
-      };
+      return { field: spec.name, rule, message: `${spec.name} ${show(value)} ${parsed.reason}` };
     }
+    checkedValue = parsed;
     for (const rule of column.rules) {
-      const message = rule.check(spec, parsed.value);
-      if (message !== undefined)
-        return { value: parsed.value, violation: { field: spec.name, rule: rule.id, message } };
+      const message = rule.check(spec, parsed);
+      if (message !== undefined) return { field: spec.name, rule: rule.id, message };
     }
-    return { value: parsed.value, violation: undefined };
+    return undefined;
   }
 
   function validate(raw: readonly unknown[], out: unknown[]): Violation[] {
@@ -163,24 +164,33 @@ export function compileContract(contract: DatasetContract): CompiledContract {
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
       const source = raw[i];
-      let checked: Checked | undefined;
+      let value: unknown = null;
+      let violation: Violation | undefined;
       if (column.memo && typeof source === 'string') {
-        checked = column.memo.get(source);
-        if (checked === undefined) {
-          const value = normalise(column, source);
-          checked = value === null ? { value: null, violation: undefined } : check(column, value);
-          if (column.memo.size < MEMO_LIMIT) column.memo.set(source, checked);
+        let memo = column.memo.get(source);
+        if (memo === undefined) {
+          const normalised = normalise(column, source);
+          memo =
+            normalised === null
+              ? NULL_CHECKED
+              : { violation: check(column, normalised), value: checkedValue };
+          if (column.memo.size < MEMO_LIMIT) column.memo.set(source, memo);
         }
+        value = memo.value;
+        violation = memo.violation;
       } else {
-        const value = normalise(column, source);
-        checked = value === null ? { value: null, violation: undefined } : check(column, value);
+        const normalised = normalise(column, source);
+        if (normalised !== null) {
+          violation = check(column, normalised);
+          value = checkedValue;
+        }
       }
-      if (checked.value === null && checked.violation === undefined && column.literalDefault !== undefined) {
-        checked = check(column, normalise(column, column.literalDefault));
+      if (value === null && violation === undefined && column.literalDefault !== undefined) {
+        violation = check(column, normalise(column, column.literalDefault));
+        value = checkedValue;
       }
-      out[i] = checked.value;
-      let violation = checked.violation;
-      if (!violation && checked.value === null && column.required && column.defaultFrom < 0) {
+      out[i] = value;
+      if (!violation && value === null && column.required && column.defaultFrom < 0) {
         violation = {
           field: column.spec.name,
           rule: 'required',
@@ -218,9 +228,9 @@ export function compileContract(contract: DatasetContract): CompiledContract {
       const column = columns[primaryKeyIndexes[k]!]!;
       const value = normalise(column, raw[column.index]);
       if (value === null) return undefined;
-      const parsed = check(column, value);
+      check(column, value);
       // Unparseable key values still identify the row by their text; the row is quarantined anyway.
-      const part = parsed.value === null ? String(value) : String(parsed.value);
+      const part = checkedValue === null ? String(value) : String(checkedValue);
       key = k === 0 ? part : `${key}\u001f${part}`;
     }
     return key;

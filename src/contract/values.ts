@@ -8,8 +8,16 @@
  */
 import type { ColumnType, DateFormat } from './types';
 
-/** Result of a parse: the value, or the reason it could not be read. */
-export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string };
+/**
+ * A value that could not be read, with the reason. Parsers return the value itself on success and
+ * allocate only on failure: they run for every cell of every file.
+ */
+export class ParseFailure {
+  constructor(readonly reason: string) {}
+}
+
+/** Result of a parse: the value, or why it could not be read. */
+export type Parsed = unknown;
 
 const DAY_MS = 86_400_000;
 /** Largest cents value of DECIMAL(18,2) that is also an exact JS integer. */
@@ -18,8 +26,8 @@ const MAX_CENTS = Number.MAX_SAFE_INTEGER;
 const MIN_YEAR = 1900;
 const MAX_YEAR = 2200;
 
-const ok = (value: unknown): Parsed => ({ ok: true, value });
-const fail = (reason: string): Parsed => ({ ok: false, reason });
+const ok = (value: unknown): Parsed => value;
+const fail = (reason: string): ParseFailure => new ParseFailure(reason);
 
 /** Quotes a source value for a message, shortened so a huge cell does not flood the report. */
 export function show(value: unknown): string {

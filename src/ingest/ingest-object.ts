@@ -113,7 +113,7 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
       manifest = await ingestRows(request, source, compileContract(contract), stagingDir, startedAt, now);
     } catch (error) {
       if (!(error instanceof UnreadableFileError)) throw error;
-      manifest = await reject(request, source, contract.name, error.message, startedAt, now);
+      manifest = await reject(request, source, contract.name, error.reason, startedAt, now);
     } finally {
       await rm(stagingDir, { recursive: true, force: true });
     }
@@ -153,12 +153,13 @@ async function open(request: IngestRequest, counter: { bytes: number }): Promise
 }
 
 /** Binds the source's columns to the contract, or explains why the file cannot be ingested. */
-function bind(compiled: CompiledContract, opened: OpenedSource): RecordBinding {
+function bind(compiled: CompiledContract, opened: OpenedSource, key: string): RecordBinding {
   if (opened.format !== 'csv') return compiled.bindJson();
   const header = opened.header ?? [];
   const binding = compiled.bindHeader(header);
   if (binding.missingRequired.length > 0) {
     throw new UnreadableFileError(
+      key,
       `the header is missing required columns: ${binding.missingRequired.join(', ')} ` +
         `(columns found: ${header.join(', ') || 'none'})`,
     );
@@ -170,7 +171,7 @@ function bind(compiled: CompiledContract, opened: OpenedSource): RecordBinding {
 async function scanKeys(request: IngestRequest, compiled: CompiledContract, size: number) {
   const index = new LastOccurrenceIndex(Math.ceil(size / 40));
   const opened = await open(request, { bytes: 0 });
-  const binding = bind(compiled, opened);
+  const binding = bind(compiled, opened, request.key);
   const raw: unknown[] = new Array(compiled.columnCount);
   for await (const batch of opened.batches()) {
     const { records, lines } = batch;
@@ -200,7 +201,7 @@ async function ingestRows(
 
   const counter = { bytes: 0 };
   const opened = await open(request, counter);
-  const binding = bind(compiled, opened);
+  const binding = bind(compiled, opened, request.key);
   const kvMetadata = { 'ledgerlake.source_key': source.key, 'ledgerlake.source_etag': source.etag };
 
   const curatedColumns: ParquetColumn[] = [

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseDecimalCents, parseDouble, parseInteger, parseTemporal } from '../../src/contract/values';
+import {
+  ParseFailure,
+  parseDecimalCents,
+  parseDouble,
+  parseInteger,
+  parseTemporal,
+} from '../../src/contract/values';
+
+const failure = (reason: string) => new ParseFailure(reason);
 
 const DAY = 86_400_000;
 
@@ -16,7 +24,7 @@ describe('parseDecimalCents', () => {
     [12.34, 1234],
     [0.1 + 0.2, 30],
   ])('reads %j as %d cents', (raw, cents) => {
-    expect(parseDecimalCents(raw)).toEqual({ ok: true, value: cents });
+    expect(parseDecimalCents(raw)).toEqual(cents);
   });
 
   it.each([
@@ -29,26 +37,26 @@ describe('parseDecimalCents', () => {
     ['99999999999999999.00', 'is too large for decimal(18,2)'],
     [true, 'is not a decimal number'],
   ])('rejects %j because it %s', (raw, reason) => {
-    expect(parseDecimalCents(raw)).toEqual({ ok: false, reason });
+    expect(parseDecimalCents(raw)).toEqual(failure(reason));
   });
 });
 
 describe('parseInteger and parseDouble', () => {
   it('reads whole numbers from text and JSON and rejects fractions', () => {
-    expect(parseInteger('42')).toEqual({ ok: true, value: 42 });
-    expect(parseInteger(-7)).toEqual({ ok: true, value: -7 });
-    expect(parseInteger('4.5')).toEqual({ ok: false, reason: 'is not a whole number' });
-    expect(parseInteger('3000000000')).toEqual({ ok: false, reason: 'is outside the integer range' });
+    expect(parseInteger('42')).toEqual(42);
+    expect(parseInteger(-7)).toEqual(-7);
+    expect(parseInteger('4.5')).toEqual(failure('is not a whole number'));
+    expect(parseInteger('3000000000')).toEqual(failure('is outside the integer range'));
   });
 
   it('reads percentages as fractions only when the column allows them', () => {
-    expect(parseDouble('15%', true)).toEqual({ ok: true, value: 0.15 });
-    expect(parseDouble('15%', false)).toEqual({ ok: false, reason: 'is not a number' });
-    expect(parseDouble('0.25', true)).toEqual({ ok: true, value: 0.25 });
+    expect(parseDouble('15%', true)).toEqual(0.15);
+    expect(parseDouble('15%', false)).toEqual(failure('is not a number'));
+    expect(parseDouble('0.25', true)).toEqual(0.25);
   });
 
   it.each(['', '0x1f', 'NaN', 'Infinity', '1e'])('does not take %j for a number', (raw) => {
-    expect(parseDouble(raw).ok).toBe(false);
+    expect(parseDouble(raw)).toBeInstanceOf(ParseFailure);
   });
 });
 
@@ -68,14 +76,11 @@ describe('parseTemporal', () => {
     [1709633700000, 1709633700000],
     ['1709633700000', 1709633700000],
   ])('reads timestamp %j', (raw, millis) => {
-    expect(parseTemporal(raw, 'timestamp', all)).toEqual({ ok: true, value: millis });
+    expect(parseTemporal(raw, 'timestamp', all)).toEqual(millis);
   });
 
   it('gives dates as UTC day numbers, converting offsets first', () => {
-    expect(parseTemporal('2024-03-05T23:30:00-02:00', 'date', ['iso'])).toEqual({
-      ok: true,
-      value: Date.UTC(2024, 2, 6) / DAY,
-    });
+    expect(parseTemporal('2024-03-05T23:30:00-02:00', 'date', ['iso'])).toEqual(Date.UTC(2024, 2, 6) / DAY);
   });
 
   it.each([
@@ -87,18 +92,15 @@ describe('parseTemporal', () => {
     '1800-01-01',
     '',
   ])('rejects %j with the list of accepted formats', (raw) => {
-    expect(parseTemporal(raw, 'date', all)).toEqual({
-      ok: false,
-      reason:
+    expect(parseTemporal(raw, 'date', all)).toEqual(
+      failure(
         'is not a valid date in any accepted format (iso, dd/mm/yyyy, mm-dd-yyyy, yyyy/mm/dd, epoch_millis)',
-    });
+      ),
+    );
   });
 
   it('only accepts the formats the column declares', () => {
-    expect(parseTemporal('05/03/2024', 'date', ['iso']).ok).toBe(false);
-    expect(parseTemporal('2024-02-29', 'date', ['iso'])).toEqual({
-      ok: true,
-      value: Date.UTC(2024, 1, 29) / DAY,
-    });
+    expect(parseTemporal('05/03/2024', 'date', ['iso'])).toBeInstanceOf(ParseFailure);
+    expect(parseTemporal('2024-02-29', 'date', ['iso'])).toEqual(Date.UTC(2024, 1, 29) / DAY);
   });
 });
