@@ -3,11 +3,17 @@
  * and exits with code 2.
  */
 import { CommanderError } from 'commander';
+import { registerBalanceCommand } from './commands/balance';
+import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
+import { registerQueryCommand } from './commands/query';
 import { createProgram, UsageError } from './program';
 
 const program = createProgram();
 registerIngestCommand(program);
+registerDemoCommand(program);
+registerQueryCommand(program);
+registerBalanceCommand(program);
 program.exitOverride();
 
 try {

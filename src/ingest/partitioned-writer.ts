@@ -23,8 +23,8 @@ interface PartitionBuffer {
 /**
  * Buffers rows per day partition and writes each partition as one Parquet file in a local staging
  * folder, one row group at a time. Memory is bounded: when all buffers together hold more than
- * `maxBufferedRows`, the largest is written out as a (smaller) row group, so a file spanning many days
- * never holds more than about two row groups of rows.
+ * `maxBufferedRows` (one row group by default), the largest is written out as a (smaller) row group,
+ * so a file spanning many days never holds more than about one row group of rows.
  */
 export class PartitionedWriter {
   private readonly buffers = new Map<number, PartitionBuffer>();
@@ -77,7 +77,7 @@ export class PartitionedWriter {
     buffer.rows++;
     this.buffered++;
     if (buffer.rows >= this.rowGroupSize) await this.flush(buffer);
-    else if (this.buffered > (this.options.maxBufferedRows ?? 2 * this.rowGroupSize)) {
+    else if (this.buffered > (this.options.maxBufferedRows ?? this.rowGroupSize)) {
       let largest = buffer;
       for (const candidate of this.buffers.values()) if (candidate.rows > largest.rows) largest = candidate;
       await this.flush(largest);
