@@ -1,0 +1,544 @@
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnType } from '../../src/contract/types';
+import {
+  type ByteSink,
+  fileSink,
+  memorySink,
+  type ParquetColumn,
+  ParquetPartWriter,
+  ParquetSinkError,
+  ParquetWriteError,
+  type PartWriterOptions,
+} from '../../src/parquet/part-writer';
+
+let folder: string;
+let duckdb: DuckDBInstance;
+let fileCount = 0;
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'ledgerlake-parquet-'));
+  duckdb = await DuckDBInstance.create(':memory:');
+});
+
+afterAll(async () => {
+  duckdb.closeSync();
+  await rm(folder, { recursive: true, force: true });
+});
+
+/** Writes the row groups to a new file and returns its path. */
+async function writePart(
+  columns: readonly ParquetColumn[],
+  rowGroups: readonly unknown[][][],
+  options?: PartWriterOptions,
+): Promise<string> {
+  fileCount += 1;
+  const path = join(folder, `part-${fileCount}.parquet`);
+  const writer = new ParquetPartWriter(fileSink(path), columns, options);
+  for (const group of rowGroups) await writer.writeRowGroup(group);
+  await writer.finish();
+  return path;
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const connection = await duckdb.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+  }
+}
+
+const TYPES_IN_DUCKDB: [ColumnType, string][] = [
+  ['string', 'VARCHAR'],
+  ['integer', 'INTEGER'],
+  ['double', 'DOUBLE'],
+  ['decimal(18,2)', 'DECIMAL(18,2)'],
+  ['date', 'DATE'],
+  // UTC-adjusted instants (isAdjustedToUTC = true) are what DuckDB calls TIMESTAMP WITH TIME ZONE.
+  ['timestamp', 'TIMESTAMP WITH TIME ZONE'],
+  ['boolean', 'BOOLEAN'],
+];
+
+const SAMPLE_VALUE: Record<ColumnType, unknown> = {
+  string: 'x',
+  integer: 1,
+  double: 1.5,
+  'decimal(18,2)': 150,
+  date: 0,
+  timestamp: 0,
+  boolean: true,
+};
+
+describe('ParquetPartWriter types', () => {
+  it.each(TYPES_IN_DUCKDB)('writes a %s column that DuckDB reads as %s', async (type, duckdbType) => {
+    const path = await writePart([{ name: 'value', type }], [[[SAMPLE_VALUE[type]]]]);
+
+    const described = await query(`DESCRIBE SELECT * FROM read_parquet('${path}')`);
+
+    expect(described.map((row) => [row.column_name, row.column_type])).toEqual([['value', duckdbType]]);
+  });
+
+  it('writes decimal(18,2) cents unscaled, including negative and large amounts', async () => {
+    const cents = [1234, -1234, 123456789012345, -5, 0, null];
+
+    const path = await writePart([{ name: 'amount', type: 'decimal(18,2)' }], [[cents]]);
+    const rows = await query(`SELECT CAST(amount AS VARCHAR) AS amount FROM read_parquet('${path}')`);
+
+    expect(rows.map((row) => row.amount)).toEqual([
+      '12.34',
+      '-12.34',
+      '1234567890123.45',
+      '-0.05',
+      '0.00',
+      null,
+    ]);
+  });
+
+  it('writes dates as days since 1970-01-01, before and after the epoch', async () => {
+    const days = [-1, 0, 19797, -719162, null];
+
+    const path = await writePart([{ name: 'day', type: 'date' }], [[days]]);
+    const rows = await query(`SELECT CAST(day AS VARCHAR) AS day FROM read_parquet('${path}')`);
+
+    expect(rows.map((row) => row.day)).toEqual([
+      '1969-12-31',
+      '1970-01-01',
+      '2024-03-15',
+      '0001-01-01',
+      null,
+    ]);
+  });
+
+  it('writes timestamps with their milliseconds, before and after the epoch', async () => {
+    const millis = [Date.UTC(2024, 2, 15, 10, 35, 0, 123), -1, 0, Date.UTC(1900, 0, 1), null];
+
+    const path = await writePart([{ name: 'event_time', type: 'timestamp' }], [[millis]]);
+    const rows = await query(
+      `SELECT epoch_ms(event_time) AS millis,
+              strftime(timezone('UTC', event_time), '%Y-%m-%d %H:%M:%S.%g') AS text
+       FROM read_parquet('${path}')`,
+    );
+
+    expect(rows).toEqual([
+      { millis: 1710498900123n, text: '2024-03-15 10:35:00.123' },
+      { millis: -1n, text: '1969-12-31 23:59:59.999' },
+      { millis: 0n, text: '1970-01-01 00:00:00.000' },
+      { millis: BigInt(Date.UTC(1900, 0, 1)), text: '1900-01-01 00:00:00.000' },
+      { millis: null, text: null },
+    ]);
+  });
+
+  it('writes strings, integers, doubles and booleans exactly, non-ASCII text included', async () => {
+    const columns: ParquetColumn[] = [
+      { name: 's', type: 'string' },
+      { name: 'i', type: 'integer' },
+      { name: 'd', type: 'double' },
+      { name: 'b', type: 'boolean' },
+    ];
+    const values = [
+      ['café', 'Zürich 😀', '', 'plain'],
+      [2147483647, -2147483648, 0, 42],
+      [0.1, -1e300, 3.5, Number.MIN_VALUE],
+      [true, false, true, false],
+    ];
+
+    const path = await writePart(columns, [values]);
+    const rows = await query(`SELECT * FROM read_parquet('${path}')`);
+
+    expect(rows).toEqual(
+      values[0]!.map((_, i) => ({ s: values[0]![i], i: values[1]![i], d: values[2]![i], b: values[3]![i] })),
+    );
+  });
+
+  it.each(TYPES_IN_DUCKDB.map(([type]) => type))(
+    'writes null values of an optional %s column as NULL',
+    async (type) => {
+      const path = await writePart([{ name: 'value', type }], [[[null, SAMPLE_VALUE[type], undefined]]]);
+
+      const rows = await query(`SELECT value IS NULL AS missing FROM read_parquet('${path}')`);
+
+      expect(rows.map((row) => row.missing)).toEqual([true, false, true]);
+    },
+  );
+
+  it('marks required columns REQUIRED and optional ones OPTIONAL in the schema', async () => {
+    const path = await writePart(
+      [
+        { name: 'id', type: 'string', required: true },
+        { name: 'note', type: 'string' },
+      ],
+      [[['a'], [null]]],
+    );
+
+    const schema = await query(
+      `SELECT name, repetition_type FROM parquet_schema('${path}') WHERE name <> 'duckdb_schema' AND num_children IS NULL`,
+    );
+
+    expect(schema).toEqual([
+      { name: 'id', repetition_type: 'REQUIRED' },
+      { name: 'note', repetition_type: 'OPTIONAL' },
+    ]);
+  });
+
+  it('sets DECIMAL(18,2) as converted and logical type and a UTC-adjusted microsecond timestamp', async () => {
+    const path = await writePart(
+      [
+        { name: 'amount', type: 'decimal(18,2)' },
+        { name: 'at', type: 'timestamp' },
+      ],
+      [[[1], [1]]],
+    );
+
+    const schema = await query(
+      `SELECT name, type, converted_type, precision, scale, logical_type FROM parquet_schema('${path}') WHERE type IS NOT NULL`,
+    );
+
+    expect(schema).toEqual([
+      expect.objectContaining({
+        name: 'amount',
+        type: 'INT64',
+        converted_type: 'DECIMAL',
+        precision: 18n,
+        scale: 2n,
+      }),
+      expect.objectContaining({ name: 'at', type: 'INT64', converted_type: 'TIMESTAMP_MICROS' }),
+    ]);
+    expect(String(schema[0]!.logical_type)).toMatch(/DecimalType\(scale=2, precision=18\)/);
+    expect(String(schema[1]!.logical_type)).toMatch(
+      /TimestampType\(isAdjustedToUTC=1, unit=TimeUnit\(MILLIS=<null>, MICROS=MicroSeconds\(\)/,
+    );
+  });
+});
+
+describe('ParquetPartWriter row groups and metadata', () => {
+  const columns: ParquetColumn[] = [
+    { name: 'source_line', type: 'integer', required: true },
+    { name: 'transaction_id', type: 'string', required: true },
+    { name: 'customer_id', type: 'string', required: true },
+    { name: 'status', type: 'string' },
+  ];
+  const STATUSES = ['completed', 'pending', 'failed'];
+  /** Rows numbered from `start`: unique ids, 5000 customers, 3 statuses. */
+  function group(start: number, count: number): unknown[][] {
+    const lines = Array.from({ length: count }, (_, i) => start + i);
+    return [
+      lines,
+      lines.map((n) => `T${String(n).padStart(8, '0')}`),
+      lines.map((n) => `C${String((n * 7919) % 5000).padStart(5, '0')}`),
+      lines.map((n) => STATUSES[n % 3]!),
+    ];
+  }
+
+  it('reads several row groups back as one table, in row order', async () => {
+    const sizes = [20_000, 7, 12_000];
+    const starts = [0, 20_000, 20_007];
+
+    const path = await writePart(
+      columns,
+      sizes.map((size, i) => group(starts[i]!, size)),
+    );
+    const rows = await query(
+      `SELECT count(*) AS rows, bool_and(source_line = row_number - 1) AS in_order
+       FROM (SELECT source_line, row_number() OVER () AS row_number FROM read_parquet('${path}'))`,
+    );
+    const metadata = await query(
+      `SELECT row_group_id, any_value(row_group_num_rows) AS rows FROM parquet_metadata('${path}') GROUP BY ALL ORDER BY 1`,
+    );
+
+    expect(rows).toEqual([{ rows: 32_007n, in_order: true }]);
+    expect(metadata).toEqual([
+      { row_group_id: 0n, rows: 20_000n },
+      { row_group_id: 1n, rows: 7n },
+      { row_group_id: 2n, rows: 12_000n },
+    ]);
+  });
+
+  it('dictionary-encodes low- and mid-cardinality strings and writes unique ids plain', async () => {
+    const path = await writePart(columns, [group(0, 50_000)]);
+
+    const chunks = await query(
+      `SELECT path_in_schema AS column, encodings FROM parquet_metadata('${path}') ORDER BY column_id`,
+    );
+
+    expect(chunks).toEqual([
+      { column: 'source_line', encodings: expect.not.stringContaining('DICTIONARY') },
+      { column: 'transaction_id', encodings: 'PLAIN' },
+      { column: 'customer_id', encodings: expect.stringContaining('RLE_DICTIONARY') },
+      { column: 'status', encodings: expect.stringContaining('RLE_DICTIONARY') },
+    ]);
+  });
+
+  it.each(['SNAPPY', 'GZIP', 'UNCOMPRESSED'] as const)(
+    'compresses pages with %s when asked',
+    async (codec) => {
+      const path = await writePart(columns, [group(0, 1000)], { codec });
+
+      const codecs = await query(`SELECT DISTINCT compression FROM parquet_metadata('${path}')`);
+      const rows = await query(`SELECT count(DISTINCT transaction_id) AS ids FROM read_parquet('${path}')`);
+
+      expect(codecs).toEqual([{ compression: codec }]);
+      expect(rows).toEqual([{ ids: 1000n }]);
+    },
+  );
+
+  it('compresses with SNAPPY by default', async () => {
+    const path = await writePart(columns, [group(0, 10)]);
+
+    const codecs = await query(`SELECT DISTINCT compression FROM parquet_metadata('${path}')`);
+
+    expect(codecs).toEqual([{ compression: 'SNAPPY' }]);
+  });
+
+  it('stores the key/value metadata and created_by in the footer', async () => {
+    const path = await writePart(columns, [group(0, 10)], {
+      kvMetadata: { dataset: 'transactions', source_key: 'landing/transactions/a.csv' },
+      createdBy: 'ledgerlake test',
+    });
+
+    const kv = await query(
+      `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${path}') ORDER BY key`,
+    );
+    const meta = await query(`SELECT created_by FROM parquet_file_metadata('${path}')`);
+
+    expect(kv).toEqual([
+      { key: 'dataset', value: 'transactions' },
+      { key: 'source_key', value: 'landing/transactions/a.csv' },
+    ]);
+    expect(meta).toEqual([{ created_by: 'ledgerlake test' }]);
+  });
+
+  it('writes min, max and null count statistics that readers can use to skip row groups', async () => {
+    const statsColumns: ParquetColumn[] = [
+      { name: 'amount', type: 'decimal(18,2)' },
+      { name: 'at', type: 'timestamp' },
+      { name: 'day', type: 'date' },
+      { name: 'n', type: 'integer' },
+      { name: 'ratio', type: 'double' },
+      { name: 'city', type: 'string' },
+      { name: 'id', type: 'string' },
+    ];
+    const values = [
+      [500, -1234, null, 99],
+      [Date.UTC(2024, 0, 2), Date.UTC(2024, 0, 1, 0, 0, 0, 5), null, Date.UTC(2024, 0, 3)],
+      [3, 1, null, 2],
+      [7, -3, null, 5],
+      [0.5, Number.NaN, null, -2.25],
+      ['Lyon', 'Paris', null, 'Lyon'],
+      // UTF-8 order puts the emoji (F0 9F ...) after U+FF21 (EF BC A1); UTF-16 order would not.
+      ['\uFF21', 'a', null, '😀'],
+    ];
+
+    const path = await writePart(statsColumns, [values]);
+    const stats = await query(
+      `SELECT path_in_schema AS column, stats_min_value AS min, stats_max_value AS max, stats_null_count AS nulls
+       FROM parquet_metadata('${path}') ORDER BY column_id`,
+    );
+
+    expect(stats).toEqual([
+      { column: 'amount', min: '-12.34', max: '5.00', nulls: 1n },
+      { column: 'at', min: '2024-01-01 00:00:00.005+00', max: '2024-01-03 00:00:00+00', nulls: 1n },
+      { column: 'day', min: '1970-01-02', max: '1970-01-04', nulls: 1n },
+      { column: 'n', min: '-3', max: '7', nulls: 1n },
+      { column: 'ratio', min: '-2.25', max: '0.5', nulls: 1n },
+      { column: 'city', min: 'Lyon', max: 'Paris', nulls: 1n },
+      { column: 'id', min: 'a', max: '😀', nulls: 1n },
+    ]);
+  });
+
+  it('leaves the statistics out when asked', async () => {
+    const path = await writePart([{ name: 'n', type: 'integer' }], [[[1, 2, null]]], { statistics: false });
+
+    const stats = await query(
+      `SELECT stats_min_value AS min, stats_max_value AS max, stats_null_count AS nulls FROM parquet_metadata('${path}')`,
+    );
+
+    expect(stats).toEqual([{ min: null, max: null, nulls: null }]);
+  });
+
+  it('lets DuckDB prune row groups with the statistics', async () => {
+    const path = await writePart(columns, [group(0, 1000), group(1000, 1000)]);
+
+    const rows = await query(`SELECT count(*) AS n FROM read_parquet('${path}') WHERE source_line >= 1500`);
+
+    expect(rows).toEqual([{ n: 500n }]);
+  });
+});
+
+describe('ParquetPartWriter sinks', () => {
+  const columns: ParquetColumn[] = [
+    { name: 'id', type: 'string', required: true },
+    { name: 'amount', type: 'decimal(18,2)' },
+  ];
+  const groups = [0, 1, 2].map((g) => [
+    Array.from({ length: 3000 }, (_, i) => `T${g}-${i}`),
+    Array.from({ length: 3000 }, (_, i) => i * 7 - g),
+  ]);
+
+  /** A sink whose writes take a while and which fails if the writer does not wait for them. */
+  function slowSink(): ByteSink & { chunks: Uint8Array[]; closed: boolean } {
+    let inFlight = false;
+    const sink = {
+      chunks: [] as Uint8Array[],
+      closed: false,
+      async write(chunk: Uint8Array) {
+        if (inFlight) throw new Error('write() called before the previous write resolved');
+        inFlight = true;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        sink.chunks.push(chunk);
+        inFlight = false;
+      },
+      async close() {
+        if (inFlight) throw new Error('close() called before the last write resolved');
+        sink.closed = true;
+      },
+    };
+    return sink;
+  }
+
+  it('waits for a slow sink and delivers every byte in order', async () => {
+    const direct = await writePart(columns, groups);
+    const sink = slowSink();
+
+    const writer = new ParquetPartWriter(sink, columns);
+    for (const group of groups) await writer.writeRowGroup(group);
+    const totals = await writer.finish();
+
+    const expected = await readFile(direct);
+    expect(sink.closed).toBe(true);
+    expect(sink.chunks.length).toBeGreaterThan(3);
+    expect(Buffer.concat(sink.chunks).equals(expected)).toBe(true);
+    expect(totals).toEqual({ rows: 9000, bytes: expected.length, rowGroups: 3 });
+  });
+
+  it('gives the same bytes to a memory sink as to a file sink', async () => {
+    const direct = await writePart(columns, groups);
+    const sink = memorySink();
+
+    const writer = new ParquetPartWriter(sink, columns);
+    for (const group of groups) await writer.writeRowGroup(group);
+    await writer.finish();
+
+    expect(Buffer.from(sink.bytes()).equals(await readFile(direct))).toBe(true);
+  });
+
+  it('creates the parent folders of a file sink', async () => {
+    const path = join(folder, 'nested', 'dt=2024-03-15', 'part-0.parquet');
+
+    const writer = new ParquetPartWriter(fileSink(path), columns);
+    await writer.writeRowGroup(groups[0]!);
+    const totals = await writer.finish();
+
+    expect((await stat(path)).size).toBe(totals.bytes);
+  });
+
+  it('reports a file sink that cannot be written as a ParquetSinkError naming the file', async () => {
+    const path = join(folder, 'a-folder.parquet');
+    await mkdir(path);
+
+    const writer = new ParquetPartWriter(fileSink(path), columns);
+    const failure = writer.writeRowGroup(groups[0]!).then(() => writer.finish());
+
+    await expect(failure).rejects.toThrow(ParquetSinkError);
+    await expect(failure).rejects.toThrow(path);
+  });
+});
+
+describe('ParquetPartWriter edge cases', () => {
+  const columns: ParquetColumn[] = [
+    { name: 'id', type: 'string', required: true },
+    { name: 'amount', type: 'decimal(18,2)' },
+  ];
+
+  it('writes a valid file with zero rows that keeps the schema', async () => {
+    fileCount += 1;
+    const path = join(folder, `empty-${fileCount}.parquet`);
+
+    const writer = new ParquetPartWriter(fileSink(path), columns);
+    await writer.writeRowGroup([[], []]);
+    const totals = await writer.finish();
+    const rows = await query(`SELECT count(*) AS n FROM read_parquet('${path}')`);
+    const described = await query(`DESCRIBE SELECT * FROM read_parquet('${path}')`);
+
+    expect(totals).toEqual({ rows: 0, bytes: (await stat(path)).size, rowGroups: 0 });
+    expect(rows).toEqual([{ n: 0n }]);
+    expect(described.map((row) => row.column_type)).toEqual(['VARCHAR', 'DECIMAL(18,2)']);
+  });
+
+  it.each([
+    [
+      'a null in a required column',
+      [
+        ['a', null],
+        [1, 2],
+      ],
+      /row group 0, row 1: column id is required/,
+    ],
+    [
+      'a number in a string column',
+      [
+        ['a', 5],
+        [1, 2],
+      ],
+      /column id \(string\) expects a string, got number 5/,
+    ],
+    [
+      'fractional cents',
+      [
+        ['a', 'b'],
+        [1, 2.5],
+      ],
+      /column amount \(decimal\(18,2\)\) expects an integer number of cents, got number 2.5/,
+    ],
+    ['too few column arrays', [['a']], /has 1 column arrays but the part declares 2 columns \(id, amount\)/],
+    ['columns of different lengths', [['a', 'b'], [1]], /column amount has 1 values, column id has 2/],
+  ])('rejects %s with a ParquetWriteError', async (_case, group, message) => {
+    const writer = new ParquetPartWriter(memorySink(), columns);
+
+    const failure = writer.writeRowGroup(group);
+
+    await expect(failure).rejects.toThrow(ParquetWriteError);
+    await expect(failure).rejects.toThrow(message);
+  });
+
+  it.each([
+    ['an integer outside the 32-bit range', 'integer', 2 ** 31],
+    ['a fractional integer', 'integer', 1.5],
+    ['a date as a string', 'date', '2024-03-15'],
+    ['a timestamp as a Date object', 'timestamp', new Date(0)],
+    ['a boolean as a number', 'boolean', 1],
+  ] as const)('rejects %s', async (_case, type, value) => {
+    const writer = new ParquetPartWriter(memorySink(), [{ name: 'value', type }]);
+
+    await expect(writer.writeRowGroup([[value]])).rejects.toThrow(/row group 0, row 0: column value/);
+  });
+
+  it('refuses to write after finish()', async () => {
+    const writer = new ParquetPartWriter(memorySink(), columns);
+    await writer.finish();
+
+    await expect(writer.writeRowGroup([['a'], [1]])).rejects.toThrow(/after finish\(\)/);
+  });
+
+  it('refuses a second row group while the first is still being written', async () => {
+    const writer = new ParquetPartWriter(
+      { write: () => new Promise((resolve) => setTimeout(resolve, 20)), close: async () => {} },
+      columns,
+    );
+
+    const first = writer.writeRowGroup([['a'], [1]]);
+    const second = writer.writeRowGroup([['b'], [2]]);
+
+    await expect(second).rejects.toThrow(/await each call/);
+    await expect(first).resolves.toBeUndefined();
+  });
+
+  it('refuses two columns with the same name', () => {
+    expect(() => new ParquetPartWriter(memorySink(), [columns[0]!, columns[0]!])).toThrow(
+      /column id is declared twice/,
+    );
+  });
+});
