@@ -105,20 +105,26 @@ const COMPRESSORS = {
 } as const;
 
 /** A hyparquet `Writer` that hands each finished row group's bytes to the sink. */
+/** Encode buffer of a writer between row groups; it grows while a row group is encoded. */
+const IDLE_BUFFER_BYTES = 64 * 1024;
+
 class SinkWriter extends ByteWriter {
   /** Bytes handed to the sink so far. */
   written = 0;
 
   constructor(private readonly sink: ByteSink) {
-    // Starts at 1 MiB and grows to the largest encoded row group, then is reused.
-    super(1 << 20);
+    super(IDLE_BUFFER_BYTES);
   }
 
   /** Called by ParquetWriter after each row group; its Promise holds back the next one (backpressure). */
   flush(): void | Promise<void> {
     if (this.index === 0) return;
-    // A copy: the buffer is reused for the next row group while the sink may still hold the chunk.
-    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
+    // Hand the encoded row group to the sink as is and start again from a small buffer: a file that
+    // spans many days keeps one writer open per day, and an idle writer should not hold on to its
+    // largest row group.
+    const chunk = new Uint8Array(this.buffer, 0, this.index);
+    this.buffer = new ArrayBuffer(IDLE_BUFFER_BYTES);
+    this.view = new DataView(this.buffer);
     this.index = 0;
     this.written += chunk.length;
     return this.sink.write(chunk);
