@@ -125,9 +125,11 @@ async function child(kind: string, csv: string, target: string): Promise<void> {
 }
 
 function run(kind: string, csv: string): RunFigures {
+  // The same V8 heap budget the CLI runs ingest with (bin/ledgerlake.mjs).
+  const heap = `--max-old-space-size=${process.env.LEDGERLAKE_HEAP_MB ?? '256'}`;
   const output = execFileSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/ingest.ts', '--child', kind, '--csv', csv],
+    [heap, '--import', 'tsx', 'bench/ingest.ts', '--child', kind, '--csv', csv],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return JSON.parse(output.trim().split('\n').pop()!) as RunFigures;

@@ -1,6 +1,24 @@
 #!/usr/bin/env node
 // The `ledgerlake` command. The CLI is TypeScript run through tsx, so `npx ledgerlake` needs no build step.
-import { register } from 'tsx/esm/api';
+//
+// Ingest keeps about 60 MB live whatever the file size, but V8 sizes its heap from the machine's memory
+// and lets garbage pile up far beyond that on a big machine. The CLI therefore runs with a fixed heap
+// budget (LEDGERLAKE_HEAP_MB, default 256), like the Lambda functions do through NODE_OPTIONS.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const heapFlag = `--max-old-space-size=${process.env.LEDGERLAKE_HEAP_MB ?? '256'}`;
+const hasHeapFlag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) =>
+  arg.startsWith('--max-old-space-size'),
+);
+
+if (hasHeapFlag) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+} else {
+  const result = spawnSync(process.execPath, [heapFlag, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exitCode = result.status ?? 1;
+}
