@@ -17,8 +17,12 @@ if (hasHeapFlag) {
   register();
   await import('../src/cli/main.ts');
 } else {
-  const result = spawnSync(process.execPath, [heapFlag, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [heapFlag, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   process.exitCode = result.status ?? 1;
 }

@@ -1,0 +1,276 @@
+import {
+  type ColumnInfo,
+  GetQueryExecutionCommand,
+  type GetQueryExecutionCommandOutput,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+  type Row,
+  StartQueryExecutionCommand,
+  type StartQueryExecutionCommandOutput,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { type QueryEngine, QueryError, type QueryResult, type SqlValue } from './query-engine';
+
+/** The Athena API calls the engine makes. */
+export type AthenaCommand =
+  | StartQueryExecutionCommand
+  | GetQueryExecutionCommand
+  | GetQueryResultsCommand
+  | StopQueryExecutionCommand;
+
+/** The one client method the engine calls; an `AthenaClient` fits, and so does a test double. */
+export interface AthenaSend {
+  send(command: AthenaCommand): Promise<unknown>;
+}
+
+/** How the engine waits for a query: exponential backoff between GetQueryExecution calls. */
+export interface AthenaPolling {
+  /** First wait after StartQueryExecution. @default 250 */
+  readonly initialDelayMs?: number;
+  /** Each wait is the previous one times this. @default 2 */
+  readonly factor?: number;
+  /** Longest single wait. @default 5000 */
+  readonly maxDelayMs?: number;
+  /**
+   * Give up (and stop the query) when it has not finished after this long.
+   * @default 300000 (5 minutes)
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Props of `AthenaQueryEngine`. */
+export interface AthenaQueryEngineProps {
+  readonly client: AthenaSend;
+  /** Workgroup the queries run in; it holds the result location, encryption and the scan cutoff. */
+  readonly workgroup: string;
+  /** Glue database that unqualified names resolve in. */
+  readonly database: string;
+  /** @default 'AwsDataCatalog' */
+  readonly catalog?: string;
+  /** @default - see `AthenaPolling` */
+  readonly polling?: AthenaPolling;
+  /** Rows per GetQueryResults page (Athena allows up to 1000). @default 1000 */
+  readonly pageSize?: number;
+  /** Waits between polls; tests pass a fake that records the delays. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Clock for the timeout. @default Date.now */
+  readonly now?: () => number;
+}
+
+const DEFAULT_POLLING: Required<AthenaPolling> = {
+  initialDelayMs: 250,
+  factor: 2,
+  maxDelayMs: 5000,
+  timeoutMs: 300_000,
+};
+
+/**
+ * The QueryEngine on AWS: Athena (engine v3, Trino) in the stack's workgroup. Each `query` starts an
+ * execution, polls it with exponential backoff, then pages through the results and converts each
+ * value by its column type into the shapes `SqlValue` documents, so callers see the same rows as on
+ * DuckDB.
+ */
+export class AthenaQueryEngine implements QueryEngine {
+  readonly name = 'athena';
+  readonly source: string;
+  private readonly polling: Required<AthenaPolling>;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly props: AthenaQueryEngineProps) {
+    this.source = `athena://${props.workgroup}/${props.database}`;
+    this.polling = { ...DEFAULT_POLLING, ...props.polling };
+    this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = props.now ?? Date.now;
+  }
+
+  /**
+   * Runs one statement and returns every row.
+   *
+   * @throws QueryError when Athena reports FAILED or CANCELLED (with its StateChangeReason), when the
+   *   query does not finish within `polling.timeoutMs` (it is stopped), or when a call to Athena fails.
+   */
+  async query(sql: string): Promise<QueryResult> {
+    const id = await this.start(sql);
+    const statementType = await this.waitForCompletion(id, sql);
+    return this.readResults(id, sql, statementType);
+  }
+
+  /** Nothing to release: the SDK client belongs to the caller. */
+  async close(): Promise<void> {}
+
+  private async start(sql: string): Promise<string> {
+    const output = await this.call<StartQueryExecutionCommandOutput>(
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: this.props.workgroup,
+        QueryExecutionContext: {
+          Database: this.props.database,
+          Catalog: this.props.catalog ?? 'AwsDataCatalog',
+        },
+      }),
+      sql,
+      'start the query',
+    );
+    if (!output.QueryExecutionId)
+      throw new QueryError('Athena started no query execution (no id returned)', sql);
+    return output.QueryExecutionId;
+  }
+
+  /** Polls until the query succeeds; returns its statement type (DML results start with a header row). */
+  private async waitForCompletion(id: string, sql: string): Promise<string | undefined> {
+    const started = this.now();
+    let delay = this.polling.initialDelayMs;
+    for (;;) {
+      await this.sleep(delay);
+      const { QueryExecution: execution } = await this.call<GetQueryExecutionCommandOutput>(
+        new GetQueryExecutionCommand({ QueryExecutionId: id }),
+        sql,
+        `read the state of query ${id}`,
+      );
+      const state = execution?.Status?.State;
+      if (state === 'SUCCEEDED') return execution?.StatementType;
+      if (state === 'FAILED' || state === 'CANCELLED') {
+        const reason = execution?.Status?.StateChangeReason ?? 'no reason given';
+        const errorType = execution?.Status?.AthenaError?.ErrorType;
+        throw new QueryError(
+          `Athena query ${id} ${state === 'FAILED' ? 'failed' : 'was cancelled'} in workgroup ` +
+            `${this.props.workgroup}: ${reason}${errorType === undefined ? '' : ` (error type ${errorType})`}`,
+          sql,
+        );
+      }
+      if (this.now() - started >= this.polling.timeoutMs) {
+        await this.call(
+          new StopQueryExecutionCommand({ QueryExecutionId: id }),
+          sql,
+          `stop query ${id}`,
+        ).catch(
+          () => undefined, // the timeout is the error worth reporting
+        );
+        throw new QueryError(
+          `Athena query ${id} did not finish within ${this.polling.timeoutMs} ms (last state ${state ?? 'unknown'}); ` +
+            'it was stopped. Narrow the query (a date filter) or raise the timeout.',
+          sql,
+        );
+      }
+      delay = Math.min(delay * this.polling.factor, this.polling.maxDelayMs);
+    }
+  }
+
+  private async readResults(
+    id: string,
+    sql: string,
+    statementType: string | undefined,
+  ): Promise<QueryResult> {
+    let columns: readonly ColumnInfo[] | undefined;
+    const rows: Record<string, SqlValue>[] = [];
+    let nextToken: string | undefined;
+    let firstPage = true;
+    do {
+      const page = await this.call<GetQueryResultsCommandOutput>(
+        new GetQueryResultsCommand({
+          QueryExecutionId: id,
+          MaxResults: this.props.pageSize ?? 1000,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+        sql,
+        `read the results of query ${id}`,
+      );
+      columns ??= page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+      let pageRows: readonly Row[] = page.ResultSet?.Rows ?? [];
+      // For a SELECT, the first row of the first page repeats the column names.
+      if (firstPage && statementType === 'DML' && isHeaderRow(pageRows[0], columns))
+        pageRows = pageRows.slice(1);
+      for (const row of pageRows) rows.push(convertRow(row, columns));
+      nextToken = page.NextToken;
+      firstPage = false;
+    } while (nextToken !== undefined);
+    return {
+      columns: (columns ?? []).map((c) => ({ name: c.Name ?? c.Label ?? '', type: c.Type ?? 'varchar' })),
+      rows,
+    };
+  }
+
+  /** Sends a command; an SDK failure becomes a QueryError saying what was being done. */
+  private async call<T>(command: AthenaCommand, sql: string, doing: string): Promise<T> {
+    try {
+      return (await this.props.client.send(command)) as T;
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new QueryError(`cannot ${doing} in Athena workgroup ${this.props.workgroup}: ${message}`, sql, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function isHeaderRow(row: Row | undefined, columns: readonly ColumnInfo[]): boolean {
+  if (!row?.Data || row.Data.length !== columns.length) return false;
+  return row.Data.every(
+    (datum, index) => datum.VarCharValue === (columns[index]?.Label ?? columns[index]?.Name),
+  );
+}
+
+function convertRow(row: Row, columns: readonly ColumnInfo[]): Record<string, SqlValue> {
+  const record: Record<string, SqlValue> = {};
+  columns.forEach((column, index) => {
+    record[column.Name ?? column.Label ?? String(index)] = convertAthenaValue(
+      row.Data?.[index]?.VarCharValue,
+      column.Type ?? 'varchar',
+    );
+  });
+  return record;
+}
+
+/**
+ * Converts one Athena result value (always text, absent for NULL) by its column type into the shape
+ * DuckDB returns too: numbers for integer, decimal and floating types, booleans, `YYYY-MM-DD` dates,
+ * ISO-8601 UTC timestamps with milliseconds. Arrays of scalars become lists; Athena prints arrays as
+ * `[a, b]` without quoting, so an element that itself holds `, ` cannot be told apart (use
+ * `array_join` in SQL where that matters). Maps, rows and other types stay text.
+ */
+export function convertAthenaValue(text: string | undefined, type: string): SqlValue {
+  if (text === undefined) return null;
+  const base = type.toLowerCase().replace(/\(.*$/, '').trim();
+  switch (base) {
+    case 'tinyint':
+    case 'smallint':
+    case 'integer':
+    case 'int':
+    case 'bigint':
+    case 'decimal':
+    case 'double':
+    case 'float':
+    case 'real':
+      return parseNumber(text);
+    case 'boolean':
+      return text === 'true';
+    case 'date':
+      return text;
+    case 'timestamp':
+    case 'timestamp with time zone':
+      return parseTimestamp(text);
+    case 'array': {
+      const inner = text.replace(/^\[/, '').replace(/\]$/, '');
+      return inner === '' ? [] : inner.split(', ');
+    }
+    default:
+      return text;
+  }
+}
+
+function parseNumber(text: string): number | string {
+  if (text === 'NaN') return Number.NaN;
+  if (text === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
+  const value = Number(text);
+  return Number.isNaN(value) ? text : value;
+}
+
+/** `2024-03-05 10:15:00.123456` or `... UTC` -> `2024-03-05T10:15:00.123Z` (Athena's timestamps are UTC here). */
+function parseTimestamp(text: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(?:\s*(UTC|Z))?$/.exec(text);
+  if (!match) return text;
+  const millis = (match[3] ?? '').padEnd(3, '0').slice(0, 3);
+  return `${match[1]}T${match[2]}.${millis}Z`;
+}

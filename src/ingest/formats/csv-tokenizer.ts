@@ -1,0 +1,288 @@
+import { UnreadableFileError } from './errors';
+import type { CsvDelimiter } from './format-detection';
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+
+/** Why a file whose lines end with a bare CR is rejected: it would read as one endless line. */
+export const CR_ONLY_REASON =
+  'lines end with CR only (classic Mac line endings); save the file with LF or CRLF line endings';
+
+/** @default for `CsvTokenizerOptions.maxRecordChars`: 16 Mi characters. */
+export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
+
+export interface CsvTokenizerOptions {
+  /** Name of the file, for error messages. */
+  readonly fileName: string;
+  readonly delimiter: CsvDelimiter;
+  /**
+   * Longest record (in characters) the tokenizer buffers while waiting for its end. Beyond it the file is
+   * rejected: almost always a quote that is never closed, which would otherwise swallow the whole file.
+   * @default DEFAULT_MAX_RECORD_CHARS
+   */
+  readonly maxRecordChars?: number;
+}
+
+/**
+ * A streaming RFC 4180 tokenizer with the quirks real files have: `""` escapes, LF and CRLF line endings
+ * (mixed too), newlines inside quoted fields, a last line without newline, blank lines (skipped, still
+ * counted). Whitespace is kept; a quote only opens a quoted field at the start of a field, elsewhere it is
+ * a literal character, and characters after a closing quote are appended to the field.
+ *
+ * Feed decoded text with `append` and collect records with `read`; chunk boundaries may fall anywhere.
+ * Speed comes from jumping with `indexOf` and cutting fields with `slice`: a line without any quote
+ * (nearly all of them) costs one `indexOf` for its end and one per field. Fields are slices of the
+ * chunk text, so a consumer that keeps a field for the whole run (a dedup set) also keeps its chunk alive.
+ */
+export class CsvTokenizer {
+  private readonly fileName: string;
+  private readonly delimiter: CsvDelimiter;
+  private readonly delimiterCode: number;
+  private readonly maxRecordChars: number;
+  /** Buffered text; records before `pos` have been returned. */
+  private text = '';
+  private pos = 0;
+  /** Physical line number (1-based) of the character at `pos`. */
+  private line = 1;
+  /** Index of the first `"` at or after `pos`; -1 when there is none in `text`, -2 when not known yet. */
+  private nextQuote = -2;
+  /** Index of the first delimiter at or after `pos`, with the same conventions as `nextQuote`. */
+  private nextDelimiter = -2;
+  /** Fields of the first record (the header): the size new records start with. */
+  private expectedFields = 1;
+  private sawFirstRecord = false;
+  /** Where the last record found by `parseRecordWithQuotes` ends, and the newlines it consumed. */
+  private recordEnd = 0;
+  private recordNewlines = 0;
+
+  constructor(options: CsvTokenizerOptions) {
+    this.fileName = options.fileName;
+    this.delimiter = options.delimiter;
+    this.delimiterCode = options.delimiter.charCodeAt(0);
+    this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  }
+
+  /** Adds the next chunk of text. The unfinished record of the previous chunk is kept in front of it. */
+  append(chunk: string): void {
+    const unfinished = this.text.length - this.pos;
+    if (unfinished > this.maxRecordChars) {
+      const rest = this.text.slice(this.pos);
+      if (!rest.includes('\n') && rest.includes('\r'))
+        throw new UnreadableFileError(this.fileName, CR_ONLY_REASON);
+      throw new UnreadableFileError(
+        this.fileName,
+        `the record starting at line ${this.line} is longer than ${this.maxRecordChars} characters;` +
+          ' a quoted field is probably never closed (check the quotes on that line)',
+      );
+    }
+    this.text = unfinished > 0 ? this.text.slice(this.pos) + chunk : chunk;
+    this.pos = 0;
+    this.nextQuote = -2;
+    this.nextDelimiter = -2;
+  }
+
+  /**
+   * Moves complete records into `records` (fields as in the file) and their first line numbers into
+   * `lines`, until `records` holds `limit` entries or the buffered text ends with an unfinished record.
+   * With `atEnd`, the buffered text is the rest of the file: a last line without newline is a record, and
+   * a quoted field that is still open throws `UnreadableFileError`.
+   */
+  read(records: string[][], lines: number[], limit: number, atEnd: boolean): void {
+    const text = this.text;
+    const length = text.length;
+    const delimiter = this.delimiter;
+    let pos = this.pos;
+    let line = this.line;
+    let nextQuote = this.nextQuote;
+    let nextDelimiter = this.nextDelimiter;
+    let expectedFields = this.expectedFields;
+    while (records.length < limit && pos < length) {
+      if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
+      let lineEnd = text.indexOf('\n', pos);
+      if (nextQuote === -1 || (lineEnd !== -1 && nextQuote > lineEnd)) {
+        // Fast path: no quote on this line.
+        if (lineEnd === -1) {
+          if (!atEnd) break;
+          lineEnd = length;
+        }
+        let end = lineEnd;
+        if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+        if (end > pos) {
+          // Cutting fields straight out of the chunk is ~35% faster than slicing the line and splitting it.
+          if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
+          // Sized like the header: growing an empty array field by field allocates several times.
+          const fields = new Array<string>(expectedFields);
+          let count = 0;
+          let fieldStart = pos;
+          while (nextDelimiter !== -1 && nextDelimiter < end) {
+            fields[count++] = text.slice(fieldStart, nextDelimiter);
+            fieldStart = nextDelimiter + 1;
+            nextDelimiter = text.indexOf(delimiter, fieldStart);
+          }
+          fields[count++] = text.slice(fieldStart, end);
+          if (count !== expectedFields) fields.length = count;
+          if (count > 1 || fields[0]!.trim() !== '') {
+            if (!this.sawFirstRecord) {
+              this.sawFirstRecord = true;
+              expectedFields = count;
+            }
+            records.push(fields);
+            lines.push(line);
+          }
+        }
+        line++;
+        pos = lineEnd + 1;
+      } else {
+        const fields = this.parseRecordWithQuotes(text, pos, line, atEnd);
+        if (fields === undefined) break;
+        if (!this.sawFirstRecord) {
+          this.sawFirstRecord = true;
+          expectedFields = fields.length;
+        }
+        records.push(fields);
+        lines.push(line);
+        line += this.recordNewlines;
+        pos = this.recordEnd;
+      }
+    }
+    this.pos = pos > length ? length : pos;
+    this.line = line;
+    this.nextQuote = nextQuote;
+    this.nextDelimiter = nextDelimiter;
+    this.expectedFields = expectedFields;
+  }
+
+  /** True when text after the last returned record is still buffered (an unfinished record). */
+  get hasUnfinishedRecord(): boolean {
+    return this.pos < this.text.length;
+  }
+
+  /**
+   * Parses one record that contains a quote somewhere, starting at `start`. Returns undefined when the
+   * record does not end within the buffered text (and more text may come).
+   */
+  private parseRecordWithQuotes(
+    text: string,
+    start: number,
+    line: number,
+    atEnd: boolean,
+  ): string[] | undefined {
+    const length = text.length;
+    const delimiter = this.delimiter;
+    const delimiterCode = this.delimiterCode;
+    const fields: string[] = [];
+    let p = start;
+    let newlines = 0;
+    for (;;) {
+      // At the start of a field.
+      let prefix = '';
+      if (p < length && text.charCodeAt(p) === QUOTE) {
+        const open = p;
+        let searchFrom = p + 1;
+        let escaped = false;
+        let close: number;
+        for (;;) {
+          close = text.indexOf('"', searchFrom);
+          if (close === -1) {
+            if (!atEnd) return undefined;
+            const quoteLine = line + countNewlines(text, start, open);
+            throw new UnreadableFileError(
+              this.fileName,
+              `unterminated quoted field starting at line ${quoteLine}: the file ends before its closing quote`,
+            );
+          }
+          if (close + 1 >= length && !atEnd) return undefined; // the next character decides: `""` or end
+          if (text.charCodeAt(close + 1) === QUOTE) {
+            escaped = true;
+            searchFrom = close + 2;
+            continue;
+          }
+          break;
+        }
+        let value = text.slice(open + 1, close);
+        newlines += countNewlines(text, open + 1, close);
+        if (escaped) value = value.replaceAll('""', '"');
+        p = close + 1;
+        if (p >= length) {
+          fields.push(value);
+          return this.endRecord(fields, length, newlines);
+        }
+        const next = text.charCodeAt(p);
+        if (next === delimiterCode) {
+          fields.push(value);
+          p++;
+          continue;
+        }
+        if (next === LF) {
+          fields.push(value);
+          return this.endRecord(fields, p + 1, newlines + 1);
+        }
+        if (next === CR) {
+          if (p + 1 >= length) {
+            if (!atEnd) return undefined;
+            fields.push(value);
+            return this.endRecord(fields, length, newlines);
+          }
+          if (text.charCodeAt(p + 1) === LF) {
+            fields.push(value);
+            return this.endRecord(fields, p + 2, newlines + 1);
+          }
+        }
+        // Stray characters after the closing quote (`"abc"def`): keep them, as most readers do.
+        prefix = value;
+      }
+      // Unquoted field (or the rest of a quoted one): runs to the next delimiter or line end.
+      const newline = text.indexOf('\n', p);
+      if (newline === -1 && !atEnd) return undefined;
+      const lineEnd = newline === -1 ? length : newline;
+      const delimiterAt = text.indexOf(delimiter, p);
+      if (delimiterAt !== -1 && delimiterAt < lineEnd) {
+        fields.push(prefix + text.slice(p, delimiterAt));
+        p = delimiterAt + 1;
+        continue;
+      }
+      let end = lineEnd;
+      if (end > p && text.charCodeAt(end - 1) === CR) end--;
+      fields.push(prefix + text.slice(p, end));
+      return newline === -1
+        ? this.endRecord(fields, length, newlines)
+        : this.endRecord(fields, newline + 1, newlines + 1);
+    }
+  }
+
+  private endRecord(fields: string[], end: number, newlines: number): string[] {
+    this.recordEnd = end;
+    this.recordNewlines = newlines;
+    return fields;
+  }
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/**
+ * Finds the header line at the start of CSV text: the first line that is not blank, up to its newline
+ * outside quotes. Returns undefined when `text` does not hold the whole line yet (unless `atEnd`), or
+ * holds no line that is not blank.
+ */
+export function findHeaderLine(text: string, atEnd: boolean): string | undefined {
+  let start = 0;
+  for (;;) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    if (text.slice(start, end).trim() !== '') break;
+    if (newline === -1) return undefined;
+    start = newline + 1;
+  }
+  let quoted = false;
+  for (let i = start; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === QUOTE) quoted = !quoted;
+    else if (char === LF && !quoted) return text.slice(start, i);
+  }
+  return atEnd ? text.slice(start) : undefined;
+}

@@ -1,0 +1,231 @@
+import { CR_ONLY_REASON, CsvTokenizer, DEFAULT_MAX_RECORD_CHARS, findHeaderLine } from './csv-tokenizer';
+import { UnreadableFileError } from './errors';
+import {
+  type CsvDelimiter,
+  detectCsvDelimiter,
+  fileExtension,
+  formatFromFileName,
+  type SourceFormat,
+  sniffFormat,
+} from './format-detection';
+import { JsonRecordReader } from './json-reader';
+import { type LandedBytes, type LandedText, openLandedText } from './landed-text';
+import { NdjsonReader } from './ndjson-reader';
+
+export { UnreadableFileError } from './errors';
+export type { CsvDelimiter, SourceFormat } from './format-detection';
+export type { LandedBytes } from './landed-text';
+export { UnparseableRecord } from './ndjson-reader';
+
+/** @default for `OpenSourceOptions.batchSize`. */
+export const DEFAULT_BATCH_SIZE = 8192;
+
+/** Records of a landed file, in file order. */
+export interface RecordBatch {
+  /**
+   * CSV: `string[]` per record (fields as in the file, NOT aligned to the header or padded).
+   * JSON/NDJSON: the parsed value (any JSON value), or an `UnparseableRecord`.
+   */
+  readonly records: unknown[];
+  /**
+   * 1-based line number where each record starts. CSV: physical line (the header is line 1; a quoted
+   * field with embedded newlines spans lines). NDJSON and a sequence of JSON objects: physical line.
+   * JSON array: 1-based record index.
+   */
+  readonly lines: number[];
+}
+
+/** A landed file opened for reading: what was detected, and its records. */
+export interface OpenedSource {
+  readonly format: SourceFormat;
+  readonly compression: 'gzip' | 'none';
+  /** CSV only: the header fields, BOM removed, as in the file (not trimmed). */
+  readonly header?: readonly string[];
+  /** CSV only. */
+  readonly delimiter?: CsvDelimiter;
+  /**
+   * Yields batches of at most `batchSize` records in file order. Can be iterated once. Throws
+   * `UnreadableFileError` when the rest of the file turns out to be unreadable.
+   */
+  batches(): AsyncIterable<RecordBatch>;
+  /** Releases the byte stream without reading further; not needed after `batches()` ran to the end. */
+  close(): Promise<void>;
+}
+
+export interface OpenSourceOptions {
+  /**
+   * Records per batch (the last batch may hold fewer).
+   * @default DEFAULT_BATCH_SIZE
+   */
+  readonly batchSize?: number;
+  /**
+   * The format, when the caller knows it better than the file name and content.
+   * @default detected: by extension, else by the first character
+   */
+  readonly format?: SourceFormat;
+  /**
+   * Longest record, in characters, a reader buffers while looking for its end; a longer one rejects the
+   * file (typically a quote that is never closed). Bounds memory whatever the file holds.
+   * @default 16 Mi characters
+   */
+  readonly maxRecordChars?: number;
+}
+
+/** What the record readers have in common: text goes in chunk by chunk, records come out. */
+interface RecordTokenizer {
+  append(chunk: string): void;
+  read(records: unknown[], lines: number[], limit: number, atEnd: boolean): void;
+}
+
+/**
+ * Opens a landed file for streaming: gunzips when the first bytes are the gzip magic (1f 8b), whatever
+ * the name; detects the format (extension first, ignoring a trailing `.gz`: `.csv`/`.tsv`/`.txt` -> csv,
+ * `.json` -> json, `.ndjson`/`.jsonl` -> ndjson; otherwise the first non-space character: `[` -> json,
+ * `{` -> ndjson, else csv); decodes UTF-8 and removes a byte order mark. For CSV it reads the header and
+ * detects the delimiter (`.tsv` means tab).
+ *
+ * Memory stays bounded by a read chunk, a batch and the longest record, whatever the file size.
+ * Throws `UnreadableFileError` for a file that cannot be read at all (binary, invalid UTF-8, corrupt
+ * gzip, empty, CSV without header, JSON that is not records); `batches()` may throw it later too.
+ */
+export async function openSource(
+  bytes: LandedBytes,
+  fileName: string,
+  options: OpenSourceOptions = {},
+): Promise<OpenedSource> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
+  const text = await openLandedText(bytes, fileName);
+  try {
+    let head = '';
+    for (let chunk = await text.read(); chunk !== undefined; chunk = await text.read()) {
+      head += chunk;
+      if (/\S/.test(chunk)) break;
+    }
+    const format = options.format ?? formatFromFileName(fileName) ?? sniffFormat(head);
+    if (format === undefined) throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
+    const limits = { fileName, maxRecordChars: options.maxRecordChars };
+    if (format === 'csv') return await openCsv(text, head, fileName, batchSize, limits.maxRecordChars);
+    if (head.trim() === '') throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
+    const reader = format === 'json' ? new JsonRecordReader(limits) : new NdjsonReader(limits);
+    reader.append(head);
+    return new LandedSource(format, text, reader, batchSize);
+  } catch (error) {
+    await text.close();
+    throw error;
+  }
+}
+
+async function openCsv(
+  text: LandedText,
+  head: string,
+  fileName: string,
+  batchSize: number,
+  maxRecordChars: number | undefined,
+): Promise<OpenedSource> {
+  // The delimiter is decided on the header line, so read until it is complete.
+  let buffered = head;
+  let atEnd = false;
+  let headerLine = findHeaderLine(buffered, atEnd);
+  const maxChars = maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  while (headerLine === undefined && !atEnd && buffered.length <= maxChars) {
+    const chunk = await text.read();
+    if (chunk === undefined) atEnd = true;
+    else buffered += chunk;
+    headerLine = findHeaderLine(buffered, atEnd);
+  }
+  if (headerLine === undefined && !atEnd) {
+    throw new UnreadableFileError(
+      fileName,
+      buffered.includes('\r') && !buffered.includes('\n')
+        ? CR_ONLY_REASON
+        : `the header line is longer than ${maxChars} characters; a quoted field is probably never closed`,
+    );
+  }
+  if (headerLine === undefined) {
+    throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
+  }
+  if (!buffered.includes('\n') && buffered.trimEnd().includes('\r')) {
+    throw new UnreadableFileError(fileName, CR_ONLY_REASON);
+  }
+  const delimiter = fileExtension(fileName) === 'tsv' ? '\t' : detectCsvDelimiter(headerLine);
+  const tokenizer = new CsvTokenizer({ fileName, delimiter, maxRecordChars });
+  tokenizer.append(buffered);
+  const found: string[][] = [];
+  const foundLines: number[] = [];
+  tokenizer.read(found, foundLines, 1, atEnd);
+  while (found.length === 0 && !atEnd) {
+    const chunk = await text.read();
+    if (chunk === undefined) atEnd = true;
+    else tokenizer.append(chunk);
+    tokenizer.read(found, foundLines, 1, atEnd);
+  }
+  const header = found[0];
+  if (header === undefined || header.every((name) => name.trim() === '')) {
+    throw new UnreadableFileError(
+      fileName,
+      `CSV has no header row (line ${foundLines[0] ?? 1} has no column names); the first line must name the columns`,
+    );
+  }
+  return new LandedSource('csv', text, tokenizer, batchSize, header, delimiter, atEnd);
+}
+
+class LandedSource implements OpenedSource {
+  private iterated = false;
+
+  constructor(
+    readonly format: SourceFormat,
+    private readonly text: LandedText,
+    private readonly reader: RecordTokenizer,
+    private readonly batchSize: number,
+    readonly header?: readonly string[],
+    readonly delimiter?: CsvDelimiter,
+    private readonly textEnded = false,
+  ) {}
+
+  get compression(): 'gzip' | 'none' {
+    return this.text.compression;
+  }
+
+  batches(): AsyncIterable<RecordBatch> {
+    if (this.iterated)
+      throw new Error('batches() of an opened source can be iterated only once; open it again');
+    this.iterated = true;
+    return readBatches(this.reader, this.text, this.batchSize, this.textEnded);
+  }
+
+  close(): Promise<void> {
+    return this.text.close();
+  }
+}
+
+async function* readBatches(
+  reader: RecordTokenizer,
+  text: LandedText,
+  batchSize: number,
+  textEnded: boolean,
+): AsyncGenerator<RecordBatch> {
+  let atEnd = textEnded;
+  let records: unknown[] = [];
+  let lines: number[] = [];
+  try {
+    for (;;) {
+      reader.read(records, lines, batchSize, atEnd);
+      if (records.length >= batchSize) {
+        yield { records, lines };
+        records = [];
+        lines = [];
+        continue;
+      }
+      if (atEnd) break;
+      const chunk = await text.read();
+      if (chunk === undefined) atEnd = true;
+      else reader.append(chunk);
+    }
+    if (records.length > 0) yield { records, lines };
+  } finally {
+    await text.close();
+  }
+}

@@ -1,0 +1,105 @@
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ALERT_RULES_TABLE } from '../../src/alerts/reference';
+import type { AlertDigest, AlertNotification, AlertPublisher } from '../../src/alerts/types';
+import { buildCatalog, DEFAULT_REFERENCE_DIR } from '../../src/engine/catalog';
+import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
+import type { LakeFixture } from '../sql/lake-fixture';
+
+/** One row of reference/alert_rules.csv. */
+export interface RuleRow {
+  readonly rule_name: string;
+  readonly model: string;
+  readonly entity_key: string;
+  readonly metric: string;
+  readonly threshold_rate: number;
+  readonly direction: string;
+  readonly min_abs_change: number;
+  readonly zero_previous: string;
+  readonly from_zero_min_amount: number;
+  readonly severity: string;
+  readonly description: string;
+}
+
+/** An account rule with the issue's default threshold (|change| >= 50%, both directions). */
+export function accountRule(overrides: Partial<RuleRow> = {}): RuleRow {
+  return {
+    rule_name: 'account_move',
+    model: 'fact_account_daily_balance',
+    entity_key: 'account_id',
+    metric: 'closing_balance',
+    threshold_rate: 0.5,
+    direction: 'both',
+    min_abs_change: 0,
+    zero_previous: 'from_zero',
+    from_zero_min_amount: 25,
+    severity: 'warning',
+    description: 'Account balance moved by half or more',
+    ...overrides,
+  };
+}
+
+/** An organization rule on one metric of fact_organization_daily_financials. */
+export function organizationRule(metric: string, overrides: Partial<RuleRow> = {}): RuleRow {
+  return accountRule({
+    rule_name: `organization_${metric}_move`,
+    model: 'fact_organization_daily_financials',
+    entity_key: 'organization_id',
+    metric,
+    description: `Organization ${metric} moved by half or more`,
+    ...overrides,
+  });
+}
+
+/**
+ * A copy of the repo's reference folder whose alert_rules.csv holds exactly `rules`: the thresholds a
+ * test uses travel the same way as in production, as rows of the rule table.
+ */
+export function referenceDirWith(rules: readonly RuleRow[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ledgerlake-reference-'));
+  cpSync(DEFAULT_REFERENCE_DIR, dir, { recursive: true });
+  const header = ALERT_RULES_TABLE.columns.map((c) => c.name);
+  const lines = rules.map((rule) => header.map((name) => String(rule[name as keyof RuleRow])).join(','));
+  writeFileSync(join(dir, ALERT_RULES_TABLE.file), `${[header.join(','), ...lines].join('\n')}\n`);
+  return dir;
+}
+
+/**
+ * The SQL models the alert tests build: the repo's `sql/` once it holds the alert models; until they
+ * are moved there from `src/alerts/sql/` (with the dataset and reference lists that make their
+ * tables known), a temporary copy of `sql/` with them added.
+ */
+export const SQL_DIR = alertSqlDir();
+
+function alertSqlDir(): string {
+  const repoSql = fileURLToPath(new URL('../../sql', import.meta.url));
+  if (existsSync(join(repoSql, 'alerts', 'balance_moves.sql'))) return repoSql;
+  const dir = mkdtempSync(join(tmpdir(), 'ledgerlake-sql-'));
+  cpSync(repoSql, dir, { recursive: true });
+  cpSync(fileURLToPath(new URL('../../src/alerts/sql', import.meta.url)), dir, { recursive: true });
+  return dir;
+}
+
+/** The local catalog over a fixture lake, built up to the alert views. */
+export async function alertCatalog(lake: LakeFixture, referenceDir: string): Promise<DuckDbEngine> {
+  const engine = await openDuckDb({ source: lake.dir, threads: 1 });
+  await buildCatalog(engine, { lakeDir: lake.dir, referenceDir, sqlDir: SQL_DIR, models: ['balance_moves'] });
+  return engine;
+}
+
+/** A publisher that keeps what it was given; `failNext` makes the next publishes throw. */
+export class RecordingPublisher implements AlertPublisher {
+  readonly name = 'recording';
+  readonly published: { notification: AlertNotification; digest: AlertDigest }[] = [];
+  failNext = 0;
+
+  async publish(notification: AlertNotification, digest: AlertDigest): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('topic unavailable');
+    }
+    this.published.push({ notification, digest });
+  }
+}
