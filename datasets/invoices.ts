@@ -1,20 +1,5 @@
 import type { ColumnSpec, DatasetContract } from '../src/contract/types';
 
-/**
- * Where the snapshot date of a snapshot delivery comes from, tried in order: the row's own
- * `snapshot_date` value; else the first match of `fromFileName` in the landing key's file name
- * (`invoices_2024-06-03.csv`); else, with `fromLandingTime`, the UTC day the file was ingested.
- *
- * Declared here until the contract language has it (proposed as `DatasetContract.snapshotDate` in
- * src/contract/types.ts); the ingest core fills the event-time column from it before validation.
- */
-export interface SnapshotDateSource {
-  /** Pattern of a `YYYY-MM-DD` date in the file name. @default - the file name is not used */
-  readonly fromFileName?: RegExp;
-  /** Use the ingest day when neither the row nor the file name gives a date. @default false */
-  readonly fromLandingTime?: boolean;
-}
-
 /** The `snapshot_date` column every snapshot dataset shares (its event time and partition). */
 export const snapshotDateColumn: ColumnSpec = {
   name: 'snapshot_date',
@@ -49,7 +34,7 @@ const currency = (name: string, description: string, aliases: readonly string[])
  * Invoices from the invoicing system. Each delivery is the full current state of every invoice, so a
  * snapshot date's latest delivery replaces the earlier ones of the same date.
  */
-export const invoices: DatasetContract & { readonly snapshotDate: SnapshotDateSource } = {
+export const invoices: DatasetContract = {
   name: 'invoices',
   description: 'Invoice snapshots: one row per invoice per snapshot delivery.',
   primaryKey: ['invoice_id', 'snapshot_date'],

@@ -1,11 +1,11 @@
 import type { DatasetContract } from '../src/contract/types';
-import { type SnapshotDateSource, snapshotDateColumn } from './invoices';
+import { snapshotDateColumn } from './invoices';
 
 /**
  * Snapshots of the invoicing system's organizations (the customers being invoiced). Each delivery is
- * the full current state; its snapshot date comes from the delivery (see `SnapshotDateSource`).
+ * the full current state; its snapshot date comes from the delivery (see `snapshotDate`).
  */
-export const organizations: DatasetContract & { readonly snapshotDate: SnapshotDateSource } = {
+export const organizations: DatasetContract = {
   name: 'organizations',
   description: 'Invoicing organizations: one row per organization per snapshot delivery.',
   primaryKey: ['organization_id', 'snapshot_date'],

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 /**
  * Turns a `DatasetContract` into the fast functions the ingest pipeline calls per row: binding source
  * columns (CSV headers, JSON paths) to contract columns, and validating + typing one row.
@@ -82,8 +83,32 @@ export interface CompiledContract {
   keyOf(raw: readonly unknown[]): string | undefined;
 }
 
-/** Compiles a contract; throws ContractError when the declaration is inconsistent. */
-export function compileContract(contract: DatasetContract): CompiledContract {
+/** The file being ingested, for values that come from the delivery rather than the rows. */
+export interface SourceFile {
+  /** Landing key; its file name may carry the snapshot date. */
+  readonly key: string;
+  /** When the file landed (the object's last-modified time). */
+  readonly landedAt: Date;
+}
+
+/**
+ * The event time a snapshot delivery gives rows without one (see `DatasetContract.snapshotDate`),
+ * as an ISO date, or undefined.
+ */
+export function snapshotDateOf(contract: DatasetContract, file: SourceFile): string | undefined {
+  const source = contract.snapshotDate;
+  if (!source) return undefined;
+  const fromName = source.fromFileName?.exec(posix.basename(file.key))?.[0];
+  if (fromName !== undefined) return fromName;
+  return source.fromLandingTime ? file.landedAt.toISOString().slice(0, 10) : undefined;
+}
+
+/**
+ * Compiles a contract; throws ContractError when the declaration is inconsistent. With `file`, values
+ * the delivery provides (a snapshot date) become the event time's default for this file.
+ */
+export function compileContract(contract: DatasetContract, file?: SourceFile): CompiledContract {
+  const deliveryEventTime = file ? snapshotDateOf(contract, file) : undefined;
   const byName = new Map(contract.columns.map((c, i) => [c.name, i]));
   const fail = (message: string): never => {
     throw new ContractError(contract.name, message);
@@ -99,7 +124,7 @@ export function compileContract(contract: DatasetContract): CompiledContract {
       if (contract.columns[defaultFrom]?.type !== spec.type)
         fail(`${spec.name} defaults to a column of another type`);
     } else {
-      literalDefault = defaultValue;
+      literalDefault = spec.name === contract.eventTime ? (defaultValue ?? deliveryEventTime) : defaultValue;
     }
     const textual = spec.type === 'string';
     return {
@@ -226,7 +251,7 @@ export function compileContract(contract: DatasetContract): CompiledContract {
     let key = '';
     for (let k = 0; k < primaryKeyIndexes.length; k++) {
       const column = columns[primaryKeyIndexes[k]!]!;
-      const value = normalise(column, raw[column.index]);
+      const value = normalise(column, raw[column.index]) ?? normalise(column, column.literalDefault);
       if (value === null) return undefined;
       check(column, value);
       // Unparseable key values still identify the row by their text; the row is quarantined anyway.

@@ -112,6 +112,30 @@ export interface DatasetContract {
   readonly primaryKey: readonly string[];
   /** The date or timestamp column whose UTC date is the partition (`dt=YYYY-MM-DD`). */
   readonly eventTime: string;
+  /**
+   * For snapshot deliveries (each file is the full state on a day): where the event time comes from
+   * when a row has none: the file name, then the time the file landed.
+   * @default - the event time comes from the row only
+   */
+  readonly snapshotDate?: SnapshotDateSource;
+}
+
+/**
+ * Where the snapshot date of a delivery comes from when the row has no value, tried in order: the
+ * first match of `fromFileName` in the file name (`invoices_2024-06-03.csv`), then, with
+ * `fromLandingTime`, the UTC day the file landed.
+ */
+export interface SnapshotDateSource {
+  /**
+   * Pattern of a `YYYY-MM-DD` date in the file name.
+   * @default - the file name is not used
+   */
+  readonly fromFileName?: RegExp;
+  /**
+   * Use the day the file landed when neither the row nor the file name gives a date.
+   * @default false
+   */
+  readonly fromLandingTime?: boolean;
 }
 
 /** One rule a row broke, readable by a person and groupable by a machine. */

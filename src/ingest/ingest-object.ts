@@ -78,6 +78,7 @@ interface SourceVersion {
   readonly key: string;
   readonly etag: string;
   readonly size: number;
+  readonly landedAt: Date;
 }
 
 /**
@@ -90,7 +91,12 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
   const startedAt = now();
   const info = await request.landing.head(request.key);
   if (!info) throw new Error(`cannot ingest ${request.key}: no such object in ${request.landing.url}`);
-  const source: SourceVersion = { key: request.key, etag: info.etag, size: info.size };
+  const source: SourceVersion = {
+    key: request.key,
+    etag: info.etag,
+    size: info.size,
+    landedAt: info.lastModified,
+  };
   const datasetName = request.dataset ?? datasetOfLandingKey(request.key);
   const contract = (request.datasets ?? DATASETS).find((d) => d.name === datasetName);
 
@@ -110,7 +116,14 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
   } else {
     const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), 'ledgerlake-'));
     try {
-      manifest = await ingestRows(request, source, compileContract(contract), stagingDir, startedAt, now);
+      manifest = await ingestRows(
+        request,
+        source,
+        compileContract(contract, { key: source.key, landedAt: source.landedAt }),
+        stagingDir,
+        startedAt,
+        now,
+      );
     } catch (error) {
       if (!(error instanceof UnreadableFileError)) throw error;
       manifest = await reject(request, source, contract.name, error.reason, startedAt, now);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { customers, sales, transactions } from '../../datasets';
-import { ContractError, compileContract } from '../../src/contract/compile';
+import { organizations } from '../../datasets/organizations';
+import { ContractError, compileContract, snapshotDateOf } from '../../src/contract/compile';
 import type { DatasetContract, Violation } from '../../src/contract/types';
 
 const HEADER = [
@@ -253,5 +254,43 @@ describe('compileContract', () => {
     expect(() => compileContract(broken)).toThrow(
       new ContractError('transactions', 'eventTime amount must be a date or timestamp'),
     );
+  });
+});
+
+describe('snapshot deliveries', () => {
+  const landedAt = new Date('2024-06-09T07:30:00Z');
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+
+  /** The snapshot_date an organizations row gets, given the row value and the file it came in. */
+  function snapshotDay(rowValue: string, key: string): unknown {
+    const compiled = compileContract(organizations, { key, landedAt });
+    const binding = compiled.bindHeader(['organization_id', 'snapshot_date']);
+    const raw: unknown[] = [];
+    const out: unknown[] = [];
+    binding.extract(['O1', rowValue], raw);
+    expect(compiled.validate(raw, out)).toEqual([]);
+    return out[compiled.eventTimeIndex];
+  }
+
+  it.each([
+    ['2024-06-01', 'landing/organizations/orgs_2024-06-05.csv', '2024-06-01', 'the row'],
+    ['', 'landing/organizations/orgs_2024-06-05.csv', '2024-06-05', 'the file name'],
+    ['', 'landing/organizations/orgs-latest.csv', '2024-06-09', 'the landing time'],
+  ])('takes snapshot date %j in %s as %s (from %s)', (rowValue, key, expected) => {
+    expect(snapshotDay(rowValue, key)).toBe(day(expected));
+  });
+
+  it('does not require a snapshot_date column when the delivery gives the date', () => {
+    const binding = compileContract(organizations, {
+      key: 'landing/organizations/o.csv',
+      landedAt,
+    }).bindHeader(['organization_id']);
+    expect(binding.missingRequired).toEqual([]);
+    expect(snapshotDateOf(organizations, { key: 'landing/organizations/o.csv', landedAt })).toBe(
+      '2024-06-09',
+    );
+    expect(
+      snapshotDateOf(transactions, { key: 'landing/transactions/t_2024-01-01.csv', landedAt }),
+    ).toBeUndefined();
   });
 });
