@@ -1,0 +1,198 @@
+import { Stack } from 'aws-cdk-lib';
+import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DATASETS } from '../../datasets/index';
+import { REFERENCE_TABLES } from '../../datasets/reference';
+import { PARTITION_COLUMN } from '../../src/contract/types';
+import { BASE_TABLES, type BaseTable, baseColumnType } from '../../src/sql/base-tables';
+import { referenceObjectKey } from '../reference-data';
+
+/**
+ * First day partition projection enumerates. Queries without a `dt` filter list every day from here
+ * to tomorrow, so it is kept close to the oldest data (the same start as `dim_date`).
+ */
+export const PROJECTION_START_DATE = '2020-01-01';
+
+const PARQUET = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+};
+const TEXT_FORMATS = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+};
+
+/** Glue allows 255 characters in a column comment. */
+function comment(text: string): string {
+  return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
+}
+
+/** Projection parameters of a `date` partition column written as `dt=YYYY-MM-DD`. */
+function dateProjection(column: string): Record<string, string> {
+  return {
+    [`projection.${column}.type`]: 'date',
+    [`projection.${column}.format`]: 'yyyy-MM-dd',
+    // Tomorrow as the end: a file for "today" in a time zone ahead of UTC is still found.
+    [`projection.${column}.range`]: `${PROJECTION_START_DATE},NOW+1DAYS`,
+    [`projection.${column}.interval`]: '1',
+    [`projection.${column}.interval.unit`]: 'DAYS',
+  };
+}
+
+/**
+ * The Glue table input of one base relation (src/sql/base-tables.ts), which is itself generated from
+ * the dataset contracts, the quarantine and manifest declarations and the reference tables.
+ *
+ * - curated datasets: Parquet under `curated/<dataset>/`, partitioned by `dt` with partition
+ *   projection, so new days are queryable at once without a crawler or `MSCK REPAIR`.
+ *   `dt` is declared `date`: the values are exactly `yyyy-MM-dd` (the one format Hive accepts for a
+ *   date partition), projection of type `date` works with it, and DuckDB's Hive partitioning reads the
+ *   same folders as DATE, so one SQL text (`dt >= date '2024-03-01'`) runs on both engines.
+ * - quarantine: Parquet under `quarantine/<dataset>/dt=.../`, partitioned by `dataset` (an enum of the
+ *   contract names: the folder is not `dataset=...`, so `storage.location.template` maps it) and `dt`.
+ * - manifests: one JSON object per line (OpenX JSON SerDe) under `manifests/`; not partitioned (Athena
+ *   reads the per-dataset folders below the location).
+ * - reference: tab-separated text written by the stack from the repo's CSVs (see lib/reference-data.ts).
+ */
+export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTable.TableInputProperty {
+  const lake = `s3://${lakeBucketName}`;
+  const partitioned = new Set(table.partitionColumns);
+  const toGlue = (column: BaseTable['columns'][number]) => ({
+    name: column.name,
+    type: baseColumnType(column.type).glue,
+    comment: comment(column.description),
+  });
+  const columns = table.columns.filter((column) => !partitioned.has(column.name)).map(toGlue);
+  const partitionKeys = table.partitionColumns.map((name) => {
+    const column = table.columns.find((candidate) => candidate.name === name);
+    if (!column)
+      throw new Error(`base table ${table.name} lists partition column ${name} but does not declare it`);
+    return toGlue(column);
+  });
+  const base = { name: table.name, description: comment(table.description), tableType: 'EXTERNAL_TABLE' };
+
+  switch (table.source.kind) {
+    case 'curated': {
+      const location = `${lake}/curated/${table.source.dataset}/`;
+      return {
+        ...base,
+        partitionKeys,
+        parameters: {
+          classification: 'parquet',
+          EXTERNAL: 'TRUE',
+          'projection.enabled': 'true',
+          ...dateProjection(PARTITION_COLUMN),
+          'storage.location.template': `${location}${PARTITION_COLUMN}=\${${PARTITION_COLUMN}}/`,
+        },
+        storageDescriptor: { columns, location, ...PARQUET },
+      };
+    }
+    case 'quarantine':
+      return {
+        ...base,
+        partitionKeys,
+        parameters: {
+          classification: 'parquet',
+          EXTERNAL: 'TRUE',
+          'projection.enabled': 'true',
+          'projection.dataset.type': 'enum',
+          'projection.dataset.values': DATASETS.map((dataset) => dataset.name).join(','),
+          ...dateProjection(PARTITION_COLUMN),
+          'storage.location.template': `${lake}/quarantine/\${dataset}/${PARTITION_COLUMN}=\${${PARTITION_COLUMN}}/`,
+        },
+        storageDescriptor: { columns, location: `${lake}/quarantine/`, ...PARQUET },
+      };
+    case 'manifests':
+      return {
+        ...base,
+        partitionKeys,
+        parameters: { classification: 'json', EXTERNAL: 'TRUE' },
+        storageDescriptor: {
+          columns,
+          location: `${lake}/manifests/`,
+          ...TEXT_FORMATS,
+          serdeInfo: {
+            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+            // A hand-edited or truncated manifest must not make every query on the table fail.
+            parameters: { 'ignore.malformed.json': 'true' },
+          },
+        },
+      };
+    case 'reference': {
+      const declaration = REFERENCE_TABLES.find((candidate) => candidate.name === table.name);
+      if (!declaration)
+        throw new Error(`reference table ${table.name} is not declared in datasets/reference.ts`);
+      const key = referenceObjectKey(declaration);
+      return {
+        ...base,
+        partitionKeys,
+        parameters: { classification: 'csv', EXTERNAL: 'TRUE', 'skip.header.line.count': '1' },
+        storageDescriptor: {
+          columns,
+          location: `${lake}/${key.slice(0, key.lastIndexOf('/') + 1)}`,
+          ...TEXT_FORMATS,
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+            parameters: { 'field.delim': '\t', 'serialization.format': '\t' },
+          },
+        },
+      };
+    }
+  }
+}
+
+export interface DatasetTablesProps {
+  /** The lake bucket (curated, quarantine, manifests, reference). */
+  readonly lakeBucket: IBucket;
+  /** Name of the Glue database to create. */
+  readonly databaseName: string;
+  /**
+   * Relations to declare.
+   * @default BASE_TABLES (every dataset contract, quarantine, manifests, reference tables)
+   */
+  readonly tables?: readonly BaseTable[];
+}
+
+/** The Glue database and one table per base relation; no crawler, no partition registration. */
+export class DatasetTables extends Construct {
+  readonly database: CfnDatabase;
+  readonly databaseName: string;
+  /** Tables by name (construct ids are the table names). */
+  readonly tables: ReadonlyMap<string, CfnTable>;
+
+  constructor(scope: Construct, id: string, props: DatasetTablesProps) {
+    super(scope, id);
+    const account = Stack.of(this).account;
+    this.databaseName = props.databaseName;
+    this.database = new CfnDatabase(this, 'Database', {
+      catalogId: account,
+      databaseInput: {
+        name: props.databaseName,
+        description: 'ledgerlake: curated datasets, quarantine, manifests, reference data and SQL views.',
+      },
+    });
+    const tables = new Map<string, CfnTable>();
+    for (const table of props.tables ?? BASE_TABLES) {
+      const resource = new CfnTable(this, table.name, {
+        catalogId: account,
+        databaseName: props.databaseName,
+        tableInput: glueTableInput(table, props.lakeBucket.bucketName),
+      });
+      resource.addResourceDependency(this.database);
+      tables.set(table.name, resource);
+    }
+    this.tables = tables;
+  }
+
+  /** ARNs of the catalog, the database and its tables (views are tables too), for IAM grants. */
+  catalogArns(): { catalog: string; database: string; tables: string } {
+    const stack = Stack.of(this);
+    return {
+      catalog: stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      database: stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
+      tables: stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` }),
+    };
+  }
+}

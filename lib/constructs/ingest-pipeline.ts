@@ -1,0 +1,112 @@
+import { Duration, Size } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
+import { acknowledge, acknowledgeBucketGrant } from '../nag-acknowledgements';
+import { LedgerlakeFunction } from './ledgerlake-function';
+
+export interface IngestPipelineProps {
+  readonly landingBucket: IBucket;
+  readonly lakeBucket: IBucket;
+  /** Topic receiving one "ingested" message per dataset and batch (the seam for the alerts). */
+  readonly ingestedTopic: ITopic;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  /** Receives of a message before it moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly logRetentionDays: number;
+  /** @default false */
+  readonly destroyOnRemoval?: boolean;
+}
+
+/**
+ * Landing zone to lake: S3 notifications for objects created under `landing/` go to an SQS queue, the
+ * ingest function consumes it in batches and reports partial batch failures, and a message that
+ * keeps failing moves to the dead-letter queue after `maxReceiveCount` receives.
+ *
+ * S3 notifies SQS directly (not through EventBridge): one hop less, a documented message format, and
+ * the prefix filter is part of the notification itself.
+ */
+export class IngestPipeline extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly function: LedgerlakeFunction;
+
+  constructor(scope: Construct, id: string, props: IngestPipelineProps) {
+    super(scope, id);
+    const timeout = Duration.seconds(props.timeoutSeconds);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS guidance for SQS event sources: at least six times the function timeout, so a message is
+      // not handed to a second function while the first (and its retries) may still work on it.
+      visibilityTimeout: Duration.seconds(props.timeoutSeconds * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+    props.landingBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), {
+      prefix: LAKE_PREFIXES.landing,
+    });
+
+    this.function = new LedgerlakeFunction(this, 'Function', {
+      entry: 'lambdas/ingest/handler.ts',
+      description:
+        'Validates landed files against their dataset contract and writes Parquet, quarantine and manifests.',
+      timeout,
+      memorySize: props.memoryMb,
+      // Parquet parts are staged in /tmp before upload.
+      ephemeralStorageSize: Size.mebibytes(2048),
+      logRetentionDays: props.logRetentionDays,
+      destroyOnRemoval: props.destroyOnRemoval,
+      environment: {
+        LANDING_BUCKET: props.landingBucket.bucketName,
+        LAKE_BUCKET: props.lakeBucket.bucketName,
+        INGESTED_TOPIC_ARN: props.ingestedTopic.topicArn,
+      },
+    });
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
+      }),
+    );
+
+    // Least privilege: read landed files only, write only the lake prefixes ingest owns.
+    props.landingBucket.grantRead(this.function, `${LAKE_PREFIXES.landing}*`);
+    for (const prefix of [LAKE_PREFIXES.curated, LAKE_PREFIXES.quarantine, LAKE_PREFIXES.manifests]) {
+      props.lakeBucket.grantReadWrite(this.function, `${prefix}*`);
+    }
+    props.ingestedTopic.grantPublish(this.function);
+
+    const role = this.function.role!;
+    acknowledgeBucketGrant(role, props.landingBucket, {
+      keyPatterns: [`${LAKE_PREFIXES.landing}*`],
+      write: false,
+      why: 'ingest reads any file landed under landing/',
+    });
+    acknowledgeBucketGrant(role, props.lakeBucket, {
+      keyPatterns: [LAKE_PREFIXES.curated, LAKE_PREFIXES.quarantine, LAKE_PREFIXES.manifests].map(
+        (prefix) => `${prefix}*`,
+      ),
+      write: true,
+      why: 'ingest writes and replaces Parquet, quarantine and manifest objects under its own prefixes only',
+    });
+    acknowledge(role, {
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]':
+        'From topic.grantPublish on the KMS-encrypted ingested topic; limited to the topic key.',
+    });
+  }
+}

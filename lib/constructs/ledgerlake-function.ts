@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { PROJECT_ROOT } from '../project-root';
+
+export interface LedgerlakeFunctionProps
+  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'role' | 'logGroup'> {
+  /** Handler file, relative to the project root, e.g. `lambdas/ingest/handler.ts`. */
+  readonly entry: string;
+  /** Retention of the function's log group, days. */
+  readonly logRetentionDays: number;
+  /**
+   * Delete the log group with the stack.
+   * @default false
+   */
+  readonly destroyOnRemoval?: boolean;
+}
+
+/**
+ * The AWS SDK v3 clients ship with the Node.js 22/24 Lambda runtimes, so they stay out of the bundle
+ * (smaller packages, faster synth). `@aws-sdk/lib-storage` is not part of the runtime and is bundled;
+ * it resolves `@aws-sdk/client-s3` to the runtime's copy like our own code does.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/client-*'];
+
+/**
+ * A NodejsFunction with the project's defaults: Node.js 24 on arm64, bundled by the local esbuild (no
+ * Docker) as minified ESM without source maps, and its own role and log group. The role
+ * has no managed policy: the only grant it starts with is writing to its own log group, and
+ * everything else comes from `grant*` calls at the call site.
+ */
+export class LedgerlakeFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: LedgerlakeFunctionProps) {
+    const { entry, logRetentionDays, destroyOnRemoval, ...rest } = props;
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: logRetentionDays as RetentionDays,
+      removalPolicy: destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    super(scope, id, {
+      ...rest,
+      entry: join(PROJECT_ROOT, entry),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 256,
+      role,
+      logGroup,
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: false,
+        externalModules: EXTERNAL_MODULES,
+        mainFields: ['module', 'main'],
+        // Some bundled CommonJS dependencies call require(); give ESM output a require function.
+        banner:
+          "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    logGroup.grantWrite(role);
+  }
+}

@@ -1,0 +1,242 @@
+import { join } from 'node:path';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DATASETS } from '../datasets/index';
+import { REFERENCE_TABLES } from '../datasets/reference';
+import { LAKE_PREFIXES } from '../src/ingest/lake-layout';
+import { loadModels, type SqlModel } from '../src/sql/models';
+import { AlertTopics } from './constructs/alert-topics';
+import { AthenaViews } from './constructs/athena-views';
+import { DatasetTables } from './constructs/dataset-tables';
+import { IngestPipeline } from './constructs/ingest-pipeline';
+import { OperationsAlarms } from './constructs/operations-alarms';
+import { SecureBucket } from './constructs/secure-bucket';
+import { acknowledgeStackFindings } from './nag-acknowledgements';
+import { PROJECT_ROOT } from './project-root';
+import { loadReferenceTsv, referenceObjectKey } from './reference-data';
+import type { LedgerlakeSettings } from './settings';
+
+export interface LedgerlakeStackProps extends StackProps {
+  /** Validated settings (`parseSettings`). */
+  readonly settings: LedgerlakeSettings;
+  /**
+   * SQL models to deploy as views, in dependency order.
+   * @default loadModels() (every model under sql/)
+   */
+  readonly models?: readonly Pick<SqlModel, 'name' | 'sql' | 'layer'>[];
+  /**
+   * Folder holding the reference CSVs.
+   * @default the repo's reference/
+   */
+  readonly referenceDir?: string;
+}
+
+/**
+ * The whole ledgerlake pipeline on AWS: landing zone -> queue -> ingest Lambda -> lake (Parquet,
+ * quarantine, manifests) -> Glue tables and Athena views; SNS topics for balance alerts, operations
+ * and ingest events; alarms. Construct ids are public API: renaming one replaces the resource.
+ */
+export class LedgerlakeStack extends Stack {
+  readonly accessLogsBucket: SecureBucket;
+  readonly landingBucket: SecureBucket;
+  readonly lakeBucket: SecureBucket;
+  readonly athenaResultsBucket: SecureBucket;
+  readonly topics: AlertTopics;
+  readonly ingest: IngestPipeline;
+  readonly tables: DatasetTables;
+  readonly workGroup: CfnWorkGroup;
+  readonly workGroupArn: string;
+  readonly views: AthenaViews;
+  readonly alarms: OperationsAlarms;
+
+  constructor(scope: Construct, id: string, props: LedgerlakeStackProps) {
+    super(scope, id, props);
+    const settings = props.settings;
+    const destroy = settings.destroyOnRemoval;
+
+    // Buckets
+    this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
+      expirationDays: settings.accessLogsExpirationDays,
+      destroyOnRemoval: destroy,
+    });
+    const logs = { serverAccessLogsBucket: this.accessLogsBucket, destroyOnRemoval: destroy };
+    this.landingBucket = new SecureBucket(this, 'LandingBucket', {
+      ...logs,
+      versioned: true,
+      expirationDays: settings.landingExpirationDays,
+      noncurrentVersionExpirationDays: settings.noncurrentVersionExpirationDays,
+    });
+    this.lakeBucket = new SecureBucket(this, 'LakeBucket', {
+      ...logs,
+      versioned: true,
+      noncurrentVersionExpirationDays: settings.noncurrentVersionExpirationDays,
+    });
+    this.athenaResultsBucket = new SecureBucket(this, 'AthenaResultsBucket', {
+      ...logs,
+      expirationDays: settings.athenaResultsExpirationDays,
+    });
+
+    // Topics (balance alerts, operations, ingested) and the Slack notifier
+    this.topics = new AlertTopics(this, 'Topics', {
+      alertEmail: settings.alertEmail,
+      slackWebhookSecretName: settings.slackWebhookSecretName,
+      logRetentionDays: settings.logRetentionDays,
+      destroyOnRemoval: destroy,
+    });
+
+    // Landing -> queue -> ingest
+    this.ingest = new IngestPipeline(this, 'Ingest', {
+      landingBucket: this.landingBucket,
+      lakeBucket: this.lakeBucket,
+      ingestedTopic: this.topics.ingested,
+      timeoutSeconds: settings.ingestTimeoutSeconds,
+      memoryMb: settings.ingestMemoryMb,
+      batchSize: settings.ingestBatchSize,
+      maxConcurrency: settings.ingestMaxConcurrency,
+      maxReceiveCount: settings.maxReceiveCount,
+      logRetentionDays: settings.logRetentionDays,
+      destroyOnRemoval: destroy,
+    });
+
+    // Reference data: the repo's CSVs, as the TSV the Glue tables read (see lib/reference-data.ts)
+    const referenceDir = props.referenceDir ?? join(PROJECT_ROOT, 'reference');
+    const referenceDeployment = new BucketDeployment(this, 'ReferenceData', {
+      sources: REFERENCE_TABLES.map((table) =>
+        Source.data(
+          referenceObjectKey(table).slice(LAKE_PREFIXES.reference.length),
+          loadReferenceTsv(table, referenceDir),
+        ),
+      ),
+      destinationBucket: this.lakeBucket,
+      destinationKeyPrefix: LAKE_PREFIXES.reference,
+      // Only reference/ is pruned: a table removed from datasets/reference.ts disappears from the lake.
+      prune: true,
+      retainOnDelete: !destroy,
+      memoryLimit: 256,
+    });
+
+    // Glue catalog and Athena
+    this.tables = new DatasetTables(this, 'Tables', {
+      lakeBucket: this.lakeBucket,
+      databaseName: settings.databaseName,
+    });
+    const workGroupName = settings.databaseName;
+    this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
+      name: workGroupName,
+      description:
+        'ledgerlake analytics: engine v3, enforced settings, encrypted results, per-query scan limit',
+      state: 'ENABLED',
+      // Saved queries must not block deleting the stack.
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: settings.bytesScannedCutoffMb * 1024 * 1024,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${this.athenaResultsBucket.bucketName}/results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+    this.workGroupArn = this.formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: workGroupName,
+    });
+
+    const models = props.models ?? loadModels();
+    this.views = new AthenaViews(this, 'Views', {
+      models,
+      workGroupName,
+      workGroupArn: this.workGroupArn,
+      resultsBucket: this.athenaResultsBucket,
+      lakeBucket: this.lakeBucket,
+      tables: this.tables,
+      logRetentionDays: settings.logRetentionDays,
+      destroyOnRemoval: destroy,
+    });
+    this.views.resource.node.addDependency(this.workGroup, referenceDeployment);
+
+    // issue 5 (balance alerts) adds its function here: subscribe it to `this.topics.ingested` with a
+    // filter policy on the `dataset` attribute, schedule it daily, let it query through
+    // `this.workGroupArn` (+ `this.tables.catalogArns()`, read on the lake, read/write on the results
+    // bucket) and `this.topics.balanceAlerts.grantPublish(fn)`; add it to `functions` below.
+
+    const functions: Record<string, IFunction> = { Ingest: this.ingest.function };
+    const deadLetterQueues: Record<string, IQueue> = {
+      IngestDeadLetterQueue: this.ingest.deadLetterQueue,
+    };
+    if (this.topics.slack) {
+      functions.SlackNotifier = this.topics.slack.function;
+      deadLetterQueues.SlackDeadLetterQueue = this.topics.slack.deadLetterQueue;
+    }
+    this.alarms = new OperationsAlarms(this, 'Alarms', {
+      topic: this.topics.operations,
+      functions,
+      deadLetterQueues,
+      datasets: DATASETS.map((dataset) => dataset.name),
+      quarantineThresholdPercent: settings.quarantineAlarmThresholdPercent,
+    });
+
+    this.addOutputs(settings, models);
+    acknowledgeStackFindings(this);
+  }
+
+  private addOutputs(
+    settings: LedgerlakeSettings,
+    models: readonly Pick<SqlModel, 'name' | 'layer'>[],
+  ): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('LandingBucketName', this.landingBucket.bucketName, 'Drop files under landing/<dataset>/ here.');
+    output(
+      'LakeBucketName',
+      this.lakeBucket.bucketName,
+      'Curated Parquet, quarantine, manifests, reference data.',
+    );
+    output('AthenaResultsBucketName', this.athenaResultsBucket.bucketName, 'Athena query results.');
+    output(
+      'AccessLogsBucketName',
+      this.accessLogsBucket.bucketName,
+      'S3 server access logs of the other buckets.',
+    );
+    output('GlueDatabaseName', settings.databaseName, 'Glue database with the dataset tables and views.');
+    output('AthenaWorkGroupName', this.workGroup.name, 'Athena workgroup to query in (engine v3).');
+    output('BalanceAlertsTopicArn', this.topics.balanceAlerts.topicArn, 'Balance alerts (email, Slack).');
+    output('OperationsTopicArn', this.topics.operations.topicArn, 'Alarm and OK notifications.');
+    output('IngestedTopicArn', this.topics.ingested.topicArn, 'One message per dataset and ingest batch.');
+    output(
+      'IngestDeadLetterQueueArn',
+      this.ingest.deadLetterQueue.queueArn,
+      'Messages that failed every receive.',
+    );
+
+    const dataset = DATASETS[0]?.name ?? 'transactions';
+    output(
+      'DropFileCommand',
+      `aws s3 cp ./${dataset}.csv s3://${this.landingBucket.bucketName}/${LAKE_PREFIXES.landing}${dataset}/`,
+      'Land a file: it is ingested within seconds.',
+    );
+    const kpiView =
+      models.find((model) => /kpi/.test(model.name))?.name ??
+      models.find((model) => model.layer === 'analytics')?.name ??
+      dataset;
+    output(
+      'QueryCommand',
+      `aws athena start-query-execution --work-group ${this.workGroup.name} ` +
+        `--query-execution-context Database=${settings.databaseName} ` +
+        `--query-string "SELECT * FROM ${kpiView} LIMIT 30"`,
+      'Run a query; fetch rows with aws athena get-query-results --query-execution-id <id>.',
+    );
+    output(
+      'RedriveCommand',
+      `aws sqs start-message-move-task --source-arn ${this.ingest.deadLetterQueue.queueArn}`,
+      'Move dead-lettered messages back to the ingest queue once the cause is fixed.',
+    );
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Deployment settings of the ledgerlake stack: read from CDK context (`cdk.json` or `-c key=value`),
+ * checked by a small pure rule table, and turned into typed values. Every setting is documented in
+ * docs/deploy.md; a bad value fails the synth with a message naming the setting, the value and the fix.
+ */
+
+/** The typed settings the stack is built from. */
+export interface LedgerlakeSettings {
+  /** Glue database holding the dataset tables and the views. */
+  readonly databaseName: string;
+  /** Email address subscribed to the balance-alert topic; none when undefined. */
+  readonly alertEmail: string | undefined;
+  /** Secrets Manager name of the Slack incoming-webhook URL; no Slack notifier when undefined. */
+  readonly slackWebhookSecretName: string | undefined;
+  /** Days after which landed files expire (their content lives on in the lake). */
+  readonly landingExpirationDays: number;
+  /** Days after which Athena query results expire. */
+  readonly athenaResultsExpirationDays: number;
+  /** Days after which S3 server access logs expire. */
+  readonly accessLogsExpirationDays: number;
+  /** Days after which replaced (noncurrent) versions in the landing and lake buckets expire. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Per-query scan limit of the Athena workgroup, in MiB. */
+  readonly bytesScannedCutoffMb: number;
+  /** Quarantine share (percent of rows read, per dataset and hour) above which the alarm fires. */
+  readonly quarantineAlarmThresholdPercent: number;
+  /** Timeout of the ingest Lambda, seconds. */
+  readonly ingestTimeoutSeconds: number;
+  /** Memory of the ingest Lambda, MiB. */
+  readonly ingestMemoryMb: number;
+  /** SQS messages (files) per ingest invocation. */
+  readonly ingestBatchSize: number;
+  /** Most ingest Lambdas running at once. */
+  readonly ingestMaxConcurrency: number;
+  /** Receives of a message before it moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Retention of the Lambda log groups, days (must be a CloudWatch Logs retention value). */
+  readonly logRetentionDays: number;
+  /** Delete buckets (and their objects) and the KMS key with the stack instead of retaining them. */
+  readonly destroyOnRemoval: boolean;
+}
+
+/** The defaults, used for every setting the context does not give. */
+export const DEFAULT_SETTINGS: LedgerlakeSettings = {
+  databaseName: 'ledgerlake',
+  alertEmail: undefined,
+  slackWebhookSecretName: undefined,
+  landingExpirationDays: 30,
+  athenaResultsExpirationDays: 7,
+  accessLogsExpirationDays: 90,
+  noncurrentVersionExpirationDays: 30,
+  bytesScannedCutoffMb: 1024,
+  quarantineAlarmThresholdPercent: 5,
+  ingestTimeoutSeconds: 900,
+  ingestMemoryMb: 1024,
+  ingestBatchSize: 5,
+  ingestMaxConcurrency: 5,
+  maxReceiveCount: 3,
+  logRetentionDays: 30,
+  destroyOnRemoval: false,
+};
+
+/** Retention values CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Raised when one or more settings are invalid; lists every problem, one per line. */
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid ledgerlake settings:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type SettingKey = keyof LedgerlakeSettings;
+
+/** How one setting is parsed from a context value (a string from `-c`, or JSON from cdk.json). */
+interface SettingRule {
+  readonly key: SettingKey;
+  /** Returns the typed value, or a problem: what was expected and how to fix it. */
+  readonly parse: (raw: unknown) => { value: unknown } | { problem: string };
+}
+
+function integerRule(key: SettingKey, min: number, max: number, unit: string): SettingRule {
+  return {
+    key,
+    parse: (raw) => {
+      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)
+        return { value };
+      return { problem: `must be a whole number of ${unit} from ${min} to ${max}` };
+    },
+  };
+}
+
+function numberRule(key: SettingKey, min: number, max: number, unit: string): SettingRule {
+  return {
+    key,
+    parse: (raw) => {
+      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof value === 'number' && Number.isFinite(value) && value > min && value <= max)
+        return { value };
+      return { problem: `must be a number of ${unit} above ${min} and at most ${max}` };
+    },
+  };
+}
+
+function patternRule(key: SettingKey, pattern: RegExp, expected: string): SettingRule {
+  return {
+    key,
+    parse: (raw) =>
+      typeof raw === 'string' && pattern.test(raw) ? { value: raw } : { problem: `must be ${expected}` },
+  };
+}
+
+/** The rule table: one entry per setting. Optional settings accept undefined (and '' from `-c key=`). */
+const RULES: readonly SettingRule[] = [
+  patternRule(
+    'databaseName',
+    /^[a-z][a-z0-9_]{0,254}$/,
+    'a Glue database name: lower-case letters, digits and _, starting with a letter',
+  ),
+  patternRule('alertEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address such as ops@example.com'),
+  patternRule(
+    'slackWebhookSecretName',
+    /^[A-Za-z0-9/_+=.@-]{1,512}$/,
+    'a Secrets Manager secret name (letters, digits and /_+=.@-), e.g. ledgerlake/slack-webhook',
+  ),
+  integerRule('landingExpirationDays', 1, 3650, 'days'),
+  integerRule('athenaResultsExpirationDays', 1, 3650, 'days'),
+  integerRule('accessLogsExpirationDays', 1, 3650, 'days'),
+  integerRule('noncurrentVersionExpirationDays', 1, 3650, 'days'),
+  // Athena's own minimum for BytesScannedCutoffPerQuery is 10 MB.
+  integerRule('bytesScannedCutoffMb', 10, 1_048_576, 'MiB (Athena requires at least 10 MB)'),
+  numberRule('quarantineAlarmThresholdPercent', 0, 100, 'percent'),
+  integerRule('ingestTimeoutSeconds', 30, 900, 'seconds (Lambda allows at most 900)'),
+  integerRule('ingestMemoryMb', 256, 10_240, 'MiB'),
+  integerRule('ingestBatchSize', 1, 10, 'messages (SQS batches without a batching window hold at most 10)'),
+  integerRule('ingestMaxConcurrency', 2, 1000, 'functions (the SQS event source allows 2 to 1000)'),
+  integerRule('maxReceiveCount', 1, 1000, 'receives'),
+  {
+    key: 'logRetentionDays',
+    parse: (raw) => {
+      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      return typeof value === 'number' && LOG_RETENTION_DAYS.includes(value)
+        ? { value }
+        : {
+            problem: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
+          };
+    },
+  },
+  {
+    key: 'destroyOnRemoval',
+    parse: (raw) => {
+      if (raw === true || raw === 'true') return { value: true };
+      if (raw === false || raw === 'false') return { value: false };
+      return { problem: 'must be true or false' };
+    },
+  },
+];
+
+/** Context keys the stack reads: every setting name. */
+export const SETTING_KEYS: readonly SettingKey[] = RULES.map((rule) => rule.key);
+
+/**
+ * Parses settings from context values (`node.tryGetContext(key)` for each key), applying the defaults
+ * for keys that are absent. Pure: no CDK import, so the rules are tested directly.
+ *
+ * @param context context values by setting name; unknown keys are ignored
+ * @throws SettingsError listing every invalid setting with its value and the fix
+ */
+export function parseSettings(context: Readonly<Record<string, unknown>>): LedgerlakeSettings {
+  const problems: string[] = [];
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const rule of RULES) {
+    const raw = context[rule.key];
+    if (raw === undefined || raw === null || raw === '') continue;
+    const parsed = rule.parse(raw);
+    if ('problem' in parsed) {
+      problems.push(
+        `${rule.key}=${JSON.stringify(raw)} ${parsed.problem}; set it in cdk.json or with -c ${rule.key}=...`,
+      );
+    } else {
+      settings[rule.key] = parsed.value;
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return settings as unknown as LedgerlakeSettings;
+}

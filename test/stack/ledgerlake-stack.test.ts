@@ -1,0 +1,413 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS, transactions } from '../../datasets/index';
+import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
+import { COLUMN_TYPES, LINEAGE_COLUMNS } from '../../src/contract/types';
+
+// The built-in CloudFormation schema validation and Lambda bundling run in the nag test; here they
+// would only slow every template build down.
+process.env.CDK_VALIDATION = 'false';
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const SECRET_NAME = 'ledgerlake/slack-webhook';
+const MODELS = [
+  { name: 'stg_transactions', layer: 'staging', sql: 'select * from transactions' },
+  { name: 'daily_kpis', layer: 'analytics', sql: 'select count(*) as n from stg_transactions' },
+];
+
+function synth(context: Record<string, unknown>) {
+  const { stack } = createLedgerlakeApp({
+    nag: false,
+    outdir: mkdtempSync(join(tmpdir(), 'ledgerlake-cdk-')),
+    context: { ...SKIP_BUNDLING, ...context },
+    stackProps: { models: MODELS },
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+let template: Template;
+let logicalId: (path: string) => string;
+
+beforeAll(() => {
+  const built = synth({ alertEmail: 'ops@example.com', slackWebhookSecretName: SECRET_NAME });
+  template = built.template;
+  logicalId = (path) => {
+    const construct = built.stack.node
+      .findAll()
+      .find((candidate) => candidate.node.path === `Ledgerlake/${path}`);
+    if (!construct) throw new Error(`no construct at ${path}`);
+    return built.stack.getLogicalId(construct.node.defaultChild as never);
+  };
+});
+
+describe('buckets', () => {
+  it('encrypts, blocks public access, disables ACLs and retains every bucket by default', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+
+    expect(Object.keys(buckets)).toHaveLength(4);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        },
+      });
+    }
+  });
+
+  it.each(['LandingBucket', 'LakeBucket', 'AthenaResultsBucket', 'AccessLogsBucket'])(
+    'denies requests without TLS to %s',
+    (id) => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(id) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    },
+  );
+
+  it('versions the landing bucket, logs its access and expires landed files after the configured days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logicalId('AccessLogsBucket') },
+        LogFilePrefix: 'LandingBucket/',
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'expire-objects', ExpirationInDays: 30, Status: 'Enabled' }),
+        ]),
+      },
+    });
+  });
+
+  it('versions the lake bucket and never expires its current objects', () => {
+    const lake = template.findResources('AWS::S3::Bucket')[logicalId('LakeBucket')]!;
+
+    expect(lake.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(lake.Properties.LifecycleConfiguration.Rules.map((rule: { Id: string }) => rule.Id)).not.toContain(
+      'expire-objects',
+    );
+  });
+
+  it('deletes buckets and their objects only when destroyOnRemoval is set', () => {
+    const destroyable = synth({ destroyOnRemoval: true }).template;
+
+    for (const bucket of Object.values(destroyable.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.DeletionPolicy).toBe('Delete');
+    }
+    destroyable.resourceCountIs('Custom::S3AutoDeleteObjects', 4);
+  });
+});
+
+describe('landing queue and ingest function', () => {
+  it('notifies the queue of objects created under landing/ only', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: logicalId('LandingBucket') },
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'landing/' }] } },
+            QueueArn: { 'Fn::GetAtt': [logicalId('Ingest/Queue'), 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('moves a message to the dead-letter queue after three receives and hides it for six function timeouts', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 900,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId('Ingest/DeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: 3,
+      },
+    });
+  });
+
+  it('consumes the queue in batches with partial batch failures and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId('Ingest/Queue'), 'Arn'] },
+      FunctionName: { Ref: logicalId('Ingest/Function') },
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('runs the ingest function on Node.js 24 arm64 with its buckets and topic in the environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 900,
+      Environment: {
+        Variables: {
+          LANDING_BUCKET: { Ref: logicalId('LandingBucket') },
+          LAKE_BUCKET: { Ref: logicalId('LakeBucket') },
+          INGESTED_TOPIC_ARN: { Ref: logicalId('Topics/Ingested') },
+        },
+      },
+    });
+  });
+
+  it('lets ingest write only the curated, quarantine and manifests prefixes of the lake', () => {
+    const policy = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: logicalId('Ingest/FunctionRole') }] },
+    });
+    const resources = JSON.stringify(Object.values(policy)[0]);
+
+    for (const prefix of ['curated/*', 'quarantine/*', 'manifests/*', 'landing/*'])
+      expect(resources).toContain(prefix);
+    expect(resources).not.toMatch(/"Resource":"\*"/);
+    expect(resources).not.toContain('reference/*');
+  });
+});
+
+describe('Glue tables generated from the contracts', () => {
+  const table = (name: string) =>
+    Object.values(template.findResources('AWS::Glue::Table')).find(
+      (resource) => resource.Properties.TableInput.Name === name,
+    )!.Properties.TableInput;
+
+  it("gives the transactions table the contract's columns followed by the lineage columns", () => {
+    const expected = [...transactions.columns, ...LINEAGE_COLUMNS].map((column) => ({
+      Name: column.name,
+      Type: COLUMN_TYPES[column.type].glue,
+      Comment: column.description,
+    }));
+
+    expect(table('transactions').StorageDescriptor.Columns).toEqual(expected);
+  });
+
+  it.each(DATASETS.map((dataset) => [dataset.name]))(
+    'projects the dt partitions of %s without a crawler',
+    (name) => {
+      const input = table(name);
+
+      expect(input.PartitionKeys).toEqual([{ Name: 'dt', Type: 'date', Comment: expect.any(String) }]);
+      expect(input.Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.dt.type': 'date',
+        'projection.dt.format': 'yyyy-MM-dd',
+        'projection.dt.range': '2020-01-01,NOW+1DAYS',
+        'projection.dt.interval.unit': 'DAYS',
+      });
+      expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain(
+        `/curated/${name}/dt=\${dt}/`,
+      );
+      expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+        'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      );
+    },
+  );
+
+  it('partitions the quarantine table by dataset (one enum value per contract) and dt', () => {
+    const input = table('quarantine');
+
+    expect(input.PartitionKeys.map((key: { Name: string }) => key.Name)).toEqual(['dataset', 'dt']);
+    expect(input.Parameters['projection.dataset.values']).toBe(
+      DATASETS.map((dataset) => dataset.name).join(','),
+    );
+    expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder syntax, not a JS template
+      '/quarantine/${dataset}/dt=${dt}/',
+    );
+  });
+
+  it('reads manifests as one JSON object per line and reference data as typed tab-separated text', () => {
+    expect(table('manifests').StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.openx.data.jsonserde.JsonSerDe',
+    );
+    const reference = table('ref_channels');
+    expect(reference.StorageDescriptor.SerdeInfo).toEqual({
+      SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+      Parameters: { 'field.delim': '\t', 'serialization.format': '\t' },
+    });
+    expect(reference.Parameters['skip.header.line.count']).toBe('1');
+    expect(reference.StorageDescriptor.Columns).toContainEqual(
+      expect.objectContaining({ Name: 'fee_percent', Type: 'decimal(18,2)' }),
+    );
+  });
+});
+
+describe('Athena', () => {
+  it('enforces engine v3, encrypted results in the results bucket and the per-query scan cutoff', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'ledgerlake',
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: 1024 * 1024 * 1024,
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+        ResultConfiguration: {
+          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+          OutputLocation: {
+            'Fn::Join': ['', ['s3://', { Ref: logicalId('AthenaResultsBucket') }, '/results/']],
+          },
+        },
+      },
+    });
+  });
+
+  it('deploys the models as views in dependency order, keyed by a hash of their SQL', () => {
+    template.hasResourceProperties('Custom::AthenaViews', {
+      WorkGroup: 'ledgerlake',
+      Database: 'ledgerlake',
+      Views: MODELS.map(({ name, sql }) => ({ name, sql })),
+      SqlHash: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+    });
+  });
+});
+
+describe('alerts and operations', () => {
+  it('encrypts every topic with the rotated customer-managed key that CloudWatch may use', () => {
+    for (const topic of Object.values(template.findResources('AWS::SNS::Topic'))) {
+      expect(topic.Properties.KmsMasterKeyId).toEqual({
+        'Fn::GetAtt': [logicalId('Topics/TopicKey'), 'Arn'],
+      });
+    }
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the alert email and the Slack notifier to the balance-alert topic', () => {
+    const topic = { Ref: logicalId('Topics/BalanceAlerts') };
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: topic,
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: topic,
+      Protocol: 'lambda',
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId('Topics/SlackDeadLetterQueue'), 'Arn'] },
+      },
+    });
+  });
+
+  it('gives the Slack notifier the secret name only, retries and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { SLACK_WEBHOOK_SECRET_ID: SECRET_NAME } },
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalId('Topics/SlackDeadLetterQueue'), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: { 'Fn::Join': ['', Match.arrayWith([`:secret:${SECRET_NAME}-??????`])] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('never puts a webhook URL in the template', () => {
+    const json = JSON.stringify(template.toJSON());
+
+    expect(json).not.toMatch(/hooks\.slack\.com|https:\/\/hooks\./);
+    expect(json).not.toMatch(/WEBHOOK_URL/);
+  });
+
+  it.each([
+    ['IngestDeadLetterQueueNotEmpty', 'ApproximateNumberOfMessagesVisible'],
+    ['SlackDeadLetterQueueNotEmpty', 'ApproximateNumberOfMessagesVisible'],
+    ['IngestErrors', 'Errors'],
+    ['IngestThrottles', 'Throttles'],
+    ['SlackNotifierErrors', 'Errors'],
+  ])('sends %s alarm and OK notifications to the operations topic', (id, metricName) => {
+    const topic = { Ref: logicalId('Topics/Operations') };
+    const alarm = template.findResources('AWS::CloudWatch::Alarm')[logicalId(`Alarms/${id}`)]!;
+
+    expect(alarm.Properties).toMatchObject({
+      MetricName: metricName,
+      AlarmActions: [topic],
+      OKActions: [topic],
+      Threshold: 1,
+    });
+  });
+
+  it.each(DATASETS.map((dataset) => [dataset.name]))(
+    'alarms when the quarantine share of %s exceeds the threshold',
+    (name) => {
+      const alarm =
+        template.findResources('AWS::CloudWatch::Alarm')[logicalId(`Alarms/QuarantineShare-${name}`)]!;
+      const dimensions = [
+        { Name: 'dataset', Value: name },
+        { Name: 'service', Value: 'ingest' },
+      ];
+
+      expect(alarm.Properties).toMatchObject({
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+        OKActions: [{ Ref: logicalId('Topics/Operations') }],
+      });
+      expect(alarm.Properties.Metrics).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Expression: 'IF(readRows > 0, 100 * quarantinedRows / readRows, 0)' }),
+          expect.objectContaining({
+            Id: 'quarantinedRows',
+            MetricStat: expect.objectContaining({
+              Metric: { Namespace: 'Ledgerlake', MetricName: 'RowsQuarantined', Dimensions: dimensions },
+            }),
+          }),
+        ]),
+      );
+    },
+  );
+});
+
+describe('outputs', () => {
+  it('prints ready-to-paste commands for landing a file and querying a KPI view', () => {
+    const outputs = template.findOutputs('*');
+
+    expect(JSON.stringify(outputs.DropFileCommand!.Value)).toContain('aws s3 cp ./transactions.csv s3://');
+    expect(JSON.stringify(outputs.DropFileCommand!.Value)).toContain('/landing/transactions/');
+    expect(outputs.QueryCommand!.Value).toBe(
+      'aws athena start-query-execution --work-group ledgerlake --query-execution-context Database=ledgerlake ' +
+        '--query-string "SELECT * FROM daily_kpis LIMIT 30"',
+    );
+    for (const name of [
+      'LandingBucketName',
+      'LakeBucketName',
+      'GlueDatabaseName',
+      'AthenaWorkGroupName',
+      'BalanceAlertsTopicArn',
+      'OperationsTopicArn',
+    ]) {
+      expect(outputs).toHaveProperty(name);
+    }
+  });
+});
