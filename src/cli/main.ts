@@ -3,10 +3,12 @@
  * and exits with code 2.
  */
 import { CommanderError } from 'commander';
+import { registerAlertsCommand } from './commands/alerts';
 import { registerBalanceCommand } from './commands/balance';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
 import { registerQueryCommand } from './commands/query';
+import { registerReportCommand } from './commands/report';
 import { createProgram, UsageError } from './program';
 
 const program = createProgram();
@@ -14,6 +16,8 @@ registerIngestCommand(program);
 registerDemoCommand(program);
 registerQueryCommand(program);
 registerBalanceCommand(program);
+registerAlertsCommand(program);
+registerReportCommand(program);
 program.exitOverride();
 
 try {

@@ -44,13 +44,14 @@ export function registerBalanceCommand(program: Command): void {
           );
         }
         // After the last day in the lake nothing is known to have moved: the last balance stands.
-        const day = date > lastDay ? lastDay : date;
+        const afterLake = date > lastDay; // ISO dates compare as text
+        const day = afterLake ? lastDay : date;
         const result = await engine.query(
           `select customer_id, opening_balance, net_change, closing_balance, transaction_count
            from fact_account_daily_balance where account_id = ${account} and balance_date = date '${day}'`,
         );
         const row = result.rows[0]!;
-        const note = day === date ? '' : ` (the lake ends on ${lastDay}; no later activity is known)`;
+        const note = !afterLake ? '' : ` (the lake ends on ${lastDay}; no later activity is known)`;
         process.stdout.write(
           `account ${accountId} (customer ${String(row.customer_id)}) on ${date}: closing balance ${money(row.closing_balance)}${note}\n` +
             `  opening ${money(row.opening_balance)}, net change ${money(row.net_change, true)} from ` +
