@@ -11,6 +11,7 @@ import { LAKE_PREFIXES } from '../src/ingest/lake-layout';
 import { loadModels, type SqlModel } from '../src/sql/models';
 import { AlertTopics } from './constructs/alert-topics';
 import { AthenaViews } from './constructs/athena-views';
+import { BalanceAlerts } from './constructs/balance-alerts';
 import { DatasetTables } from './constructs/dataset-tables';
 import { IngestPipeline } from './constructs/ingest-pipeline';
 import { OperationsAlarms } from './constructs/operations-alarms';
@@ -51,6 +52,7 @@ export class LedgerlakeStack extends Stack {
   readonly workGroup: CfnWorkGroup;
   readonly workGroupArn: string;
   readonly views: AthenaViews;
+  readonly alerts: BalanceAlerts;
   readonly alarms: OperationsAlarms;
 
   constructor(scope: Construct, id: string, props: LedgerlakeStackProps) {
@@ -162,14 +164,27 @@ export class LedgerlakeStack extends Stack {
     });
     this.views.resource.node.addDependency(this.workGroup, referenceDeployment);
 
-    // issue 5 (balance alerts) adds its function here: subscribe it to `this.topics.ingested` with a
-    // filter policy on the `dataset` attribute, schedule it daily, let it query through
-    // `this.workGroupArn` (+ `this.tables.catalogArns()`, read on the lake, read/write on the results
-    // bucket) and `this.topics.balanceAlerts.grantPublish(fn)`; add it to `functions` below.
+    // Balance alerts: after each ingest of a balance dataset and on a daily schedule.
+    this.alerts = new BalanceAlerts(this, 'BalanceAlerts', {
+      lakeBucket: this.lakeBucket,
+      resultsBucket: this.athenaResultsBucket,
+      workGroupName,
+      workGroupArn: this.workGroupArn,
+      glue: { databaseName: this.tables.databaseName, ...this.tables.catalogArns() },
+      alertTopic: this.topics.balanceAlerts,
+      ingestedTopic: this.topics.ingested,
+      logRetentionDays: settings.logRetentionDays,
+      destroyOnRemoval: destroy,
+    });
+    this.alerts.node.addDependency(this.views.resource);
 
-    const functions: Record<string, IFunction> = { Ingest: this.ingest.function };
+    const functions: Record<string, IFunction> = {
+      Ingest: this.ingest.function,
+      BalanceAlerts: this.alerts.function,
+    };
     const deadLetterQueues: Record<string, IQueue> = {
       IngestDeadLetterQueue: this.ingest.deadLetterQueue,
+      BalanceAlertsDeadLetterQueue: this.alerts.deadLetterQueue,
     };
     if (this.topics.slack) {
       functions.SlackNotifier = this.topics.slack.function;

@@ -5,7 +5,7 @@ import { SnsAlertPublisher } from '../../src/alerts/publishers';
 import { AthenaQueryEngine } from '../../src/engine/athena';
 import { S3ObjectStore } from '../../src/storage/s3-store';
 import { arn, bucketName, readEnvironment } from '../shared/environment';
-import { createObservability } from '../shared/observability';
+import { createObservability, SERVICES } from '../shared/observability';
 import { createAlertsHandler } from './alerts-handler';
 
 /**
@@ -23,7 +23,7 @@ const env = readEnvironment({
   },
 });
 
-const { logger, metrics } = createObservability('alerts');
+const { logger, metrics } = createObservability(SERVICES.alerts);
 
 export const handler = createAlertsHandler({
   engine: new AthenaQueryEngine({

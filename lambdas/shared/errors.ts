@@ -44,16 +44,3 @@ export class SlackWebhookSecretError extends Error {
     this.name = 'SlackWebhookSecretError';
   }
 }
-
-/** Slack did not accept a message after every retry. */
-export class SlackDeliveryError extends Error {
-  constructor(
-    readonly attempts: number,
-    readonly status: number | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Slack delivery failed after ${attempts} attempt(s): ${message}`, options);
-    this.name = 'SlackDeliveryError';
-  }
-}

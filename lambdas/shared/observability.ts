@@ -13,6 +13,7 @@ export const SERVICES = {
   ingest: 'ingest',
   slackNotifier: 'slack-notifier',
   athenaViews: 'athena-views',
+  alerts: 'alerts',
 } as const;
 
 /** Metrics the ingest function emits per dataset (dimensions `service` and `dataset`). */

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { DATASETS } from '../../datasets';
 import { type CompiledContract, compileContract, type RecordBinding } from '../contract/compile';
 import { type DatasetContract, LINEAGE_COLUMNS, type Violation } from '../contract/types';
@@ -115,12 +115,15 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
     manifest = await reject(request, source, UNKNOWN_DATASET, reason, startedAt, now);
   } else {
     const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), 'ledgerlake-'));
+    // Source streams of both passes; a file rejected half-way must not leave them open.
+    const streams: Readable[] = [];
     try {
       manifest = await ingestRows(
         request,
         source,
         compileContract(contract, { key: source.key, landedAt: source.landedAt }),
         stagingDir,
+        streams,
         startedAt,
         now,
       );
@@ -128,6 +131,7 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
       if (!(error instanceof UnreadableFileError)) throw error;
       manifest = await reject(request, source, contract.name, error.reason, startedAt, now);
     } finally {
+      for (const stream of streams) stream.destroy();
       await rm(stagingDir, { recursive: true, force: true });
     }
   }
@@ -153,7 +157,11 @@ async function removeStaleOutputs(lake: ObjectStore, previous: Manifest | undefi
 }
 
 /** Opens the source as a stream of records; counts bytes for progress. */
-async function open(request: IngestRequest, counter: { bytes: number }): Promise<OpenedSource> {
+async function open(
+  request: IngestRequest,
+  counter: { bytes: number },
+  streams: Readable[],
+): Promise<OpenedSource> {
   const body = await request.landing.get(request.key);
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -162,6 +170,7 @@ async function open(request: IngestRequest, counter: { bytes: number }): Promise
     },
   });
   body.on('error', (error) => tap.destroy(error));
+  streams.push(body, tap);
   return openSource(body.pipe(tap), request.key);
 }
 
@@ -181,9 +190,14 @@ function bind(compiled: CompiledContract, opened: OpenedSource, key: string): Re
 }
 
 /** First pass: which rows a later row with the same key supersedes. */
-async function scanKeys(request: IngestRequest, compiled: CompiledContract, size: number) {
+async function scanKeys(
+  request: IngestRequest,
+  compiled: CompiledContract,
+  size: number,
+  streams: Readable[],
+) {
   const index = new LastOccurrenceIndex(Math.ceil(size / 40));
-  const opened = await open(request, { bytes: 0 });
+  const opened = await open(request, { bytes: 0 }, streams);
   const binding = bind(compiled, opened, request.key);
   const raw: unknown[] = new Array(compiled.columnCount);
   for await (const batch of opened.batches()) {
@@ -204,16 +218,17 @@ async function ingestRows(
   source: SourceVersion,
   compiled: CompiledContract,
   stagingDir: string,
+  streams: Readable[],
   startedAt: Date,
   now: () => Date,
 ): Promise<Manifest> {
   const { contract } = compiled;
   const ingestedAt = startedAt.getTime();
   const stem = outputStem(source.key, source.etag);
-  const lastOccurrence = await scanKeys(request, compiled, source.size);
+  const lastOccurrence = await scanKeys(request, compiled, source.size, streams);
 
   const counter = { bytes: 0 };
-  const opened = await open(request, counter);
+  const opened = await open(request, counter, streams);
   const binding = bind(compiled, opened, request.key);
   const kvMetadata = { 'ledgerlake.source_key': source.key, 'ledgerlake.source_etag': source.etag };
 

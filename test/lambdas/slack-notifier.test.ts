@@ -4,9 +4,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SNSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SlackDeliveryError, SlackWebhookSecretError } from '../../lambdas/shared/errors';
-import { postToSlack, toSlackMessage, webhookUrlReader } from '../../lambdas/slack-notifier/slack-delivery';
+import { SlackWebhookSecretError } from '../../lambdas/shared/errors';
 import { deliverToSlack } from '../../lambdas/slack-notifier/slack-handler';
+import { webhookUrlReader } from '../../lambdas/slack-notifier/webhook-secret';
+import { SlackDeliveryError } from '../../src/alerts/errors';
 
 /** A local HTTP server standing in for Slack: answers each POST with the next scripted status. */
 let server: Server;
@@ -38,73 +39,96 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const snsRecord = (subject: string | null, message: string) => ({
-  Sns: { Subject: subject, Message: message, MessageId: 'sns-1', TopicArn: 'arn:aws:sns:eu-west-1:1:alerts' },
-});
+const TOPIC = 'arn:aws:sns:eu-west-1:1:balance-alerts';
+
+/** An SNS event as the balance-alerts topic delivers it: Subject, Message and MessageAttributes. */
+const alertEvent = (): SNSEvent =>
+  ({
+    Records: [
+      {
+        Sns: {
+          MessageId: 'sns-1',
+          TopicArn: TOPIC,
+          Subject: 'Balance alert: 2 accounts',
+          Message: 'A1 100.00 -> 160.00 (+60%)',
+          MessageAttributes: {
+            rule: { Type: 'String', Value: 'balance_jump' },
+            severity: { Type: 'String', Value: 'critical' },
+            model: { Type: 'String', Value: 'fct_account_balance' },
+          },
+        },
+      },
+    ],
+  }) as unknown as SNSEvent;
+
+const noWait = { sleep: async () => undefined };
 
 describe('Slack notifier', () => {
-  it('posts the SNS message as a Block Kit section to the webhook', async () => {
-    const event = {
-      Records: [snsRecord('Balance alert: 2 accounts', 'A1 100.00 -> 160.00 (+60%)')],
-    } as unknown as SNSEvent;
+  it('posts the alert to the webhook as the Block Kit message of the balance alerts', async () => {
+    const event = alertEvent();
 
     await deliverToSlack(event, { logger: new Logger(), webhookUrl: async () => url });
 
     expect(received).toEqual([
       {
-        text: 'Balance alert: 2 accounts',
+        text: ':rotating_light: Balance alert: 2 accounts',
         blocks: [
+          { type: 'header', text: { type: 'plain_text', text: 'Balance alert: 2 accounts', emoji: true } },
+          { type: 'section', text: { type: 'mrkdwn', text: '```\nA1 100.00 -> 160.00 (+60%)\n```' } },
           {
-            type: 'section',
-            text: { type: 'mrkdwn', text: '*Balance alert: 2 accounts*\nA1 100.00 -> 160.00 (+60%)' },
+            type: 'context',
+            elements: [
+              {
+                type: 'mrkdwn',
+                text: ':rotating_light: rule *balance_jump* | severity *critical* | model `fct_account_balance`',
+              },
+            ],
           },
         ],
       },
     ]);
   });
 
-  it.each([
-    ['a 500', { status: 500 }],
-    ['a 429 with Retry-After', { status: 429, headers: { 'retry-after': '2' } }],
-  ])('retries after %s and succeeds on the next attempt', async (_case, failure) => {
-    answers = [failure, { status: 200 }];
-    const waits: number[] = [];
+  it('logs how many attempts the delivery took', async () => {
+    answers = [{ status: 500 }, { status: 200 }];
+    const logger = new Logger();
+    const info = vi.spyOn(logger, 'info');
 
-    const attempts = await postToSlack(url, toSlackMessage(snsRecord(null, 'hi')), {
-      sleep: async (ms) => void waits.push(ms),
-      random: () => 0.5,
-    });
+    await deliverToSlack(alertEvent(), { logger, webhookUrl: async () => url, post: noWait });
 
-    expect(attempts).toBe(2);
     expect(received).toHaveLength(2);
-    expect(waits).toEqual([failure.status === 429 ? 2000 : 250]);
+    expect(info).toHaveBeenCalledWith('posted to Slack', { messageId: 'sns-1', topic: TOPIC, attempts: 2 });
   });
 
-  it('gives up after the last attempt so the event goes to the dead-letter queue', async () => {
+  it('throws after the last attempt so Lambda retries and the event goes to the dead-letter queue', async () => {
     answers = [{ status: 503 }, { status: 503 }, { status: 503 }];
 
-    const delivery = postToSlack(url, toSlackMessage(snsRecord(null, 'hi')), {
-      maxAttempts: 3,
-      sleep: async () => undefined,
+    const delivery = deliverToSlack(alertEvent(), {
+      logger: new Logger(),
+      webhookUrl: async () => url,
+      post: { ...noWait, maxAttempts: 3 },
     });
 
     await expect(delivery).rejects.toThrow(SlackDeliveryError);
-    await expect(delivery).rejects.toThrow('Slack delivery failed after 3 attempt(s): HTTP 503 error');
+    await expect(delivery).rejects.toThrow(
+      'Slack did not accept the alert after 3 attempt(s): HTTP 503 error',
+    );
+    expect(received).toHaveLength(3);
   });
 
-  it('does not retry a 4xx other than 429', async () => {
-    answers = [{ status: 404 }];
+  it('does not retry a 400: the payload or the webhook is wrong and a retry would fail the same way', async () => {
+    answers = [{ status: 400 }];
 
-    await expect(
-      postToSlack(url, toSlackMessage(snsRecord(null, 'hi')), { sleep: async () => undefined }),
-    ).rejects.toThrow('HTTP 404 error (not retried: fix the payload or the URL)');
+    const delivery = deliverToSlack(alertEvent(), {
+      logger: new Logger(),
+      webhookUrl: async () => url,
+      post: noWait,
+    });
+
+    await expect(delivery).rejects.toThrow(
+      'Slack did not accept the alert after 1 attempt(s): HTTP 400 error',
+    );
     expect(received).toHaveLength(1);
-  });
-
-  it('clips a long message to Slack section limit', () => {
-    const message = toSlackMessage(snsRecord(null, 'x'.repeat(5000)));
-
-    expect((message.blocks[0] as { text: { text: string } }).text.text).toHaveLength(3000);
   });
 });
 

@@ -146,7 +146,7 @@ export class CsvTokenizer {
         pos = this.recordEnd;
       }
     }
-    this.pos = pos > length ? length : pos;
+    this.pos = Math.min(pos, length);
     this.line = line;
     this.nextQuote = nextQuote;
     this.nextDelimiter = nextDelimiter;
@@ -174,6 +174,8 @@ export class CsvTokenizer {
     const fields: string[] = [];
     let p = start;
     let newlines = 0;
+    // Next newline at or after `p`, remembered so that a wide record is not rescanned once per field.
+    let newline = -2;
     for (;;) {
       // At the start of a field.
       let prefix = '';
@@ -233,7 +235,7 @@ export class CsvTokenizer {
         prefix = value;
       }
       // Unquoted field (or the rest of a quoted one): runs to the next delimiter or line end.
-      const newline = text.indexOf('\n', p);
+      if (newline !== -1 && newline < p) newline = text.indexOf('\n', p);
       if (newline === -1 && !atEnd) return undefined;
       const lineEnd = newline === -1 ? length : newline;
       const delimiterAt = text.indexOf(delimiter, p);

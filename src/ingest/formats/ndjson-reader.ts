@@ -72,7 +72,7 @@ export class NdjsonReader {
       line++;
       pos = newline + 1;
     }
-    this.pos = pos > length ? length : pos;
+    this.pos = Math.min(pos, length);
     this.line = line;
   }
 }
