@@ -218,7 +218,13 @@ function firstInvalidUtf8Index(chunk: Uint8Array): number {
       continue;
     }
     const length = sequenceLength(lead);
-    if (length === 1 || lead > 0xf4) return i;
+    if (length === 1 || lead === 0xc0 || lead === 0xc1 || lead > 0xf4) return i;
+    // RFC 3629 narrows the second byte after these leads: no overlong forms, surrogates or > U+10FFFF.
+    const second = chunk[i + 1] ?? 0;
+    if (lead === 0xe0 && second < 0xa0) return i;
+    if (lead === 0xed && second > 0x9f) return i;
+    if (lead === 0xf0 && second < 0x90) return i;
+    if (lead === 0xf4 && second > 0x8f) return i;
     for (let k = 1; k < length; k++) {
       if (i + k >= chunk.length) return i;
       if ((chunk[i + k]! & 0xc0) !== 0x80) return i;

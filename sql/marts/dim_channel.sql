@@ -1,0 +1,17 @@
+-- dim_channel: payment channels with their display name and fee, from reference/channels.csv.
+-- grain: one row per channel.
+with
+
+channels as (
+    select * from ref_channels
+),
+
+final as (
+    select
+        channel,
+        display_name,
+        fee_percent
+    from channels
+)
+
+select * from final

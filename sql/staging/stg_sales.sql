@@ -1,0 +1,40 @@
+-- stg_sales: shop orders with the nested product flattened, typed and cleaned.
+-- grain: one row per order line (transaction_id); across files the latest ingested version wins
+-- (ingested_at, then source_key and source_line break ties).
+with
+
+source as (
+    select * from sales
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by transaction_id
+            order by ingested_at desc, source_key desc, source_line desc
+        ) as version_rank
+    from source
+),
+
+final as (
+    select
+        transaction_id,
+        customer_id,
+        product_id,
+        product_name,
+        category,
+        price,
+        quantity,
+        coalesce(discount, 0) as discount,
+        region,
+        order_date,
+        coalesce(loyalty_points, 0) as loyalty_points,
+        source_key,
+        source_line,
+        ingested_at
+    from ranked
+    where version_rank = 1
+)
+
+select * from final

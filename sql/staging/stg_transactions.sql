@@ -1,0 +1,41 @@
+-- stg_transactions: the payments ledger, typed and cleaned, one version per transaction.
+-- grain: one row per transaction_id; across files the latest ingested version wins
+-- (ingested_at, then source_key and source_line break ties).
+with
+
+source as (
+    select * from transactions
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by transaction_id
+            order by ingested_at desc, source_key desc, source_line desc
+        ) as version_rank
+    from source
+),
+
+final as (
+    select
+        transaction_id,
+        event_time,
+        cast(event_time as date) as event_date,
+        customer_id,
+        coalesce(account_id, customer_id) as account_id,
+        channel,
+        nullif(trim(city), '') as city,
+        type as transaction_type,
+        amount,
+        currency,
+        status,
+        processing_time_s,
+        source_key,
+        source_line,
+        ingested_at
+    from ranked
+    where version_rank = 1
+)
+
+select * from final

@@ -1,0 +1,281 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LAKE_PREFIXES } from '../ingest/lake-layout';
+import { BASE_TABLES, type BaseColumn, type BaseTable, baseColumnType } from '../sql/base-tables';
+import { DEFAULT_SQL_DIR, loadModels, REPO_ROOT, type SqlModel } from '../sql/models';
+import type { DuckDbEngine } from './duckdb';
+import { QueryError } from './query-engine';
+
+/** The repo's `reference/` folder (CSV lookups). */
+export const DEFAULT_REFERENCE_DIR = join(REPO_ROOT, 'reference');
+
+/** Where the catalog comes from. */
+export interface CatalogOptions {
+  /** Local lake folder (`curated/`, `quarantine/`, `manifests/` under it). */
+  readonly lakeDir: string;
+  /**
+   * Folder of the SQL models and the `compat/duckdb.sql` macro pack.
+   * @default the repo's `sql/`
+   */
+  readonly sqlDir?: string;
+  /**
+   * Folder of the reference CSVs.
+   * @default the repo's `reference/`
+   */
+  readonly referenceDir?: string;
+  /**
+   * Build only these models and what they read.
+   * @default - every model
+   */
+  readonly models?: readonly string[];
+}
+
+/** What a build created and how long each step took. */
+export interface CatalogBuild {
+  readonly baseTables: readonly string[];
+  readonly models: readonly {
+    readonly name: string;
+    readonly materialized: 'view' | 'table';
+    readonly ms: number;
+  }[];
+  readonly ms: number;
+}
+
+/** A model or base table that could not be created; names the file (or lake folder) and the reason. */
+export class CatalogError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CatalogError';
+  }
+}
+
+/**
+ * Builds the local catalog from the lake alone: the Trino compat macros, one relation per base table
+ * (contracts, quarantine, manifests, reference CSVs), then every model in dependency order. Running it
+ * again on the same engine rebuilds everything from the files.
+ *
+ * Models are views, as on Athena, except those whose header says `-- materialized: table`: the big
+ * marts (facts, the daily balance snapshot, the calendar) are read by several analytics views and by
+ * the CLI, and storing them once is much faster locally than recomputing the window functions on
+ * every query.
+ */
+export async function buildCatalog(engine: DuckDbEngine, options: CatalogOptions): Promise<CatalogBuild> {
+  const started = performance.now();
+  const sqlDir = options.sqlDir ?? DEFAULT_SQL_DIR;
+  await installCompatMacros(engine, sqlDir);
+  const baseTables = await createBaseTables(engine, options);
+  const { models } = await buildModels(engine, { sqlDir, models: options.models });
+  return { baseTables, models, ms: performance.now() - started };
+}
+
+/** Installs `sql/compat/duckdb.sql`: Trino function names as DuckDB macros. */
+export async function installCompatMacros(
+  engine: DuckDbEngine,
+  sqlDir: string = DEFAULT_SQL_DIR,
+): Promise<void> {
+  const file = join(sqlDir, 'compat', 'duckdb.sql');
+  try {
+    await engine.execute(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CatalogError(`${file}: cannot install the DuckDB compat macros: ${reason(error)}`, file, {
+      cause: error,
+    });
+  }
+}
+
+/** Creates every base table (`BASE_TABLES`) over the lake and the reference folder; returns their names. */
+export async function createBaseTables(
+  engine: DuckDbEngine,
+  options: Pick<CatalogOptions, 'lakeDir' | 'referenceDir'>,
+): Promise<string[]> {
+  const lakeDir = resolve(options.lakeDir);
+  const referenceDir = resolve(options.referenceDir ?? DEFAULT_REFERENCE_DIR);
+  for (const table of BASE_TABLES) {
+    const sql = baseTableSql(table, { lakeDir, referenceDir });
+    await dropRelation(engine, table.name);
+    try {
+      await engine.execute(sql);
+    } catch (error) {
+      const where = table.source.kind === 'reference' ? join(referenceDir, table.source.file) : lakeDir;
+      throw new CatalogError(
+        `cannot create base table '${table.name}' from ${where}: ${reason(error)}`,
+        where,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return BASE_TABLES.map((table) => table.name);
+}
+
+/**
+ * Creates the models (all, or `models` and what they read) in dependency order, on base tables that
+ * already exist: the catalog's, or tables a test created by hand.
+ */
+export async function buildModels(
+  engine: DuckDbEngine,
+  options: {
+    readonly sqlDir?: string;
+    /** @default - every model */
+    readonly models?: readonly string[];
+    /**
+     * Also (re)build the models that `models` read. Off only to recompute one model whose inputs exist.
+     * @default true
+     */
+    readonly includeDependencies?: boolean;
+  } = {},
+): Promise<Pick<CatalogBuild, 'models'>> {
+  const all = loadModels(options.sqlDir ?? DEFAULT_SQL_DIR);
+  const requested = options.models;
+  const selected = !requested
+    ? all
+    : (options.includeDependencies ?? true)
+      ? withDependencies(all, requested)
+      : withDependencies(all, requested).filter((m) => requested.includes(m.name));
+  const built: { name: string; materialized: 'view' | 'table'; ms: number }[] = [];
+  for (const model of selected) {
+    const started = performance.now();
+    const materialized = model.materialized ?? 'view';
+    await dropRelation(engine, model.name);
+    try {
+      await engine.execute(`create ${materialized} "${model.name}" as\n${model.sql}`);
+    } catch (error) {
+      throw new CatalogError(
+        `${model.file}: cannot create ${materialized} '${model.name}': ${reason(error)}`,
+        model.file,
+        {
+          cause: error,
+        },
+      );
+    }
+    built.push({ name: model.name, materialized, ms: performance.now() - started });
+  }
+  return { models: built };
+}
+
+/** The requested models plus every model they read, in dependency order. */
+function withDependencies(all: readonly SqlModel[], names: readonly string[]): SqlModel[] {
+  const byName = new Map(all.map((m) => [m.name, m]));
+  const wanted = new Set<string>();
+  const visit = (name: string) => {
+    const model = byName.get(name);
+    if (!model) {
+      throw new CatalogError(`unknown model '${name}'; known models: ${[...byName.keys()].join(', ')}`, name);
+    }
+    if (wanted.has(name)) return;
+    wanted.add(name);
+    model.dependsOn.forEach(visit);
+  };
+  names.forEach(visit);
+  return all.filter((m) => wanted.has(m.name));
+}
+
+/** DuckDB statement that creates one base table, typed exactly as declared. */
+export function baseTableSql(
+  table: BaseTable,
+  dirs: { readonly lakeDir: string; readonly referenceDir: string },
+): string {
+  const source = table.source;
+  switch (source.kind) {
+    case 'curated': {
+      const folder = join(dirs.lakeDir, LAKE_PREFIXES.curated, source.dataset);
+      const select = hasPartitionFiles(folder)
+        ? `select ${castColumns(table.columns)}\nfrom ${readPartitions(folder)}`
+        : emptySelect(table.columns);
+      return `create view "${table.name}" as\n${select}`;
+    }
+    case 'quarantine': {
+      const root = join(dirs.lakeDir, LAKE_PREFIXES.quarantine);
+      const datasets = existsSync(root)
+        ? readdirSync(root)
+            .filter((dataset) => hasPartitionFiles(join(root, dataset)))
+            .sort()
+        : [];
+      const rest = table.columns.filter((column) => column.name !== 'dataset');
+      const selects = datasets.map(
+        (dataset) =>
+          `select ${sqlString(dataset)} as "dataset", ${castColumns(rest)}\nfrom ${readPartitions(join(root, dataset))}`,
+      );
+      return `create view "${table.name}" as\n${selects.length > 0 ? selects.join('\nunion all\n') : emptySelect(table.columns)}`;
+    }
+    case 'manifests': {
+      const root = join(dirs.lakeDir, LAKE_PREFIXES.manifests);
+      const hasManifests =
+        existsSync(root) &&
+        readdirSync(root).some((dataset) => listFiles(join(root, dataset), '.json').length > 0);
+      // Manifests are small and read often by the freshness view: load them once.
+      const select = hasManifests
+        ? `select ${castColumns(table.columns)}\nfrom read_json(${sqlString(join(root, '*', '*.json'))}, ` +
+          `format = 'newline_delimited', columns = {${table.columns
+            .map((c) => `${sqlString(c.name)}: ${sqlString(baseColumnType(c.type).duckdb)}`)
+            .join(', ')}})`
+        : emptySelect(table.columns);
+      return `create table "${table.name}" as\n${select}`;
+    }
+    case 'reference': {
+      const file = join(dirs.referenceDir, source.file);
+      const columns = table.columns
+        .map((c) => `${sqlString(c.name)}: ${sqlString(baseColumnType(c.type).duckdb)}`)
+        .join(', ');
+      return (
+        `create table "${table.name}" as\nselect ${castColumns(table.columns)}\n` +
+        `from read_csv(${sqlString(file)}, header = true, auto_detect = false, delim = ',', quote = '"', columns = {${columns}})`
+      );
+    }
+  }
+}
+
+/** Every Parquet file of a dataset folder, Hive partitions as columns (missing columns read as null). */
+function readPartitions(folder: string): string {
+  return `read_parquet(${sqlString(join(folder, 'dt=*', '*.parquet'))}, hive_partitioning = true, union_by_name = true)`;
+}
+
+/** Casts each column to its declared type, so the table's types match the contract exactly. */
+function castColumns(columns: readonly BaseColumn[]): string {
+  return columns
+    .map((c) => `cast("${c.name}" as ${baseColumnType(c.type).duckdb}) as "${c.name}"`)
+    .join(',\n  ');
+}
+
+/** A typed, empty relation: a dataset with no files yet still has its table. */
+function emptySelect(columns: readonly BaseColumn[]): string {
+  return `select ${columns.map((c) => `cast(null as ${baseColumnType(c.type).duckdb}) as "${c.name}"`).join(',\n  ')}\nwhere false`;
+}
+
+function hasPartitionFiles(folder: string): boolean {
+  if (!existsSync(folder)) return false;
+  return readdirSync(folder).some(
+    (entry) => entry.startsWith('dt=') && listFiles(join(folder, entry), '.parquet').length > 0,
+  );
+}
+
+function listFiles(folder: string, extension: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(extension))
+    .map((entry) => entry.name);
+}
+
+/** Drops a view or table of that name, whichever it is, so a rebuild can change its kind. */
+async function dropRelation(engine: DuckDbEngine, name: string): Promise<void> {
+  const found = await engine.query(
+    `select table_type from information_schema.tables where table_schema = 'main' and table_name = ${sqlString(name)}`,
+  );
+  const type = found.rows[0]?.table_type;
+  if (type === 'VIEW') await engine.execute(`drop view "${name}"`);
+  else if (type !== undefined) await engine.execute(`drop table "${name}"`);
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function reason(error: unknown): string {
+  return error instanceof QueryError || error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,333 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BASE_TABLE_NAMES } from './base-tables';
+
+/** One SQL model: a SELECT in Athena's (Trino) dialect that is deployed as a view named after its file. */
+export interface SqlModel {
+  /** View name: the file name without `.sql`, e.g. `fact_account_daily_balance`. */
+  readonly name: string;
+  /** Path relative to the repo root, e.g. `sql/marts/fact_account_daily_balance.sql`. */
+  readonly file: string;
+  /** Folder under `sql/`: `staging`, `marts` or `analytics`. */
+  readonly layer: 'staging' | 'marts' | 'analytics' | string;
+  /** The SELECT body only (header comment and trailing semicolon removed), Trino dialect. */
+  readonly sql: string;
+  /** Other models this one reads, sorted. */
+  readonly dependsOn: readonly string[];
+  /**
+   * How the local engine creates it. `table` (header line `-- materialized: table`) is a hint for
+   * DuckDB, where big marts are faster stored than recomputed; Athena always creates views.
+   * @default 'view'
+   */
+  readonly materialized?: 'view' | 'table';
+}
+
+/** A model file that cannot be loaded: unknown relation, cycle, duplicate name. Names the file. */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ModelError';
+  }
+}
+
+/** Repo root, found from this file's location (src/sql/ -> ../..). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The repo's `sql/` folder. */
+export const DEFAULT_SQL_DIR = join(REPO_ROOT, 'sql');
+
+/** Folders under `sql/` that hold engine glue, not models (the DuckDB macro pack). */
+const NON_MODEL_FOLDERS = new Set(['compat']);
+
+/** Layers in the order they usually build; used only to keep the output order stable and readable. */
+const LAYER_RANK: Readonly<Record<string, number>> = { staging: 0, intermediate: 1, marts: 2, analytics: 3 };
+
+/**
+ * Loads every model under `sqlDir` (`<layer>/<name>.sql`) and returns them in dependency order: a model
+ * comes after every model it reads. Dependencies are worked out from the SQL text (relations after
+ * `from` / `join` that are not CTEs of the same file). Synchronous so CDK can call it at synth time.
+ *
+ * @param sqlDir folder holding the layer folders. @default the repo's `sql/`
+ * @throws ModelError on a reference that is neither a model nor a base table, a cycle, or two models
+ *   with the same name; the message names the file (and line for references).
+ */
+export function loadModels(sqlDir: string = DEFAULT_SQL_DIR): SqlModel[] {
+  const root = resolve(sqlDir);
+  const repoRoot = dirname(root);
+  const parsed = listModelFiles(root).map((path) => parseModelFile(path, relative(repoRoot, path)));
+
+  const byName = new Map<string, (typeof parsed)[number]>();
+  for (const model of parsed) {
+    const previous = byName.get(model.name);
+    if (previous) {
+      throw new ModelError(
+        `${model.file}: a model named '${model.name}' already exists in ${previous.file}; rename one of the files`,
+        model.file,
+      );
+    }
+    byName.set(model.name, model);
+  }
+
+  const models: SqlModel[] = parsed.map((model) => {
+    const dependsOn = new Set<string>();
+    for (const ref of model.references) {
+      if (byName.has(ref.name)) dependsOn.add(ref.name);
+      else if (!BASE_TABLE_NAMES.has(ref.name)) {
+        throw new ModelError(
+          `${model.file}:${ref.line}: '${ref.name}' is neither a model in ${relative(repoRoot, root) || 'sql'}/ ` +
+            `nor a base table (${[...BASE_TABLE_NAMES].join(', ')}); fix the name or add the model`,
+          model.file,
+        );
+      }
+    }
+    dependsOn.delete(model.name);
+    const selfReference = model.references.find((ref) => ref.name === model.name);
+    if (selfReference) {
+      throw new ModelError(
+        `${model.file}:${selfReference.line}: model '${model.name}' reads itself`,
+        model.file,
+      );
+    }
+    return {
+      name: model.name,
+      file: model.file,
+      layer: model.layer,
+      sql: model.sql,
+      dependsOn: [...dependsOn].sort(),
+      materialized: model.materialized,
+    };
+  });
+  return sortByDependencies(models);
+}
+
+/** Orders models so every model follows its dependencies (Kahn's algorithm, ties by layer then name). */
+function sortByDependencies(models: readonly SqlModel[]): SqlModel[] {
+  const rank = (m: SqlModel) => LAYER_RANK[m.layer] ?? 99;
+  const compare = (a: SqlModel, b: SqlModel) => rank(a) - rank(b) || a.name.localeCompare(b.name);
+  const remaining = new Map(models.map((m) => [m.name, new Set(m.dependsOn)]));
+  const ordered: SqlModel[] = [];
+  const pending = [...models].sort(compare);
+  while (pending.length > 0) {
+    const index = pending.findIndex((m) => remaining.get(m.name)?.size === 0);
+    if (index < 0) {
+      const cycle = findCycle(pending);
+      const first = models.find((m) => m.name === cycle[0])!;
+      throw new ModelError(
+        `${first.file}: models depend on each other in a cycle: ${cycle.join(' -> ')}; break the cycle`,
+        first.file,
+      );
+    }
+    const [next] = pending.splice(index, 1);
+    ordered.push(next!);
+    for (const deps of remaining.values()) deps.delete(next!.name);
+  }
+  return ordered;
+}
+
+/** A cycle among models that could not be ordered, as names with the first repeated at the end. */
+function findCycle(models: readonly SqlModel[]): string[] {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const path: string[] = [];
+  let current = models[0]!;
+  while (!path.includes(current.name)) {
+    path.push(current.name);
+    const next = current.dependsOn.map((d) => byName.get(d)).find((m) => m !== undefined);
+    if (!next) break;
+    current = next;
+  }
+  const start = path.indexOf(current.name);
+  return [...path.slice(start), current.name];
+}
+
+function listModelFiles(root: string): string[] {
+  let layers: string[];
+  try {
+    layers = readdirSync(root).sort();
+  } catch (error) {
+    throw new ModelError(`cannot read the SQL folder ${root}: ${(error as Error).message}`, root, {
+      cause: error,
+    });
+  }
+  const files: string[] = [];
+  for (const layer of layers) {
+    const folder = join(root, layer);
+    if (NON_MODEL_FOLDERS.has(layer) || !statSync(folder).isDirectory()) continue;
+    for (const file of readdirSync(folder).sort()) {
+      if (file.endsWith('.sql')) files.push(join(folder, file));
+    }
+  }
+  return files;
+}
+
+interface ParsedModel {
+  readonly name: string;
+  readonly file: string;
+  readonly layer: string;
+  readonly sql: string;
+  readonly references: readonly { readonly name: string; readonly line: number }[];
+  readonly materialized: 'view' | 'table';
+}
+
+function parseModelFile(path: string, file: string): ParsedModel {
+  const text = readFileSync(path, 'utf8');
+  const name = file.replace(/^.*[\\/]/, '').replace(/\.sql$/, '');
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+    throw new ModelError(
+      `${file}: model file names must be snake_case identifiers (they become view names)`,
+      file,
+    );
+  }
+  const header = /^(?:\s*--[^\n]*\n)*/.exec(text)?.[0] ?? '';
+  const materialized = /--\s*materialized:\s*table\b/i.test(header) ? 'table' : 'view';
+  const sql = text.slice(header.length).trim().replace(/;\s*$/, '').trimEnd();
+  if (sql.length === 0) throw new ModelError(`${file}: the file holds no SELECT`, file);
+  return {
+    name,
+    file,
+    layer: file.split(/[\\/]/).at(-2) ?? '',
+    sql,
+    references: relationReferences(tokenize(text)),
+    materialized,
+  };
+}
+
+interface Token {
+  /** Lower-cased text for words, the character for punctuation. */
+  readonly text: string;
+  readonly kind: 'word' | 'quoted' | 'punct';
+  readonly line: number;
+}
+
+/** Splits SQL into words, quoted identifiers and punctuation; drops comments and string literals. */
+function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let line = 1;
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    if (ch === '\n') {
+      line++;
+      i++;
+    } else if (/\s/.test(ch)) {
+      i++;
+    } else if (sql.startsWith('--', i)) {
+      while (i < sql.length && sql[i] !== '\n') i++;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      const stop = end < 0 ? sql.length : end + 2;
+      line += (sql.slice(i, stop).match(/\n/g) ?? []).length;
+      i = stop;
+    } else if (ch === "'" || ch === '"') {
+      // Strings ('' escapes a quote) are skipped; quoted identifiers ("" escapes) are kept as names.
+      let j = i + 1;
+      let value = '';
+      while (j < sql.length) {
+        if (sql[j] === ch && sql[j + 1] === ch) {
+          value += ch;
+          j += 2;
+        } else if (sql[j] === ch) break;
+        else {
+          if (sql[j] === '\n') line++;
+          value += sql[j];
+          j++;
+        }
+      }
+      if (ch === '"') tokens.push({ text: value.toLowerCase(), kind: 'quoted', line });
+      i = j + 1;
+    } else if (/[A-Za-z_]/.test(ch)) {
+      let j = i + 1;
+      while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j]!)) j++;
+      tokens.push({ text: sql.slice(i, j).toLowerCase(), kind: 'word', line });
+      i = j;
+    } else {
+      tokens.push({ text: ch, kind: 'punct', line });
+      i++;
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Unqualified relation names a statement reads (after `from` / `join`, minus its own CTEs), e.g. to
+ * build only the models an ad-hoc query needs.
+ */
+export function referencedRelations(sql: string): string[] {
+  return [...new Set(relationReferences(tokenize(sql)).map((ref) => ref.name))];
+}
+
+/** Functions whose parentheses may contain `from` without it naming a relation. */
+const FROM_IN_FUNCTIONS = new Set(['extract', 'substring', 'trim', 'position', 'overlay']);
+
+/**
+ * Relations read by a statement: names after `from` / `join` (and comma-separated lists after `from`)
+ * that are not subqueries, table functions, or CTEs defined in the same statement. Qualified names
+ * (`schema.table`) point outside the catalog and are not returned.
+ */
+function relationReferences(tokens: readonly Token[]): { name: string; line: number }[] {
+  const ctes = new Set<string>();
+  for (let i = 1; i + 2 < tokens.length; i++) {
+    const [prev, name, as, open] = [tokens[i - 1]!, tokens[i]!, tokens[i + 1]!, tokens[i + 2]];
+    if ((prev.text === 'with' || prev.text === ',' || prev.text === 'recursive') && name.kind !== 'punct') {
+      if (as.text === 'as' && open?.text === '(') ctes.add(name.text);
+    }
+  }
+
+  const references: { name: string; line: number }[] = [];
+  const parens: string[] = []; // the word before each open parenthesis, to spot extract(... from ...)
+  /** Reads a relation name at `start`; returns the index of its last token, or -1 if none is there. */
+  const readRelation = (start: number): number => {
+    const first = tokens[start];
+    if (!first || first.kind === 'punct' || tokens[start + 1]?.text === '(') return -1;
+    let end = start;
+    while (tokens[end + 1]?.text === '.' && tokens[end + 2] && tokens[end + 2]!.kind !== 'punct') end += 2;
+    if (end === start && !ctes.has(first.text) && first.text !== 'lateral') {
+      references.push({ name: first.text, line: first.line });
+    }
+    return end;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.text === '(') parens.push(tokens[i - 1]?.text ?? '');
+    else if (token.text === ')') parens.pop();
+    else if (token.kind === 'word' && (token.text === 'from' || token.text === 'join')) {
+      if (token.text === 'from' && FROM_IN_FUNCTIONS.has(parens.at(-1) ?? '')) continue;
+      if (token.text === 'from' && tokens[i - 1]?.text === 'distinct') continue; // a is [not] distinct from b
+      let end = readRelation(i + 1);
+      // Comma-separated relations after FROM (`from a x, b y`): skip the alias, read the next name.
+      while (token.text === 'from' && end >= 0) {
+        let j = end + 1;
+        if (tokens[j]?.text === 'as') j++;
+        if (tokens[j] && tokens[j]!.kind !== 'punct' && !CLAUSE_KEYWORDS.has(tokens[j]!.text)) j++;
+        if (tokens[j]?.text !== ',') break;
+        end = readRelation(j + 1);
+      }
+    }
+  }
+  return references;
+}
+
+const CLAUSE_KEYWORDS = new Set([
+  'where',
+  'group',
+  'order',
+  'having',
+  'limit',
+  'join',
+  'left',
+  'right',
+  'inner',
+  'full',
+  'cross',
+  'on',
+  'union',
+  'except',
+  'intersect',
+  'window',
+  'offset',
+  'fetch',
+]);
