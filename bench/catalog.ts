@@ -105,6 +105,9 @@ try {
   await timed('query kpi_daily (365 days, 7-day moving averages)', () =>
     engine.query('select * from kpi_daily'),
   );
+  await timed('query active_customers_daily (bitmaps, a view)', () =>
+    engine.query('select * from active_customers_daily'),
+  );
   await engine.close();
 
   // 2. Only what the daily balance snapshot needs, as `ledgerlake balance` builds it.
