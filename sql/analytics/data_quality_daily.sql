@@ -1,6 +1,7 @@
 -- data_quality_daily: valid and quarantined rows per dataset and day, and the share rejected
 -- (quarantined / (valid + quarantined)). Valid rows are counted as ingested, before staging dedupe.
 -- grain: one row per dataset and partition day (dt) that received valid or quarantined rows.
+-- Every dataset contract has a line in valid_per_day (a test checks it).
 with
 
 transactions_rows as (
@@ -15,6 +16,14 @@ sales_rows as (
     select * from sales
 ),
 
+organizations_rows as (
+    select * from organizations
+),
+
+invoices_rows as (
+    select * from invoices
+),
+
 quarantined as (
     select * from quarantine
 ),
@@ -25,6 +34,10 @@ valid_per_day as (
     select 'customers' as dataset, dt, count(*) as valid_rows from customers_rows group by dt
     union all
     select 'sales' as dataset, dt, count(*) as valid_rows from sales_rows group by dt
+    union all
+    select 'organizations' as dataset, dt, count(*) as valid_rows from organizations_rows group by dt
+    union all
+    select 'invoices' as dataset, dt, count(*) as valid_rows from invoices_rows group by dt
 ),
 
 quarantined_per_day as (

@@ -1,6 +1,7 @@
 -- pipeline_freshness: when each dataset was last ingested, how many files and rows went through,
 -- and the latest day that holds curated rows.
 -- grain: one row per dataset that has at least one manifest.
+-- Every dataset contract has a line in curated (a test checks it).
 with
 
 manifest_rows as (
@@ -17,6 +18,14 @@ customers_rows as (
 
 sales_rows as (
     select * from sales
+),
+
+organizations_rows as (
+    select * from organizations
+),
+
+invoices_rows as (
+    select * from invoices
 ),
 
 per_dataset as (
@@ -42,6 +51,12 @@ curated as (
     union all
     select 'sales' as dataset, max(dt) as latest_partition, count(*) as curated_rows
     from sales_rows
+    union all
+    select 'organizations' as dataset, max(dt) as latest_partition, count(*) as curated_rows
+    from organizations_rows
+    union all
+    select 'invoices' as dataset, max(dt) as latest_partition, count(*) as curated_rows
+    from invoices_rows
 ),
 
 final as (

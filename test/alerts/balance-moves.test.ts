@@ -1,17 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DuckDbEngine } from '../../src/engine/duckdb';
 import { LakeFixture, transaction } from '../sql/lake-fixture';
-import { accountRule, alertCatalog, organizationRule, referenceDirWith, SQL_DIR } from './support';
-
-vi.mock('../../datasets/index', async (importOriginal) =>
-  (await import('./mock-datasets')).withAlertDatasets(await importOriginal()),
-);
-vi.mock('../../datasets/reference', async (importOriginal) =>
-  (await import('./mock-datasets')).withAlertReferenceTables(await importOriginal()),
-);
+import { accountRule, alertCatalog, organizationRule, referenceDirWith } from './support';
 
 type Row = Record<string, unknown>;
 
@@ -446,19 +436,5 @@ describe('fact_organization_daily_financials', () => {
         is_breach: true,
       }),
     ]);
-  });
-});
-
-describe('alert SQL', () => {
-  const files = [
-    'alerts/alert_balance_series.sql',
-    'alerts/balance_moves.sql',
-    'marts/fact_organization_daily_financials.sql',
-  ];
-
-  it.each(files)('%s is valid Trino (Athena engine v3) SQL', (file) => {
-    const errors = new TrinoSQL().validate(readFileSync(join(SQL_DIR, file), 'utf8'));
-
-    expect(errors.map((e) => `${file}:${e.startLine}:${e.startColumn}: ${e.message}`)).toEqual([]);
   });
 });

@@ -14,14 +14,7 @@ import { buildCatalog } from '../../src/engine/catalog';
 import { openDuckDb } from '../../src/engine/duckdb';
 import { ingestObject } from '../../src/ingest/ingest-object';
 import { FsObjectStore } from '../../src/storage/fs-store';
-import { RecordingPublisher, SQL_DIR } from './support';
-
-vi.mock('../../datasets/index', async (importOriginal) =>
-  (await import('./mock-datasets')).withAlertDatasets(await importOriginal()),
-);
-vi.mock('../../datasets/reference', async (importOriginal) =>
-  (await import('./mock-datasets')).withAlertReferenceTables(await importOriginal()),
-);
+import { RecordingPublisher } from './support';
 
 const LAST_DAY = '2024-06-30';
 
@@ -72,10 +65,10 @@ describe('balance alerts end to end on the local lake', () => {
     let first = '';
     let second = '';
 
-    await runAlertsCommand({ lake: dir, slackWebhook: webhook, sqlDir: SQL_DIR }, (text) => {
+    await runAlertsCommand({ lake: dir, slackWebhook: webhook }, (text) => {
       first += text;
     });
-    await runAlertsCommand({ lake: dir, slackWebhook: webhook, sqlDir: SQL_DIR }, (text) => {
+    await runAlertsCommand({ lake: dir, slackWebhook: webhook }, (text) => {
       second += text;
     });
 
@@ -104,7 +97,7 @@ describe('balance alerts end to end on the local lake', () => {
   describe('the alerts Lambda logic on the DuckDB engine', () => {
     const deps = async (publisher: RecordingPublisher) => {
       const engine = await openDuckDb({ source: dir });
-      await buildCatalog(engine, { lakeDir: dir, sqlDir: SQL_DIR, models: ['balance_moves'] });
+      await buildCatalog(engine, { lakeDir: dir, models: ['balance_moves'] });
       const ledgerDir = mkdtempSync(join(tmpdir(), 'ledgerlake-alerts-ledger-'));
       return {
         engine,

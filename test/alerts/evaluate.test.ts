@@ -9,13 +9,6 @@ import { FsObjectStore } from '../../src/storage/fs-store';
 import { LakeFixture, transaction } from '../sql/lake-fixture';
 import { accountRule, alertCatalog, RecordingPublisher, referenceDirWith } from './support';
 
-vi.mock('../../datasets/index', async (importOriginal) =>
-  (await import('./mock-datasets')).withAlertDatasets(await importOriginal()),
-);
-vi.mock('../../datasets/reference', async (importOriginal) =>
-  (await import('./mock-datasets')).withAlertReferenceTables(await importOriginal()),
-);
-
 /** 2024-06-01 is the baseline; on 2024-06-02 A1 goes 100 -> 160 and A2 200 -> 20; A3 stays. */
 function ledger(a1Deposit: number) {
   return [

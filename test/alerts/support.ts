@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALERT_RULES_TABLE } from '../../src/alerts/reference';
+import { ALERT_RULES_TABLE } from '../../datasets/reference';
 import type { AlertDigest, AlertNotification, AlertPublisher } from '../../src/alerts/types';
 import { buildCatalog, DEFAULT_REFERENCE_DIR } from '../../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
@@ -66,26 +66,10 @@ export function referenceDirWith(rules: readonly RuleRow[]): string {
   return dir;
 }
 
-/**
- * The SQL models the alert tests build: the repo's `sql/` once it holds the alert models; until they
- * are moved there from `src/alerts/sql/` (with the dataset and reference lists that make their
- * tables known), a temporary copy of `sql/` with them added.
- */
-export const SQL_DIR = alertSqlDir();
-
-function alertSqlDir(): string {
-  const repoSql = fileURLToPath(new URL('../../sql', import.meta.url));
-  if (existsSync(join(repoSql, 'alerts', 'balance_moves.sql'))) return repoSql;
-  const dir = mkdtempSync(join(tmpdir(), 'ledgerlake-sql-'));
-  cpSync(repoSql, dir, { recursive: true });
-  cpSync(fileURLToPath(new URL('../../src/alerts/sql', import.meta.url)), dir, { recursive: true });
-  return dir;
-}
-
 /** The local catalog over a fixture lake, built up to the alert views. */
 export async function alertCatalog(lake: LakeFixture, referenceDir: string): Promise<DuckDbEngine> {
   const engine = await openDuckDb({ source: lake.dir, threads: 1 });
-  await buildCatalog(engine, { lakeDir: lake.dir, referenceDir, sqlDir: SQL_DIR, models: ['balance_moves'] });
+  await buildCatalog(engine, { lakeDir: lake.dir, referenceDir, models: ['balance_moves'] });
   return engine;
 }
 

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS } from '../../datasets';
 import { buildCatalog } from '../../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
 import { type FixtureRow, LakeFixture, transaction } from './lake-fixture';
@@ -474,4 +476,15 @@ describe('data quality and freshness', () => {
     // Amounts 500, 600, ..., 1100: only T6 (1100) is above 1000.
     expect(result.rows).toEqual([{ transaction_id: 'T6', amount: 1100 }]);
   });
+});
+
+describe('views that list datasets one by one', () => {
+  it.each(['sql/analytics/data_quality_daily.sql', 'sql/analytics/pipeline_freshness.sql'])(
+    '%s has a line for every dataset contract',
+    (file) => {
+      const sql = readFileSync(file, 'utf8');
+      const listed = [...sql.matchAll(/select '([a-z_]+)' as dataset/g)].map((m) => m[1]).sort();
+      expect(listed).toEqual(DATASETS.map((d) => d.name).sort());
+    },
+  );
 });
