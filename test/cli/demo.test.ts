@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,15 +59,23 @@ describe('demo end to end', () => {
     );
   });
 
-  it('runs from the command line, prints the summary and is idempotent when run again', async () => {
+  it('runs from the command line: ingest, catalog, KPIs, alerts once, report; a second run changes nothing', async () => {
     const lake = join(dir, 'cli-lake');
-    const first = await run(process.execPath, [CLI, 'demo', '--days', '2', '--lake', lake]);
+    const first = await run(process.execPath, [CLI, 'demo', '--days', '4', '--lake', lake]);
     expect(first.stdout).toMatch(/ingested \d+ files in/);
-    expect(first.stdout).toMatch(/transactions\s+3\s+\d+/);
+    expect(first.stdout).toMatch(/transactions\s+6\s+\d+/); // 4 days, the unreadable file, the planted moves
     expect(first.stdout).toContain("landing/wire_transfers/x.csv: unknown dataset 'wire_transfers'");
+    expect(first.stdout).toMatch(/latest daily KPIs \(kpi_daily\):\n.*revenue_7d_avg/);
+    for (const alert of demo.plantedAlerts) expect(first.stdout).toContain(alert.entityId);
+    expect(first.stdout).toContain('sign flip: positive to negative');
+    const sent = Number(/(\d+) digest\(s\) sent\n/.exec(first.stdout)?.[1]);
+    expect(sent).toBeGreaterThanOrEqual(2);
+    const reportPath = /report: (\S+report\.html)/.exec(first.stdout)?.[1];
+    expect((await stat(reportPath!)).size).toBeGreaterThan(10_000);
 
-    const second = await run(process.execPath, [CLI, 'demo', '--days', '2', '--lake', lake]);
+    const second = await run(process.execPath, [CLI, 'demo', '--days', '4', '--lake', lake]);
     expect(second.stdout).toMatch(/\((\d+) unchanged since the last run: nothing rewritten\)/);
+    expect(second.stdout).toMatch(/\n0 digest\(s\) sent, \d+ already sent by an earlier run/);
   });
 
   it('exits with a one-line reason on a usage error', async () => {

@@ -1,29 +1,57 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { type PlantedAlert, plantBalanceMoves } from '../../alerts/demo-moves';
+import { evaluateAlerts } from '../../alerts/evaluate';
+import { ConsolePublisher } from '../../alerts/publishers';
 import { DEMO_DEFAULTS, type DemoFile, generateDemo } from '../../demo/generate';
+import { buildCatalog } from '../../engine/catalog';
+import { openDuckDb } from '../../engine/duckdb';
 import type { QueryResult } from '../../engine/query-engine';
 import { type IngestResult, ingestObject } from '../../ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../ingest/lake-layout';
 import type { Manifest } from '../../ingest/manifest';
 import { FsObjectStore } from '../../storage/fs-store';
-import { lakeDir, lakeOption, parsePositiveIntOption } from '../program';
+import { DEFAULT_LAKE_DIR, lakeDir, lakeOption, parsePositiveIntOption } from '../program';
 import { createProgress } from '../progress';
 import { formatTable } from './query';
+import { writeReport } from './report';
+
+/** A landed demo file and what a correct pipeline must report for it. */
+export type LandedDemoFile = Pick<DemoFile, 'key' | 'body' | 'expected'>;
 
 export interface DemoIngest {
-  readonly files: readonly DemoFile[];
+  readonly files: readonly LandedDemoFile[];
   readonly results: readonly IngestResult[];
   readonly seconds: number;
+  /** Alerts the planted balance moves must raise on the last day (empty when the demo is too short). */
+  readonly plantedAlerts: readonly PlantedAlert[];
 }
 
-/** Generates the sample files, lands them in the lake and ingests each one. */
+/** Days the demo needs for the planted balance moves (a baseline two days before the last day). */
+const MIN_DAYS_FOR_ALERTS = 4;
+
+/**
+ * Generates the sample files (plus a few sharp balance moves on the last day, so the alerts have
+ * something to say), lands them in the lake and ingests each one.
+ */
 export async function landAndIngestDemo(
   lake: FsObjectStore,
   options: { days: number; seed: number },
 ): Promise<DemoIngest> {
   const started = performance.now();
-  const files = generateDemo({ days: options.days, seed: options.seed });
+  const moves =
+    options.days >= MIN_DAYS_FOR_ALERTS
+      ? plantBalanceMoves(DEMO_DEFAULTS.endDate)
+      : { files: [], alerts: [] };
+  const files: LandedDemoFile[] = [
+    ...generateDemo({ days: options.days, seed: options.seed }),
+    ...moves.files.map((f) => ({
+      key: f.key,
+      body: f.body,
+      expected: { rows: f.rows, valid: f.rows, quarantined: 0, duplicates: 0, rejected: false },
+    })),
+  ];
   const progress = createProgress('ingesting', files.length);
   const results: IngestResult[] = [];
   for (const [i, file] of files.entries()) {
@@ -32,7 +60,41 @@ export async function landAndIngestDemo(
     progress.update(i + 1, file.key);
   }
   progress.done();
-  return { files, results, seconds: (performance.now() - started) / 1000 };
+  return { files, results, seconds: (performance.now() - started) / 1000, plantedAlerts: moves.alerts };
+}
+
+/**
+ * What the lake says once ingested: builds the DuckDB catalog, prints the last KPI days, evaluates the
+ * balance alerts (each sent once: a second demo run says they were already sent) and writes the report.
+ */
+async function showLake(root: string, lake: FsObjectStore): Promise<void> {
+  const engine = await openDuckDb({ source: root });
+  try {
+    const started = performance.now();
+    const catalog = await buildCatalog(engine, { lakeDir: root });
+    console.log(
+      `\ncatalog: ${catalog.baseTables.length} tables and ${catalog.models.length} models (star schema, analytics, alerts) ` +
+        `built on DuckDB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const kpis = await engine.query(
+      `select kpi_date as day, round(revenue, 2) as revenue, round(revenue_7d_avg, 2) as revenue_7d_avg, transaction_count as transactions,
+              round(100 * failure_rate, 1) as failure_pct, round(avg_processing_time_s, 2) as avg_processing_s
+       from kpi_daily order by kpi_date desc limit 3`,
+    );
+    console.log('\nlatest daily KPIs (kpi_daily):');
+    console.log(formatTable(kpis));
+
+    console.log('balance alerts (a move of 50% or more, sent once):');
+    const alerts = await evaluateAlerts({ engine, store: lake, publisher: new ConsolePublisher() });
+    const sentEarlier =
+      alerts.alreadySent > 0 ? `, ${alerts.alreadySent} already sent by an earlier run` : '';
+    console.log(`${alerts.delivered.length} digest(s) sent${sentEarlier}`);
+
+    const report = await writeReport(engine, { out: join(root, 'report.html') });
+    console.log(`\nreport: ${report.path} (${(report.bytes / 1024).toFixed(0)} KB, open it in a browser)`);
+  } finally {
+    await engine.close();
+  }
 }
 
 /** Per-dataset totals of the manifests, as table rows. */
@@ -59,6 +121,11 @@ export function topViolations(manifests: readonly Manifest[], limit = 6): [strin
       counts.set(rule, (counts.get(rule) ?? 0) + n);
   }
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, limit);
+}
+
+/** ` --lake DIR` when the demo used a lake other than the default, for the printed commands. */
+function lakeHint(lake: string): string {
+  return lake === DEFAULT_LAKE_DIR ? '' : ` --lake ${lake}`;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -98,5 +165,9 @@ export function registerDemoCommand(program: Command): void {
         console.log('\nmost frequent quarantine reasons (field.rule):');
         for (const [rule, n] of top) console.log(`  ${String(n).padStart(5)}  ${rule}`);
       }
+      await showLake(root, lake);
+      console.log('\nnext:');
+      console.log(`  npx ledgerlake query "select * from channel_performance"${lakeHint(options.lake)}`);
+      console.log(`  npx ledgerlake balance C0042 --date ${DEMO_DEFAULTS.endDate}${lakeHint(options.lake)}`);
     });
 }
