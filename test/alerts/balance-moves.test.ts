@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDbEngine } from '../../src/engine/duckdb';
 import { LakeFixture, transaction } from '../sql/lake-fixture';
 import { accountRule, alertCatalog, organizationRule, referenceDirWith } from './support';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent, SNSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datesOf, runAlerts } from '../../lambdas/alerts/alerts-handler';
 import { plantBalanceMoves } from '../../src/alerts/demo-moves';
 import { runAlertsCommand } from '../../src/cli/commands/alerts';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertDateError, AlertDeliveryError, AlertRuleError } from '../../src/alerts/errors';
 import { evaluateAlerts } from '../../src/alerts/evaluate';
 import type { DuckDbEngine } from '../../src/engine/duckdb';

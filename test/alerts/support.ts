@@ -1,7 +1,6 @@
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ALERT_RULES_TABLE } from '../../datasets/reference';
 import type { AlertDigest, AlertNotification, AlertPublisher } from '../../src/alerts/types';
 import { buildCatalog, DEFAULT_REFERENCE_DIR } from '../../src/engine/catalog';
