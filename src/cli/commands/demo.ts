@@ -131,7 +131,9 @@ function lakeHint(lake: string): string {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('Generate deterministic sample data, land it in a local lake and ingest it.')
+    .description(
+      'Generate deterministic sample data and run the whole pipeline locally: ingest, catalog, KPIs, alerts, report.',
+    )
     .addOption(lakeOption())
     .option('--days <n>', 'days of sample transactions', String(DEMO_DEFAULTS.days))
     .option('--seed <n>', 'seed of the sample data generator', String(DEMO_DEFAULTS.seed))
