@@ -5,14 +5,71 @@ import { posix } from 'node:path';
  */
 import { requiredMessage, VALUE_RULES, type ValueRule } from './rules';
 import type { ColumnSpec, DatasetContract, DateFormat, Violation } from './types';
-import { ParseFailure, parseValue, show } from './values';
+import {
+  ParseFailure,
+  parseBoolean,
+  parseDecimalCents,
+  parseDouble,
+  parseInteger,
+  parseTemporal,
+  show,
+} from './values';
 
 /** Shared empty result, so valid rows allocate nothing. */
 const NO_VIOLATIONS: Violation[] = [];
-/** Text values read as "no value". */
-const NULL_WORDS = new Set(['', 'null', 'NULL', 'Null']);
+/** Text values read as "no value": '', 'null', 'NULL', 'Null'. Compared directly, a Set lookup hashes every cell. */
+function isNullWord(text: string): boolean {
+  return text.length === 0 || (text.length === 4 && (text === 'null' || text === 'NULL' || text === 'Null'));
+}
+
+/**
+ * True for every character `String#trim` could remove (and some it would not): checking the two ends of
+ * a cell is cheaper than calling trim on every cell, most of which have nothing to trim.
+ */
+function mayTrim(code: number): boolean {
+  return code <= 32 || code >= 0xa0;
+}
+
+/** Column types as small integers, for a switch per cell instead of string compares. */
+const Kind = { String: 0, Integer: 1, Double: 2, Decimal: 3, Temporal: 4, Boolean: 5 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+const KIND_OF: Readonly<Record<ColumnSpec['type'], Kind>> = {
+  string: Kind.String,
+  integer: Kind.Integer,
+  double: Kind.Double,
+  'decimal(18,2)': Kind.Decimal,
+  date: Kind.Temporal,
+  timestamp: Kind.Temporal,
+  boolean: Kind.Boolean,
+};
+
+/** Case folding as a small integer. */
+const Fold = { None: 0, Lower: 1, Upper: 2 } as const;
+type Fold = (typeof Fold)[keyof typeof Fold];
 /** Distinct raw strings remembered per low-cardinality column (channel, status, ...). */
 const MEMO_LIMIT = 4096;
+/**
+ * Lookups after which a text column without allowed values, aliases or case keeps its memo only if most
+ * of them were hits. A repeated value (city, customer id) then costs one lookup and is shared by every
+ * row that has it, instead of each row keeping its own copy alive in the partition buffers; a column of
+ * unique ids drops its memo.
+ */
+const MEMO_TRIAL = 8192;
+/** Longest raw string a memo keeps: bounds the memo's memory whatever the cells hold. */
+const MEMO_MAX_CHARS = 256;
+
+/**
+ * A copy of `text` that shares no memory with it. Cells of 13 characters or more are slices of a 1 MB
+ * chunk of the file in V8; a memo entry keeps its string for the whole file and must not keep the chunk.
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : text.split('').join('');
+}
+
+/** A `g` or `y` regex keeps state between tests: its results must not be memoised. */
+function statefulPattern(spec: ColumnSpec): boolean {
+  return spec.pattern !== undefined && (spec.pattern.regex.global || spec.pattern.regex.sticky);
+}
 
 /** Matching key for names and value aliases: lower case without spaces, `_`, `-` and `.`. */
 export function looseKey(name: string): string {
@@ -29,6 +86,12 @@ export class ContractError extends Error {
 
 interface CompiledColumn {
   readonly spec: ColumnSpec;
+  readonly name: string;
+  readonly kind: Kind;
+  readonly fold: Fold;
+  readonly percent: boolean;
+  /** 'format' for dates and timestamps, 'type' for the others: the rule id of a parse failure. */
+  readonly parseRule: 'format' | 'type';
   readonly index: number;
   readonly required: boolean;
   readonly trim: boolean;
@@ -40,8 +103,14 @@ interface CompiledColumn {
   readonly literalDefault: unknown;
   /** Index of the column whose value is the default. */
   readonly defaultFrom: number;
-  /** raw string -> parsed result, for low-cardinality text columns. */
-  readonly memo: Map<string, Checked> | undefined;
+  /**
+   * raw string -> parsed result, for text columns. Columns with allowed values, aliases or case folding
+   * keep it; other text columns keep it only while it pays (see `MEMO_TRIAL`).
+   */
+  memo: Map<string, Checked> | undefined;
+  /** Memo lookups still on trial, or 0 when the memo is kept for good. */
+  memoTrial: number;
+  memoHits: number;
 }
 
 /** A parsed value with the reason it breaks a rule, if it does. */
@@ -54,6 +123,11 @@ export interface RecordBinding {
   readonly ignoredColumns: readonly string[];
   /** Required contract columns with no source column and no default: the file cannot be ingested. */
   readonly missingRequired: readonly string[];
+  /**
+   * CSV: for each contract column, the index of the source field it is read from, or -1. Undefined for
+   * JSON (columns are read by path).
+   */
+  readonly sourceIndexes?: readonly number[];
   /**
    * Copies a record's values into `raw` in contract column order (undefined where the source has none).
    * Returns a row-level violation when the record has the wrong shape.
@@ -129,6 +203,11 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     const textual = spec.type === 'string';
     return {
       spec,
+      name: spec.name,
+      kind: KIND_OF[spec.type],
+      fold: spec.case === 'lower' ? Fold.Lower : spec.case === 'upper' ? Fold.Upper : Fold.None,
+      percent: spec.percent ?? false,
+      parseRule: spec.type === 'date' || spec.type === 'timestamp' ? 'format' : 'type',
       index,
       required: spec.required ?? false,
       trim: spec.trim ?? true,
@@ -140,7 +219,9 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       rules: VALUE_RULES.filter((rule) => rule.appliesTo(spec)),
       literalDefault,
       defaultFrom,
-      memo: textual && (spec.allowed || spec.valueAliases || spec.case) ? new Map() : undefined,
+      memo: textual && !statefulPattern(spec) ? new Map() : undefined,
+      memoTrial: spec.allowed || spec.valueAliases || spec.case ? 0 : MEMO_TRIAL,
+      memoHits: 0,
     };
   });
   const eventTimeIndex =
@@ -156,12 +237,19 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
   function normalise(column: CompiledColumn, value: unknown): unknown {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'string') return value;
-    const text = column.trim ? value.trim() : value;
-    if (NULL_WORDS.has(text)) return null;
-    const alias = column.valueAliases?.get(looseKey(text));
-    if (alias !== undefined) return alias;
-    const { case: fold } = column.spec;
-    return fold === 'lower' ? text.toLowerCase() : fold === 'upper' ? text.toUpperCase() : text;
+    let text = value;
+    const length = text.length;
+    if (length === 0) return null;
+    if (column.trim && (mayTrim(text.charCodeAt(0)) || mayTrim(text.charCodeAt(length - 1)))) {
+      text = text.trim();
+    }
+    if (isNullWord(text)) return null;
+    if (column.valueAliases !== undefined) {
+      const alias = column.valueAliases.get(looseKey(text));
+      if (alias !== undefined) return alias;
+    }
+    const fold = column.fold;
+    return fold === Fold.None ? text : fold === Fold.Lower ? text.toLowerCase() : text.toUpperCase();
   }
 
   /** Value produced by the last `check` (kept outside the result so valid cells allocate nothing). */
@@ -169,20 +257,49 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
 
   /** Parses a normalised non-null value into `checkedValue` and applies the column's rules. */
   function check(column: CompiledColumn, value: unknown): Violation | undefined {
-    const { spec } = column;
-    const parsed = parseValue(value, spec.type, column.parseOptions);
+    let parsed: unknown;
+    switch (column.kind) {
+      case Kind.String:
+        parsed =
+          typeof value === 'string'
+            ? value
+            : typeof value === 'object'
+              ? JSON.stringify(value)
+              : String(value);
+        break;
+      case Kind.Integer:
+        parsed = parseInteger(value);
+        break;
+      case Kind.Double:
+        parsed = parseDouble(value, column.percent);
+        break;
+      case Kind.Decimal:
+        parsed = parseDecimalCents(value);
+        break;
+      case Kind.Temporal:
+        parsed = parseTemporal(value, column.spec.type as 'date' | 'timestamp', column.formats);
+        break;
+      case Kind.Boolean:
+        parsed = parseBoolean(value);
+        break;
+    }
     if (parsed instanceof ParseFailure) {
       checkedValue = null;
-      const rule = spec.type === 'date' || spec.type === 'timestamp' ? 'format' : 'type';
-      return { field: spec.name, rule, message: `${spec.name} ${show(value)} ${parsed.reason}` };
+      const { name } = column;
+      return { field: name, rule: column.parseRule, message: `${name} ${show(value)} ${parsed.reason}` };
     }
     checkedValue = parsed;
-    for (const rule of column.rules) {
-      const message = rule.check(spec, parsed);
-      if (message !== undefined) return { field: spec.name, rule: rule.id, message };
+    const { rules } = column;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      const message = rule.check(column.spec, parsed);
+      if (message !== undefined) return { field: column.name, rule: rule.id, message };
     }
     return undefined;
   }
+
+  /** Columns whose default is another column's value, filled in after the row's own values. */
+  const defaultedColumns = columns.filter((c) => c.defaultFrom >= 0);
 
   function validate(raw: readonly unknown[], out: unknown[]): Violation[] {
     let violations: Violation[] | undefined;
@@ -193,13 +310,21 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       let violation: Violation | undefined;
       if (column.memo && typeof source === 'string') {
         let memo = column.memo.get(source);
+        if (column.memoTrial > 0) {
+          if (memo !== undefined) column.memoHits++;
+          if (--column.memoTrial === 0 && column.memoHits < MEMO_TRIAL / 2) column.memo = undefined;
+        }
         if (memo === undefined) {
           const normalised = normalise(column, source);
           memo =
             normalised === null
               ? NULL_CHECKED
               : { violation: check(column, normalised), value: checkedValue };
-          if (column.memo.size < MEMO_LIMIT) column.memo.set(source, memo);
+          if (column.memo !== undefined && column.memo.size < MEMO_LIMIT && source.length <= MEMO_MAX_CHARS) {
+            const value = typeof memo.value === 'string' ? detached(memo.value) : memo.value;
+            memo = { violation: memo.violation, value };
+            column.memo.set(detached(source), memo);
+          }
         }
         value = memo.value;
         violation = memo.violation;
@@ -227,8 +352,9 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
         else violations = [violation];
       }
     }
-    for (const column of columns) {
-      if (column.defaultFrom < 0 || out[column.index] !== null) continue;
+    for (let d = 0; d < defaultedColumns.length; d++) {
+      const column = defaultedColumns[d]!;
+      if (out[column.index] !== null) continue;
       out[column.index] = out[column.defaultFrom];
       if (
         out[column.index] === null &&
@@ -301,6 +427,7 @@ function bindHeader(
   return {
     ignoredColumns,
     missingRequired,
+    sourceIndexes: indexes,
     extract(record, raw) {
       const fields = record as string[];
       for (let i = 0; i < indexes.length; i++) {

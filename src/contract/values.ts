@@ -85,11 +85,100 @@ export function parseDecimalCents(raw: unknown): Parsed {
 export function parseInteger(raw: unknown): Parsed {
   let value: number;
   if (typeof raw === 'number') value = raw;
-  else if (typeof raw === 'string' && /^[+-]?\d+$/.test(raw)) value = Number(raw);
+  else if (typeof raw === 'string' && isPlainInteger(raw, false)) value = Number(raw);
   else return fail('is not a whole number');
   if (!Number.isInteger(value)) return fail('is not a whole number');
   if (value > 2_147_483_647 || value < -2_147_483_648) return fail('is outside the integer range');
   return ok(value);
+}
+
+/**
+ * True when `s` is `[+-]?\d+` (with `minusOnly`: `-?\d+`), at most `maxDigits` digits. A char-code loop:
+ * a regex test costs several times more per cell.
+ */
+function isPlainInteger(s: string, minusOnly: boolean, maxDigits = Number.POSITIVE_INFINITY): boolean {
+  const n = s.length;
+  let i = 0;
+  const first = s.charCodeAt(0);
+  if (first === 45 /* - */ || (first === 43 /* + */ && !minusOnly)) i = 1;
+  if (i === n || n - i > maxDigits) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * True when `s` is plain decimal notation: `[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`. Number() alone would
+ * also take '' (0), '0x1f' (31), 'Infinity' and ' 1 '.
+ */
+function isPlainNumber(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 45 || c === 43) i = 1;
+  let digits = 0;
+  for (; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    digits++;
+  }
+  if (i < n && s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    for (; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      digits++;
+    }
+  }
+  if (digits === 0) return false;
+  if (i < n) {
+    c = s.charCodeAt(i);
+    if (c !== 101 /* e */ && c !== 69 /* E */) return false;
+    i++;
+    c = s.charCodeAt(i);
+    if (c === 45 || c === 43) i++;
+    if (i === n) return false;
+    for (; i < n; i++) {
+      c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+    }
+  }
+  return true;
+}
+
+/** Exact powers of ten up to 10^22, the largest a double holds exactly. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The value of plain decimal notation (checked by `isPlainNumber`), as Number() reads it. With at most
+ * 15 digits and no exponent, digits / 10^k is exact: both are exactly representable and IEEE division
+ * rounds correctly, so the result is the correctly rounded value, as Number() gives, without its
+ * generic string-to-double conversion. Anything else goes to Number().
+ */
+function shortDecimal(s: string): number {
+  const n = s.length;
+  let i = 0;
+  const first = s.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  let digits = 0;
+  let fraction = -1;
+  let value = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      fraction = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return Number(s); // an exponent
+    value = value * 10 + (c - 48);
+    digits++;
+    if (fraction >= 0) fraction++;
+  }
+  if (digits > 15) return Number(s);
+  const result = fraction > 0 ? value / POWERS_OF_TEN[fraction]! : value;
+  return first === 45 ? -result : result;
 }
 
 /** Parses a number; with `percent`, `15%` means 0.15. */
@@ -103,8 +192,8 @@ export function parseDouble(raw: unknown, percent = false): Parsed {
     scale = 100;
   }
   // Number('') is 0 and Number('0x1f') is 31: accept plain decimal notation only.
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return fail('is not a number');
-  return ok(Number(text) / scale);
+  if (!isPlainNumber(text)) return fail('is not a number');
+  return ok(shortDecimal(text) / scale);
 }
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
@@ -123,7 +212,7 @@ function daysInMonth(year: number, month: number): number {
     ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
       ? 29
       : 28
-    : [4, 6, 9, 11].includes(month)
+    : month === 4 || month === 6 || month === 9 || month === 11
       ? 30
       : 31;
 }
@@ -151,34 +240,49 @@ function utcMillis(
 ): number {
   if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) return Number.NaN;
   if (day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return Number.NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Days from the civil date (H. Hinnant's algorithm): the same value as Date.UTC for these checked
+  // parts, without the builtin call's argument conversions.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * 146_097 + dayOfEra - 719_468;
+  return days * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
+
+/** Time parts read by `timeAt`: hour, minute, second, ms, zone offset in minutes. */
+const TIME = [0, 0, 0, 0, 0];
 
 /**
  * Reads an optional time part starting at `at` (` HH:MM[:SS[.fff]]` or `THH:MM...`) followed by an
- * optional zone (`Z`, `+02:00`, `+0200`, `+02`). Returns [hour, minute, second, ms, offsetMinutes] or
- * undefined when the text does not match.
+ * optional zone (`Z`, `+02:00`, `+0200`, `+02`). Fills `TIME` with [hour, minute, second, ms,
+ * offsetMinutes] and returns true, or returns false when the text does not match. (A shared scratch array
+ * instead of a result array: this runs for every timestamp cell.)
  */
-function timeAt(
-  s: string,
-  at: number,
-  allowZone: boolean,
-): [number, number, number, number, number] | undefined {
+function timeAt(s: string, at: number, allowZone: boolean): boolean {
   const n = s.length;
-  if (at === n) return [0, 0, 0, 0, 0];
+  if (at === n) {
+    TIME[0] = 0;
+    TIME[1] = 0;
+    TIME[2] = 0;
+    TIME[3] = 0;
+    TIME[4] = 0;
+    return true;
+  }
   const sep = s.charCodeAt(at);
-  if (sep !== 84 /* T */ && sep !== 32 /* space */ && sep !== 116 /* t */) return undefined;
+  if (sep !== 84 /* T */ && sep !== 32 /* space */ && sep !== 116 /* t */) return false;
   let i = at + 1;
   const hour = digitsAt(s, i, 2);
-  if (hour < 0 || s.charCodeAt(i + 2) !== 58 /* : */) return undefined;
+  if (hour < 0 || s.charCodeAt(i + 2) !== 58 /* : */) return false;
   const minute = digitsAt(s, i + 3, 2);
-  if (minute < 0) return undefined;
+  if (minute < 0) return false;
   i += 5;
   let second = 0;
   let ms = 0;
   if (s.charCodeAt(i) === 58) {
     second = digitsAt(s, i + 1, 2);
-    if (second < 0) return undefined;
+    if (second < 0) return false;
     i += 3;
     if (s.charCodeAt(i) === 46 /* . */ || s.charCodeAt(i) === 44 /* , */) {
       i++;
@@ -191,35 +295,40 @@ function timeAt(
         scale /= 10;
         i++;
       }
-      if (i === start) return undefined;
+      if (i === start) return false;
       ms = Math.floor(ms);
     }
   }
   let offset = 0;
   if (i < n) {
-    if (!allowZone) return undefined;
+    if (!allowZone) return false;
     const z = s.charCodeAt(i);
     if ((z === 90 /* Z */ || z === 122) && i + 1 === n) {
       i++;
     } else if (z === 43 /* + */ || z === 45 /* - */) {
       const oh = digitsAt(s, i + 1, 2);
-      if (oh < 0 || oh > 18) return undefined;
+      if (oh < 0 || oh > 18) return false;
       let j = i + 3;
       if (s.charCodeAt(j) === 58) j++;
       let om = 0;
       if (j < n) {
         om = digitsAt(s, j, 2);
-        if (om < 0 || om > 59) return undefined;
+        if (om < 0 || om > 59) return false;
         j += 2;
       }
-      if (j !== n) return undefined;
+      if (j !== n) return false;
       offset = (z === 45 ? -1 : 1) * (oh * 60 + om);
       i = j;
     } else {
-      return undefined;
+      return false;
     }
   }
-  return [hour, minute, second, ms, offset];
+  TIME[0] = hour;
+  TIME[1] = minute;
+  TIME[2] = second;
+  TIME[3] = ms;
+  TIME[4] = offset;
+  return true;
 }
 
 /** Parses one spelling; returns epoch millis or NaN. */
@@ -227,7 +336,7 @@ function parseWithFormat(raw: unknown, format: DateFormat): number {
   if (format === 'epoch_millis' || format === 'epoch_seconds') {
     let value: number;
     if (typeof raw === 'number') value = raw;
-    else if (typeof raw === 'string' && /^-?\d{1,16}$/.test(raw)) value = Number(raw);
+    else if (typeof raw === 'string' && isPlainInteger(raw, true, 16)) value = Number(raw);
     else return Number.NaN;
     if (!Number.isInteger(value)) return Number.NaN;
     const millis = format === 'epoch_seconds' ? value * 1000 : value;
@@ -255,13 +364,12 @@ function parseWithFormat(raw: unknown, format: DateFormat): number {
     const a = digitsAt(s, 0, 2);
     const b = digitsAt(s, 3, 2);
     year = digitsAt(s, 6, 4);
-    [day, month] = format === 'dd/mm/yyyy' ? [a, b] : [b, a];
+    day = format === 'dd/mm/yyyy' ? a : b;
+    month = format === 'dd/mm/yyyy' ? b : a;
   }
   if (year < 0 || month < 0 || day < 0) return Number.NaN;
-  const time = timeAt(s, 10, format === 'iso');
-  if (!time) return Number.NaN;
-  const [hour, minute, second, ms, offset] = time;
-  return utcMillis(year, month, day, hour, minute, second, ms) - offset * 60_000;
+  if (!timeAt(s, 10, format === 'iso')) return Number.NaN;
+  return utcMillis(year, month, day, TIME[0], TIME[1], TIME[2], TIME[3]) - TIME[4]! * 60_000;
 }
 
 /**

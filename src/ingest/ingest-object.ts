@@ -156,6 +156,13 @@ async function removeStaleOutputs(lake: ObjectStore, previous: Manifest | undefi
   if (stale.length > 0) await lake.delete(stale);
 }
 
+/**
+ * Records per batch of the ingest loops. Smaller than the reader's default: a batch's records (an array
+ * and a string per field) are garbage once validated, and with 1024 they mostly die in the young
+ * generation instead of being copied out of it (measured 1-2 s less per 1M rows than 8192).
+ */
+const INGEST_BATCH_SIZE = 1024;
+
 /** Opens the source as a stream of records; counts bytes for progress. */
 async function open(
   request: IngestRequest,
@@ -171,7 +178,7 @@ async function open(
   });
   body.on('error', (error) => tap.destroy(error));
   streams.push(body, tap);
-  return openSource(body.pipe(tap), request.key);
+  return openSource(body.pipe(tap), request.key, { batchSize: INGEST_BATCH_SIZE });
 }
 
 /** Binds the source's columns to the contract, or explains why the file cannot be ingested. */
@@ -200,12 +207,25 @@ async function scanKeys(
   const opened = await open(request, { bytes: 0 }, streams);
   const binding = bind(compiled, opened, request.key);
   const raw: unknown[] = new Array(compiled.columnCount);
-  for await (const batch of opened.batches()) {
+  const keyColumns = compiled.primaryKeyIndexes;
+  // CSV: only the key fields are cut out of the records and copied; this pass reads nothing else.
+  const sources = binding.sourceIndexes;
+  const keySources = sources ? keyColumns.map((i) => sources[i] ?? -1) : undefined;
+  const fields = keySources?.filter((j) => j >= 0);
+  for await (const batch of opened.batches({ fields })) {
     const { records, lines } = batch;
     for (let r = 0; r < records.length; r++) {
       const record = records[r];
       if (record instanceof UnparseableRecord) continue;
-      binding.extract(record, raw);
+      if (keySources) {
+        const values = record as readonly string[];
+        for (let k = 0; k < keySources.length; k++) {
+          const j = keySources[k]!;
+          raw[keyColumns[k]!] = j >= 0 ? values[j] : undefined;
+        }
+      } else {
+        binding.extract(record, raw);
+      }
       const key = compiled.keyOf(raw);
       if (key !== undefined) index.observe(key, lines[r]!);
     }
@@ -286,7 +306,11 @@ async function ingestRows(
       if (violations.length === 0) {
         rowsValid++;
         out[width] = line;
-        await curated.add(dayOf(out[compiled.eventTimeIndex] as number, compiled.eventTimeType), out);
+        const written = curated.add(
+          dayOf(out[compiled.eventTimeIndex] as number, compiled.eventTimeType),
+          out,
+        );
+        if (written) await written;
         continue;
       }
       rowsQuarantined++;

@@ -24,7 +24,14 @@ export class LastOccurrenceIndex {
     this.mask = words * 32 - 1;
   }
 
-  /** Records that `key` occurs at `line` (lines must be observed in increasing order). */
+  /**
+   * Records that `key` occurs at `line` (lines must be observed in increasing order).
+   *
+   * A blocked Bloom filter: the seven bits of a key lie in one 512-bit block (one cache line), chosen by
+   * the first hash. The filter is megabytes large, so seven bits spread over it cost seven cache misses
+   * per key; one block costs one, for a slightly higher false-positive rate (which only adds exact map
+   * entries, never changes an answer).
+   */
   observe(key: string, line: number): void {
     let h1 = 0x811c9dc5;
     let h2 = 0x9e3779b9;
@@ -34,14 +41,17 @@ export class LastOccurrenceIndex {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
     }
     h2 |= 1;
+    const bits = this.bits;
+    // First word of the block: 16 words of 32 bits.
+    const block = (Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) >>> 0) & (this.mask >>> 5) & ~15;
     let seen = true;
     for (let k = 0; k < 7; k++) {
-      const bit = (h1 + Math.imul(k, h2)) & this.mask;
-      const word = bit >>> 5;
+      const bit = (h1 + Math.imul(k, h2)) & 511;
+      const word = block + (bit >>> 5);
       const flag = 1 << (bit & 31);
-      if ((this.bits[word]! & flag) === 0) {
+      if ((bits[word]! & flag) === 0) {
         seen = false;
-        this.bits[word]! |= flag;
+        bits[word]! |= flag;
       }
     }
     if (seen) this.lastLine.set(key, line);

@@ -25,7 +25,9 @@ export function fileSink(path: string): ByteSink {
       cause,
     });
   }
-  const stream: WriteStream = createWriteStream(path);
+  // A row group is about a megabyte: with the default 16 KB buffer every row group would wait for the
+  // disk before the next one is encoded. 8 MB lets the encoder run ahead by a few row groups.
+  const stream: WriteStream = createWriteStream(path, { highWaterMark: 8 * 1024 * 1024 });
   let failure: unknown;
   // Without a listener an asynchronous open/write error would crash the process; keep it for the next call.
   stream.on('error', (error) => {

@@ -1,11 +1,11 @@
 /**
- * From the validator's column arrays to what hyparquet-writer writes as-is: the physical values, the
- * encoding where the library's own choice is slow or wrong, and the chunk statistics (computed here on
- * the JS values, in one tight loop, instead of by the library on converted values).
+ * From the validator's column arrays to the bytes of a Parquet data page: the physical values, PLAIN or
+ * dictionary-encoded, and the chunk statistics, each computed in one tight loop over the JS values.
+ * (hyparquet-writer's own column path copies every column several times, boxes every INT64 value as a
+ * bigint and builds a dictionary Map for every column; it was about a third of ingest time.)
  */
 
-import type { DecodedArray, Statistics } from 'hyparquet';
-import type { ColumnSource } from 'hyparquet-writer';
+import type { Statistics } from 'hyparquet';
 import type { ColumnType } from '../contract/types';
 import { ParquetWriteError } from './errors';
 
@@ -20,12 +20,22 @@ export interface ParquetColumn {
   readonly required?: boolean;
 }
 
-/** One row group's column, ready for hyparquet-writer, plus the statistics for its footer entry. */
+/** One row group's column: its encoded values and the statistics for its footer entry. */
 export interface EncodedColumn {
-  readonly data: DecodedArray;
-  readonly encoding?: ColumnSource['encoding'];
+  /** Values of the column chunk (nulls included). */
+  readonly rows: number;
+  readonly nulls: number;
+  /** PLAIN: the non-null values PLAIN-encoded. RLE_DICTIONARY: the dictionary indexes of the non-null values. */
+  readonly encoding: 'PLAIN' | 'RLE_DICTIONARY';
+  readonly plain?: Uint8Array;
+  /** RLE_DICTIONARY: the distinct values, PLAIN-encoded (the dictionary page), and how many there are. */
+  readonly dictionary?: { readonly bytes: Uint8Array; readonly size: number };
+  readonly indexes?: Int32Array;
   readonly statistics: Statistics & { nan_count?: bigint };
 }
+
+/** Sample size of the "is a dictionary worth building" test for numbers (as hyparquet-writer does it). */
+const DICTIONARY_SAMPLE = 1000;
 
 const MICROS_PER_MILLI = 1000;
 const INT32_MIN = -2147483648;
@@ -114,36 +124,26 @@ function numberColumn(at: Position, values: readonly unknown[], kind: 'int32' | 
     statistics.max_value = max === 0 ? 0 : max;
   }
   if (kind === 'double') statistics.nan_count = BigInt(nans);
-  return { data: values as DecodedArray, statistics };
+  return numbersEncoded(values, nulls, kind === 'int32' ? INT32 : DOUBLE, 1, statistics);
 }
 
 /**
- * INT64 columns: decimal(18,2) cents are written unscaled (as bigint, which hyparquet-writer does not
- * multiply by 10^scale), timestamps in epoch milliseconds become microseconds.
+ * INT64 columns: decimal(18,2) cents are written unscaled, timestamps in epoch milliseconds become
+ * microseconds.
  */
 function int64Column(at: Position, values: readonly unknown[]): EncodedColumn {
   const required = at.column.required === true;
   const factor = at.column.type === 'timestamp' ? MICROS_PER_MILLI : 1;
-  const out = new Array<bigint | null>(values.length);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let nulls = 0;
-  // A constant column (ingested_at) would otherwise allocate one bigint per row.
-  let previous = Number.NaN;
-  let previousBig = 0n;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (typeof value === 'number' && Number.isSafeInteger(value) && Number.isSafeInteger(value * factor)) {
-      if (value !== previous) {
-        previous = value;
-        previousBig = BigInt(value * factor);
-      }
-      out[i] = previousBig;
       if (value < min) min = value;
       if (value > max) max = value;
     } else if (value === null || value === undefined) {
       if (required) throw missingValue(at, i);
-      out[i] = null;
       nulls++;
     } else {
       throw badValue(
@@ -159,7 +159,100 @@ function int64Column(at: Position, values: readonly unknown[]): EncodedColumn {
     statistics.min_value = BigInt(min * factor);
     statistics.max_value = BigInt(max * factor);
   }
-  return { data: out, statistics };
+  return numbersEncoded(values, nulls, INT64, factor, statistics);
+}
+
+/** Physical number formats: bytes per value and how one is written. */
+interface NumberFormat {
+  readonly width: number;
+  write(view: DataView, at: number, value: number): void;
+}
+const INT32: NumberFormat = { width: 4, write: (view, at, value) => view.setInt32(at, value, true) };
+const DOUBLE: NumberFormat = { width: 8, write: (view, at, value) => view.setFloat64(at, value, true) };
+/** INT64 from a safe integer, as two 32-bit halves: no bigint per value. */
+const INT64: NumberFormat = {
+  width: 8,
+  write(view, at, value) {
+    const high = Math.floor(value / 4294967296);
+    view.setUint32(at, value - high * 4294967296, true);
+    view.setInt32(at + 4, high, true);
+  },
+};
+
+/** Number values (already checked) PLAIN-encoded, times `factor`. */
+function plainNumbers(values: readonly unknown[], count: number, format: NumberFormat, factor: number) {
+  const bytes = new Uint8Array(count * format.width);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value !== 'number') continue;
+    format.write(view, at, value * factor);
+    at += format.width;
+  }
+  return bytes;
+}
+
+/**
+ * A number column chunk, dictionary-encoded when that at least halves its bytes. As hyparquet-writer
+ * decides it: a 1000-value sample spread over the chunk rules out columns whose sampled values are over
+ * 90% distinct (by bytes); for the others the whole dictionary is built and kept if dictionary plus
+ * bit-packed indexes take at most half of the PLAIN bytes.
+ */
+function numbersEncoded(
+  values: readonly unknown[],
+  nulls: number,
+  format: NumberFormat,
+  factor: number,
+  statistics: EncodedColumn['statistics'],
+): EncodedColumn {
+  const rows = values.length;
+  const nonNull = rows - nulls;
+  const plain = (): EncodedColumn => ({
+    rows,
+    nulls,
+    encoding: 'PLAIN',
+    plain: plainNumbers(values, nonNull, format, factor),
+    statistics,
+  });
+  if (nonNull === 0) return plain();
+  const sampleSize = Math.min(rows, DICTIONARY_SAMPLE);
+  const sampled = new Set<unknown>();
+  let sampleTotal = 0;
+  for (let i = 0; i < sampleSize; i++) {
+    const value = values[sampleSize === 1 ? 0 : Math.floor((i * (rows - 1)) / (sampleSize - 1))];
+    if (value === null || value === undefined) continue;
+    sampleTotal++;
+    sampled.add(value);
+  }
+  if (sampleTotal === 0 || sampled.size / sampleTotal > 0.9) return plain();
+  const distinct = new Map<number, number>();
+  const indexes = new Int32Array(nonNull);
+  // Past this many distinct values the dictionary alone is more than half the PLAIN bytes.
+  const maxDistinct = Math.floor(nonNull / 2);
+  let k = 0;
+  for (let i = 0; i < rows; i++) {
+    const value = values[i];
+    if (typeof value !== 'number') continue;
+    let index = distinct.get(value);
+    if (index === undefined) {
+      index = distinct.size;
+      if (index >= maxDistinct) return plain();
+      distinct.set(value, index);
+    }
+    indexes[k++] = index;
+  }
+  const size = distinct.size;
+  const indexBytes = Math.ceil((nonNull * bitWidth(size)) / 8);
+  if (2 * (size * format.width + indexBytes) > nonNull * format.width) return plain();
+  return {
+    rows,
+    nulls,
+    encoding: 'RLE_DICTIONARY',
+    dictionary: { bytes: plainNumbers([...distinct.keys()], size, format, factor), size },
+    indexes,
+    statistics,
+  };
 }
 
 function booleanColumn(at: Position, values: readonly unknown[]): EncodedColumn {
@@ -181,7 +274,16 @@ function booleanColumn(at: Position, values: readonly unknown[]): EncodedColumn 
     statistics.min_value = !anyFalse;
     statistics.max_value = anyTrue;
   }
-  return { data: values as DecodedArray, statistics };
+  // PLAIN booleans: one bit per non-null value, least significant bit first.
+  const plain = new Uint8Array(Math.ceil((values.length - nulls) / 8));
+  let bit = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value !== 'boolean') continue;
+    if (value) plain[bit >>> 3]! |= 1 << (bit & 7);
+    bit++;
+  }
+  return { rows: values.length, nulls, encoding: 'PLAIN', plain, statistics };
 }
 
 /**
@@ -189,19 +291,17 @@ function booleanColumn(at: Position, values: readonly unknown[]): EncodedColumn 
  *
  * hyparquet-writer decides from a 1000-value sample and drops the dictionary when 90% of the sample is
  * distinct, which loses it for a column like customer_id (5000 values in a 128k-row group). Here the
- * distinct values are counted (one Map pass, stopped early for id columns) and the dictionary is kept
- * when it and its bit-packed indexes take at most half of the plain bytes (the library's own rule),
- * then forced with RLE_DICTIONARY.
- *
- * Plain columns (ids, free text) are UTF-8 encoded in one call and handed over as views into one
- * buffer: the library would call TextEncoder once per value, about a microsecond each.
+ * distinct values are counted (one Map pass, stopped early for id columns, which also yields the
+ * indexes) and the dictionary is kept when it and its bit-packed indexes take at most half of the plain
+ * bytes (the library's own rule).
  */
 function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
   const required = at.column.required === true;
-  const distinct = new Map<string, true>();
+  const distinct = new Map<string, number>();
   // Past this many distinct values the indexes alone outweigh the savings: stop counting.
   const maxDistinct = mostlyDistinct(values) ? 0 : values.length >>> 1;
   let counting = maxDistinct > 0;
+  const indexes = counting ? new Int32Array(values.length) : undefined;
   let dictionaryBytes = 0;
   let plainBytes = 0;
   let nonNull = 0;
@@ -210,19 +310,22 @@ function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (typeof value === 'string') {
-      nonNull++;
       plainBytes += value.length + 4;
       if (counting) {
-        if (!distinct.has(value)) {
-          distinct.set(value, true);
+        let index = distinct.get(value);
+        if (index === undefined) {
+          index = distinct.size;
+          distinct.set(value, index);
           dictionaryBytes += value.length + 4;
           if (distinct.size > maxDistinct) counting = false;
         }
+        indexes![nonNull] = index;
       } else {
         // Not a dictionary column: track min/max per value (UTF-16 order, checked below).
         if (min === undefined || value < min) min = value;
         if (max === undefined || value > max) max = value;
       }
+      nonNull++;
     } else if (value === null || value === undefined) {
       if (required) throw missingValue(at, i);
     } else {
@@ -252,8 +355,28 @@ function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
     statistics.min_value = bounds[0];
     statistics.max_value = bounds[1];
   }
-  if (useDictionary) return { data: values as DecodedArray, encoding: 'RLE_DICTIONARY', statistics };
-  return { data: encodeUtf8(strings), encoding: 'PLAIN', statistics };
+  const rows = values.length;
+  if (useDictionary) {
+    const dictionary = [...distinct.keys()];
+    return {
+      rows,
+      nulls,
+      encoding: 'RLE_DICTIONARY',
+      dictionary: {
+        bytes: plainStrings(dictionary, dictionaryBytes - 4 * dictionary.length),
+        size: distinct.size,
+      },
+      indexes: indexes!.subarray(0, nonNull),
+      statistics,
+    };
+  }
+  return {
+    rows,
+    nulls,
+    encoding: 'PLAIN',
+    plain: plainStrings(strings, plainBytes - 4 * nonNull),
+    statistics,
+  };
 }
 
 /** Bits needed to index `count` dictionary entries. */
@@ -311,39 +434,33 @@ function compareCodePoints(left: string, right: string): number {
   return a.length - b.length;
 }
 
-/** UTF-8 bytes of each string, as views into one buffer; null stays null. */
-function encodeUtf8(values: readonly (string | null | undefined)[]): (Uint8Array | null)[] {
-  const out = new Array<Uint8Array | null>(values.length);
-  // join() turns null and undefined into '', so the offsets below line up with the values.
-  const joined = values.join('');
-  const bytes = Buffer.from(joined, 'utf8');
-  if (bytes.length === joined.length) {
-    // Pure ASCII: one byte per UTF-16 code unit, so each value's bytes start where its characters do.
-    let offset = bytes.byteOffset;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value === null || value === undefined) {
-        out[i] = null;
-      } else {
-        out[i] = new Uint8Array(bytes.buffer, offset, value.length);
-        offset += value.length;
-      }
-    }
-    return out;
-  }
-  // Encoded one by one, values can take more bytes than the joined text (a lone surrogate at the end of
-  // one value and the start of the next), never more than 3 bytes per UTF-16 code unit.
-  const buffer = Buffer.allocUnsafe(joined.length * 3);
-  let offset = 0;
+/**
+ * PLAIN BYTE_ARRAY encoding of the non-null strings: a 4-byte little-endian length, then the UTF-8 bytes.
+ * `chars` is their total length in UTF-16 code units. ASCII is copied by a char-code loop (a native
+ * encode call per short value costs more); a value with other characters is encoded by Buffer#write,
+ * which writes a lone surrogate as U+FFFD like TextEncoder.
+ */
+function plainStrings(values: readonly (string | null | undefined)[], chars: number): Uint8Array {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (typeof values[i] === 'string') count++;
+  const buffer = Buffer.allocUnsafe(4 * count + 3 * chars);
+  let at = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (value === null || value === undefined) {
-      out[i] = null;
-    } else {
-      const length = buffer.write(value, offset, 'utf8');
-      out[i] = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length);
-      offset += length;
+    if (typeof value !== 'string') continue;
+    const start = at + 4;
+    const length = value.length;
+    let end = start;
+    for (let c = 0; c < length; c++) {
+      const code = value.charCodeAt(c);
+      if (code >= 0x80) {
+        end = start + buffer.write(value, start, 'utf8');
+        break;
+      }
+      buffer[end++] = code;
     }
+    buffer.writeUInt32LE(end - start, at);
+    at = end;
   }
-  return out;
+  return buffer.subarray(0, at);
 }

@@ -7,9 +7,10 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { CompressionCodec, SchemaElement } from 'hyparquet';
-import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnType } from '../contract/types';
 import type { ByteSink } from './byte-sink';
+import { type PageCompressor, writeColumnChunk } from './column-chunk';
 import { type EncodedColumn, encodeColumn, type ParquetColumn } from './column-encoding';
 import { ParquetSinkError, ParquetWriteError } from './errors';
 import { snappyCompress } from './snappy';
@@ -151,6 +152,10 @@ export class ParquetPartWriter {
   private busy = false;
   private finished = false;
   private readonly statistics: boolean;
+  private readonly codec: CompressionCodec;
+  private readonly compress: PageCompressor;
+  /** Schema leaf of each column. */
+  private readonly elements: readonly SchemaElement[];
 
   constructor(
     private readonly sink: ByteSink,
@@ -167,10 +172,16 @@ export class ParquetPartWriter {
       names.add(column.name);
     }
     const codec: CompressionCodec = options.codec ?? 'SNAPPY';
+    this.codec = codec;
+    this.compress = codec === 'UNCOMPRESSED' ? undefined : COMPRESSORS[codec];
+    const schema = parquetSchema(columns);
+    this.elements = schema.slice(1);
     this.writer = new SinkWriter(sink);
+    // The library writes the magic bytes and, in finish(), the footer; the column chunks are written
+    // by writeColumnChunk and registered in its row_groups.
     this.parquet = new ParquetWriter({
       writer: this.writer,
-      schema: parquetSchema(columns),
+      schema,
       codec,
       compressors: COMPRESSORS,
       kvMetadata: Object.entries(options.kvMetadata ?? {}).map(([key, value]) => ({ key, value })),
@@ -204,22 +215,31 @@ export class ParquetPartWriter {
     });
     if (rowCount === 0) return;
 
-    // Statistics are computed by encodeColumn on the JS values (cheaper than the library's pass over the
-    // converted ones) and attached to the row group's column chunks below, before the footer is written.
-    const columnData: ColumnSource[] = this.columns.map((column, i) => ({
-      name: column.name,
-      data: encoded[i]!.data,
-      encoding: encoded[i]!.encoding,
-      statistics: false,
-    }));
     this.busy = true;
     try {
-      // Encoding is synchronous; the Promise is the sink accepting the row group's bytes. pageSize 0 makes
-      // one data page per column chunk: it skips the library's per-value page-size estimate and page
-      // copies, and a page is at most one row group's column (a few MB at 128k rows).
-      const accepted = this.parquet.write({ columnData, rowGroupSize: rowCount, pageSize: 0 });
-      this.attachStatistics(encoded);
-      await accepted;
+      const groupStart = this.writer.offset;
+      // One data page per column chunk: a page is at most one row group's column (a few MB at 128k rows).
+      const chunks = this.columns.map((_, i) =>
+        writeColumnChunk(
+          this.writer,
+          this.elements[i]!,
+          encoded[i]!,
+          columns[i]!,
+          this.codec,
+          this.compress,
+          this.statistics ? encoded[i]!.statistics : undefined,
+        ),
+      );
+      let totalBytes = 0n;
+      for (const chunk of chunks) totalBytes += chunk.meta_data?.total_uncompressed_size ?? 0n;
+      this.parquet.row_groups.push({
+        columns: chunks,
+        total_byte_size: totalBytes,
+        num_rows: BigInt(rowCount),
+        total_compressed_size: BigInt(this.writer.offset - groupStart),
+      });
+      this.parquet.num_rows += BigInt(rowCount);
+      await this.writer.flush();
     } catch (cause) {
       throw this.describeFailure(cause);
     } finally {
@@ -253,15 +273,6 @@ export class ParquetPartWriter {
     if (this.finished) throw new ParquetWriteError(`${call}() called after finish(); start a new part`);
     if (this.busy) {
       throw new ParquetWriteError(`${call}() called while a row group is being written; await each call`);
-    }
-  }
-
-  private attachStatistics(encoded: readonly EncodedColumn[]): void {
-    if (!this.statistics) return;
-    const chunks = this.parquet.row_groups.at(-1)?.columns ?? [];
-    for (let i = 0; i < chunks.length; i++) {
-      const metaData = chunks[i]!.meta_data;
-      if (metaData !== undefined) metaData.statistics = encoded[i]!.statistics;
     }
   }
 

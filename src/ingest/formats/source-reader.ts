@@ -47,7 +47,7 @@ export interface OpenedSource {
    * Yields batches of at most `batchSize` records in file order. Can be iterated once. Throws
    * `UnreadableFileError` when the rest of the file turns out to be unreadable.
    */
-  batches(): AsyncIterable<RecordBatch>;
+  batches(options?: BatchOptions): AsyncIterable<RecordBatch>;
   /** Releases the byte stream without reading further; not needed after `batches()` ran to the end. */
   close(): Promise<void>;
 }
@@ -71,10 +71,22 @@ export interface OpenSourceOptions {
   readonly maxRecordChars?: number;
 }
 
+/** Options of `OpenedSource.batches`. */
+export interface BatchOptions {
+  /**
+   * CSV only: the indexes of the fields the caller reads. Records then hold those fields (same
+   * positions as without the option) and may lack the others, which makes a pass that needs only the
+   * primary key several times cheaper. Ignored for JSON and NDJSON.
+   * @default - every field
+   */
+  readonly fields?: readonly number[];
+}
+
 /** What the record readers have in common: text goes in chunk by chunk, records come out. */
 interface RecordTokenizer {
   append(chunk: string): void;
   read(records: unknown[], lines: number[], limit: number, atEnd: boolean): void;
+  project?(fields: readonly number[]): void;
 }
 
 /**
@@ -189,10 +201,11 @@ class LandedSource implements OpenedSource {
     return this.text.compression;
   }
 
-  batches(): AsyncIterable<RecordBatch> {
+  batches(options: BatchOptions = {}): AsyncIterable<RecordBatch> {
     if (this.iterated)
       throw new Error('batches() of an opened source can be iterated only once; open it again');
     this.iterated = true;
+    if (options.fields !== undefined) this.reader.project?.(options.fields);
     return readBatches(this.reader, this.text, this.batchSize, this.textEnded);
   }
 
