@@ -136,16 +136,28 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
     }
   }
   assertManifestAddsUp(manifest);
+  // The manifest is written last: until it names this version, a retry after a crash ingests again
+  // (and removes what the earlier version left) instead of skipping a half-finished ingest.
+  await removeStaleOutputs(request.lake, previous, manifest);
   await request.lake.put(manifestKey(manifest.dataset, request.key), JSON.stringify(manifest), {
     contentType: 'application/json',
   });
-  await removeStaleOutputs(request.lake, previous, manifest);
   return { manifest, skipped: false };
 }
 
 async function readManifest(lake: ObjectStore, key: string): Promise<Manifest | undefined> {
   const text = await lake.getText(key);
-  return text === undefined ? undefined : (JSON.parse(text) as Manifest);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Manifest;
+  } catch (cause) {
+    throw new Error(
+      `the manifest ${key} in ${lake.url} is not valid JSON: delete it to ingest the file again`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 /** Deletes what an earlier version of the same source wrote and this version did not overwrite. */

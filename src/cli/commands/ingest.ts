@@ -45,7 +45,23 @@ async function expand(paths: readonly string[], dataset: string | undefined): Pr
     }
   };
   for (const path of paths) await visit(path);
+  // Files land as landing/<dataset>/<file name>: two files with one name would be one source, and the
+  // second would replace what the first wrote.
+  const byKey = new Map<string, string>();
+  for (const file of files) {
+    const key = landingKey(file);
+    const other = byKey.get(key);
+    if (other)
+      throw new UsageError(
+        `${other} and ${file.path} would both land as ${key}: rename one or ingest them separately`,
+      );
+    byKey.set(key, file.path);
+  }
   return files;
+}
+
+function landingKey(file: LocalFile): string {
+  return `landing/${file.dataset}/${basename(file.path)}`;
 }
 
 /** One summary line per file, e.g. `ok  landing/transactions/a.csv  480 valid, 12 quarantined, 3 duplicates, 1 day`. */
@@ -95,7 +111,7 @@ export function registerIngestCommand(program: Command): void {
       const files = await expand(paths, options.dataset);
       let failed = 0;
       for (const file of files) {
-        const key = `landing/${file.dataset}/${basename(file.path)}`;
+        const key = landingKey(file);
         await lake.put(key, createReadStream(file.path));
         const progress = createProgress(basename(file.path), (await stat(file.path)).size);
         const result = await ingestObject({
