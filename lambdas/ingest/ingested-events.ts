@@ -2,7 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
 /**
  * What one ingest batch changed in one dataset: the seam for everything that reacts to new data
- * (the balance alerts of issue 5 evaluate exactly these datasets and dates).
+ * (the balance-alerts function evaluates exactly these datasets and dates).
  */
 export interface IngestedDataset {
   readonly dataset: string;

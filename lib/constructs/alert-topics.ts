@@ -26,7 +26,7 @@ export interface AlertTopicsProps {
 
 /**
  * The SNS side of ledgerlake, all topics encrypted with one customer-managed KMS key (rotated yearly):
- * - `balanceAlerts`: balance alerts (published by the alerts function of issue 5), to email and Slack;
+ * - `balanceAlerts`: balance alerts (published by the balance-alerts function), to email and Slack;
  * - `operations`: alarm and OK notifications;
  * - `ingested`: one message per dataset and ingest batch, with the days that got new rows.
  * A customer-managed key (not `alias/aws/sns`) because CloudWatch alarms can only publish to an

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { DATASETS } from '../../datasets/index';
 import { REFERENCE_TABLES } from '../../datasets/reference';
 import { PARTITION_COLUMN } from '../../src/contract/types';
+import { LAKE_CALENDAR } from '../../src/ingest/lake-layout';
 import { BASE_TABLES, type BaseTable, baseColumnType } from '../../src/sql/base-tables';
 import { referenceObjectKey } from '../reference-data';
 
@@ -12,7 +13,7 @@ import { referenceObjectKey } from '../reference-data';
  * First day partition projection enumerates. Queries without a `dt` filter list every day from here
  * to tomorrow, so it is kept close to the oldest data (the same start as `dim_date`).
  */
-export const PROJECTION_START_DATE = '2020-01-01';
+export const PROJECTION_START_DATE = LAKE_CALENDAR.first;
 
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { LAKE_CALENDAR } from '../ingest/lake-layout';
 /**
  * Turns a `DatasetContract` into the fast functions the ingest pipeline calls per row: binding source
  * columns (CSV headers, JSON paths) to contract columns, and validating + typing one row.
@@ -182,6 +183,13 @@ export function snapshotDateOf(contract: DatasetContract, file: SourceFile): str
  * the delivery provides (a snapshot date) become the event time's default for this file.
  */
 export function compileContract(contract: DatasetContract, file?: SourceFile): CompiledContract {
+  // Event times must fall in the lake's calendar and not after the day after the file landed.
+  const eventWindow = file
+    ? {
+        first: isoDay(LAKE_CALENDAR.first),
+        last: Math.min(isoDay(LAKE_CALENDAR.last), Math.floor(file.landedAt.getTime() / DAY_MS) + 1),
+      }
+    : undefined;
   const deliveryEventTime = file ? snapshotDateOf(contract, file) : undefined;
   const byName = new Map(contract.columns.map((c, i) => [c.name, i]));
   const fail = (message: string): never => {
@@ -370,6 +378,20 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
         else violations = [violation];
       }
     }
+    if (
+      eventWindow &&
+      (violations === undefined || !violations.some((v) => v.field === contract.eventTime))
+    ) {
+      const value = out[eventTimeIndex];
+      if (typeof value === 'number') {
+        const day = eventTimeType === 'date' ? value : Math.floor(value / DAY_MS);
+        if (day < eventWindow.first || day > eventWindow.last) {
+          const violation = eventWindowViolation(contract.eventTime, day, eventWindow);
+          if (violations) violations.push(violation);
+          else violations = [violation];
+        }
+      }
+    }
     return violations ?? NO_VIOLATIONS;
   }
 
@@ -508,4 +530,23 @@ function bindJson(columns: readonly CompiledColumn[]): RecordBinding {
         : { _value: record };
     },
   };
+}
+
+const DAY_MS = 86_400_000;
+
+function isoDay(iso: string): number {
+  return Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
+}
+
+function eventWindowViolation(
+  field: string,
+  day: number,
+  window: { first: number; last: number },
+): Violation {
+  const iso = (d: number) => new Date(d * DAY_MS).toISOString().slice(0, 10);
+  const message =
+    day < window.first
+      ? `${field} ${iso(day)} is before ${iso(window.first)}, the first day of the lake's calendar`
+      : `${field} ${iso(day)} is after ${iso(window.last)}: later than the day after the file landed (or the calendar's end)`;
+  return { field, rule: 'range', message };
 }

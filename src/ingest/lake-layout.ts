@@ -18,6 +18,13 @@ export const LAKE_PREFIXES = {
   reference: 'reference/',
 } as const;
 
+/**
+ * The lake's calendar: the days Athena's partition projection, `dim_date` and the daily balance
+ * snapshot cover. Rows whose event time falls outside it are quarantined (they would be in the lake
+ * but invisible to Athena and to the balances).
+ */
+export const LAKE_CALENDAR = { first: '2020-01-01', last: '2030-12-31' } as const;
+
 /** Dataset folder used for files whose dataset is unknown. */
 export const UNKNOWN_DATASET = '_unknown';
 

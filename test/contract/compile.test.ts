@@ -294,3 +294,39 @@ describe('snapshot deliveries', () => {
     ).toBeUndefined();
   });
 });
+
+describe('event times outside the lake calendar', () => {
+  const landedAt = new Date('2024-07-01T12:00:00Z');
+
+  function eventViolations(eventTime: string) {
+    const compiled = compileContract(transactions, { key: 'landing/transactions/x.csv', landedAt });
+    const binding = compiled.bindHeader(HEADER);
+    const raw: unknown[] = [];
+    const out: unknown[] = [];
+    binding.extract(
+      HEADER.map((name, i) => (name === 'event_time' ? eventTime : (GOOD[i] ?? ''))),
+      raw,
+    );
+    return compiled.validate(raw, out);
+  }
+
+  it.each([
+    [
+      '2019-12-31T23:59:59Z',
+      "event_time 2019-12-31 is before 2020-01-01, the first day of the lake's calendar",
+    ],
+    [
+      '2024-07-03T00:00:00Z',
+      "event_time 2024-07-03 is after 2024-07-02: later than the day after the file landed (or the calendar's end)",
+    ],
+  ])('quarantines %s, which Athena and the balances would never see', (eventTime, message) => {
+    expect(eventViolations(eventTime)).toEqual([{ field: 'event_time', rule: 'range', message }]);
+  });
+
+  it.each(['2020-01-01T00:00:00Z', '2024-07-02T23:59:59Z'])(
+    'accepts %s at the edge of the window',
+    (eventTime) => {
+      expect(eventViolations(eventTime)).toEqual([]);
+    },
+  );
+});

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
+import { LAKE_CALENDAR } from '../../src/ingest/lake-layout';
 import { LakeFixture, transaction } from './lake-fixture';
 
 /** Builds the whole catalog over a fixture lake; the caller closes both. */
@@ -449,6 +450,8 @@ describe('dim_date', () => {
 
     // 2020..2030 is 11 years, three of them leap years (2020, 2024, 2028): 11 x 365 + 3 = 4018.
     expect(result.rows).toEqual([{ days: 4018, keys: 4018, first: '2020-01-01', last: '2030-12-31' }]);
+    // The ingest quarantines event times outside this calendar, so it must be the same one.
+    expect([result.rows[0]?.first, result.rows[0]?.last]).toEqual([LAKE_CALENDAR.first, LAKE_CALENDAR.last]);
   });
 
   it('describes a day with its week, month and quarter attributes', async () => {
