@@ -34,7 +34,7 @@ export interface IngestHandlerDependencies {
   /**
    * Time kept in reserve: no new file is started with less than this left, and the remaining messages
    * are reported as failures (they come back after the visibility timeout) instead of being cut off.
-   * @default 60000
+   * @default - one minute, or a quarter of the invocation's remaining time when that is shorter
    */
   readonly reserveMs?: number;
 }
@@ -73,7 +73,9 @@ export async function processIngestBatch(
   deps: IngestHandlerDependencies,
 ): Promise<SQSBatchResponse> {
   const { logger } = deps;
-  const reserveMs = deps.reserveMs ?? 60_000;
+  // Stop starting new files when less than this is left: a minute, or a quarter of the invocation's
+  // time when the function's timeout is short (a fixed minute would hand back every message).
+  const reserveMs = deps.reserveMs ?? Math.min(60_000, context.getRemainingTimeInMillis() / 4);
   const failures: SQSBatchItemFailure[] = [];
   const totals = new Map<string, DatasetTotals>();
   const touched = new Map<string, { dates: Set<string>; sourceKeys: string[]; rowsValid: number }>();

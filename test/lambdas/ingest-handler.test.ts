@@ -193,7 +193,9 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
 
   it('returns the remaining messages to the queue when the function is about to time out', async () => {
     await landing.put(KEY, CSV);
-    const nearlyOut = { ...context, getRemainingTimeInMillis: () => 10_000 } as Context;
+    // 15 minutes when the batch starts, then 10 s: less than the one-minute reserve.
+    const times = [900_000];
+    const nearlyOut = { ...context, getRemainingTimeInMillis: () => times.shift() ?? 10_000 } as Context;
 
     const response = await handler()(
       { Records: [notification('m1', KEY), notification('m2', KEY)] },
@@ -202,6 +204,16 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
     expect((await lakeObjects()).size).toBe(0);
+  });
+
+  it('still ingests with a short function timeout, keeping a quarter of it in reserve', async () => {
+    await landing.put(KEY, CSV);
+    const shortTimeout = { ...context, getRemainingTimeInMillis: () => 30_000 } as Context;
+
+    const response = await handler()({ Records: [notification('m1', KEY)] }, shortTimeout);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect((await lakeObjects()).size).toBeGreaterThan(0);
   });
 
   it('emits row metrics per dataset with the dimensions the quarantine alarm uses', async () => {
