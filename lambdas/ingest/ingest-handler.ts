@@ -4,7 +4,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ingestObject } from '../../src/ingest/ingest-object';
+import { ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
 import type { ObjectStore } from '../../src/storage/object-store';
@@ -118,6 +118,14 @@ export async function processIngestBatch(
         }
       }
     } catch (error) {
+      if (error instanceof SourceNotFoundError) {
+        // A notification for an object that no longer exists: retries cannot help, so do not fill the DLQ.
+        logger.warn('landed object is gone; nothing to ingest', {
+          messageId: record.messageId,
+          key: error.key,
+        });
+        continue;
+      }
       logger.error('message failed; it will be retried', {
         messageId: record.messageId,
         error: error as Error,

@@ -73,6 +73,20 @@ export interface IngestResult {
   readonly skipped: boolean;
 }
 
+/**
+ * The landed object is gone (deleted, or expired by the landing lifecycle, before it was ingested).
+ * Nothing can be ingested; retrying cannot help.
+ */
+export class SourceNotFoundError extends Error {
+  constructor(
+    readonly url: string,
+    readonly key: string,
+  ) {
+    super(`cannot ingest ${key}: no such object in ${url} (deleted before it was ingested?)`);
+    this.name = 'SourceNotFoundError';
+  }
+}
+
 /** Key plus content fingerprint of the source, from `head`. */
 interface SourceVersion {
   readonly key: string;
@@ -90,7 +104,7 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
   const now = request.now ?? (() => new Date());
   const startedAt = now();
   const info = await request.landing.head(request.key);
-  if (!info) throw new Error(`cannot ingest ${request.key}: no such object in ${request.landing.url}`);
+  if (!info) throw new SourceNotFoundError(request.landing.url, request.key);
   const source: SourceVersion = {
     key: request.key,
     etag: info.etag,

@@ -166,10 +166,8 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
 
     const response = await handler()({ Records: [broken, notification('m-good', KEY), missing] }, context);
 
-    expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: 'm-broken' },
-      { itemIdentifier: 'm-missing' },
-    ]);
+    // The unreadable message is retried; the one for an object that never landed is dropped (see below).
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-broken' }]);
     expect([...(await lakeObjects()).keys()].some((key) => key.startsWith('manifests/transactions/'))).toBe(
       true,
     );
@@ -203,6 +201,16 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
     );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+    expect((await lakeObjects()).size).toBe(0);
+  });
+
+  it('drops a notification whose object was deleted before ingest instead of retrying it into the DLQ', async () => {
+    const response = await handler()(
+      { Records: [notification('m1', 'landing/transactions/gone.csv')] },
+      context,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
     expect((await lakeObjects()).size).toBe(0);
   });
 
