@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { LAKE_CALENDAR } from '../ingest/lake-layout';
+import { dayToIso, LAKE_CALENDAR } from '../ingest/lake-layout';
 /**
  * Turns a `DatasetContract` into the fast functions the ingest pipeline calls per row: binding source
  * columns (CSV headers, JSON paths) to contract columns, and validating + typing one row.
@@ -543,10 +543,9 @@ function eventWindowViolation(
   day: number,
   window: { first: number; last: number },
 ): Violation {
-  const iso = (d: number) => new Date(d * DAY_MS).toISOString().slice(0, 10);
   const message =
     day < window.first
-      ? `${field} ${iso(day)} is before ${iso(window.first)}, the first day of the lake's calendar`
-      : `${field} ${iso(day)} is after ${iso(window.last)}: later than the day after the file landed (or the calendar's end)`;
+      ? `${field} ${dayToIso(day)} is before ${dayToIso(window.first)}, the first day of the lake's calendar`
+      : `${field} ${dayToIso(day)} is after ${dayToIso(window.last)}: later than the day after the file landed (or the calendar's end)`;
   return { field, rule: 'range', message };
 }

@@ -272,7 +272,8 @@ async function dropRelation(engine: DuckDbEngine, name: string): Promise<void> {
   else if (type !== undefined) await engine.execute(`drop table "${name}"`);
 }
 
-function sqlString(text: string): string {
+/** A SQL string literal (single quotes doubled), valid on DuckDB and Trino. */
+export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 

@@ -15,6 +15,7 @@ import {
   DuckDBUnionValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { dayToIso } from '../ingest/lake-layout';
 import { type QueryEngine, QueryError, type QueryResult, type SqlValue } from './query-engine';
 
 /** Options for `openDuckDb`. */
@@ -117,7 +118,7 @@ export function normaliseValue(value: DuckDBValue): SqlValue {
   }
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof DuckDBDecimalValue) return value.toDouble();
-  if (value instanceof DuckDBDateValue) return new Date(value.days * 86_400_000).toISOString().slice(0, 10);
+  if (value instanceof DuckDBDateValue) return dayToIso(value.days);
   if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
     return isoTimestamp(value.micros / 1000n, value.isFinite, value);
   }

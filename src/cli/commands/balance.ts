@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildCatalog } from '../../engine/catalog';
+import { buildCatalog, sqlString } from '../../engine/catalog';
 import { openDuckDb } from '../../engine/duckdb';
 import { lakeOption, parseIsoDateOption } from '../program';
 import { existingLake, failCommand } from './query';
@@ -67,8 +67,4 @@ function money(value: unknown, signed = false): string {
   const n = Number(value);
   const text = n.toFixed(2);
   return signed && n >= 0 ? `+${text}` : text;
-}
-
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
