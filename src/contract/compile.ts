@@ -5,8 +5,12 @@ import { dayToIso, LAKE_CALENDAR } from '../ingest/lake-layout';
  * columns (CSV headers, JSON paths) to contract columns, and validating + typing one row.
  */
 import { requiredMessage, VALUE_RULES, type ValueRule } from './rules';
+import { TextMemo } from './text-memo';
 import type { ColumnSpec, DatasetContract, DateFormat, Violation } from './types';
 import {
+  decimalCentsIn,
+  doubleIn,
+  integerIn,
   ParseFailure,
   parseBoolean,
   parseDecimalCents,
@@ -14,6 +18,7 @@ import {
   parseInteger,
   parseTemporal,
   show,
+  temporalIn,
 } from './values';
 
 /** Shared empty result, so valid rows allocate nothing. */
@@ -22,6 +27,22 @@ const NO_VIOLATIONS: Violation[] = [];
 function isNullWord(text: string): boolean {
   return text.length === 0 || (text.length === 4 && (text === 'null' || text === 'NULL' || text === 'Null'));
 }
+
+/** `isNullWord` of the 4 characters at `from`, without cutting them out (n, u, l, l in any case). */
+function isNullWordAt(text: string, from: number): boolean {
+  return (
+    (text.charCodeAt(from) | 32) === 110 &&
+    (text.charCodeAt(from + 1) | 32) === 117 &&
+    (text.charCodeAt(from + 2) | 32) === 108 &&
+    (text.charCodeAt(from + 3) | 32) === 108
+  );
+}
+
+/**
+ * Marks a value in `raw` that is a cell of the text a CSV record was read from: its place is in the
+ * compiled contract's `CellRanges` (see `RecordBinding.extractFromText`).
+ */
+const IN_TEXT = Symbol('cell in text');
 
 /**
  * True for every character `String#trim` could remove (and some it would not): checking the two ends of
@@ -108,7 +129,12 @@ interface CompiledColumn {
    * raw string -> parsed result, for text columns. Columns with allowed values, aliases or case folding
    * keep it; other text columns keep it only while it pays (see `MEMO_TRIAL`).
    */
-  memo: Map<string, Checked> | undefined;
+  memo: TextMemo<Checked> | undefined;
+  /**
+   * A number or date column without value aliases or case folding: a cell that needs no trimming is
+   * parsed where it lies in the text, with the same parser, instead of being cut out first.
+   */
+  readonly parsedInText: boolean;
   /** Memo lookups still on trial, or 0 when the memo is kept for good. */
   memoTrial: number;
   memoHits: number;
@@ -134,6 +160,13 @@ export interface RecordBinding {
    * Returns a row-level violation when the record has the wrong shape.
    */
   extract(record: unknown, raw: unknown[]): Violation | undefined;
+  /**
+   * CSV: `extract` for a record the tokenizer left in its text (see `CsvTokenizer.readInText`): field `k`
+   * is `text[starts[base + k], starts[base + k + 1] - 1)`, and the record has exactly the header's number
+   * of fields. Key columns are cut out (`keyOf` reads them); the other cells stay in the text until
+   * `validate`, which cuts out only what it keeps. Valid until the next call.
+   */
+  extractFromText?(text: string, starts: Int32Array, base: number, raw: unknown[]): void;
   /** The record's original values, keyed by the source's own names (for the quarantine). */
   original(record: unknown): Record<string, unknown>;
 }
@@ -227,7 +260,8 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       rules: VALUE_RULES.filter((rule) => rule.appliesTo(spec)),
       literalDefault,
       defaultFrom,
-      memo: textual && !statefulPattern(spec) ? new Map() : undefined,
+      memo: textual && !statefulPattern(spec) ? new TextMemo<Checked>() : undefined,
+      parsedInText: spec.type !== 'string' && spec.type !== 'boolean' && !spec.valueAliases && !spec.case,
       memoTrial: spec.allowed || spec.valueAliases || spec.case ? 0 : MEMO_TRIAL,
       memoHits: 0,
     };
@@ -259,6 +293,14 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     const fold = column.fold;
     return fold === Fold.None ? text : fold === Fold.Lower ? text.toLowerCase() : text.toUpperCase();
   }
+
+  /** Where the `IN_TEXT` values of the record being validated lie: set by `extractFromText`. */
+  const cells: CellRanges = {
+    text: '',
+    start: new Int32Array(columns.length),
+    end: new Int32Array(columns.length),
+  };
+  const isKeyColumn = columns.map((c) => primaryKeyIndexes.includes(c.index));
 
   /** Value produced by the last `check` (kept outside the result so valid cells allocate nothing). */
   let checkedValue: unknown = null;
@@ -297,6 +339,29 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       return { field: name, rule: column.parseRule, message: `${name} ${show(value)} ${parsed.reason}` };
     }
     checkedValue = parsed;
+    return ruleViolation(column, parsed);
+  }
+
+  /** Parses the cell `text[from, to)` of a `parsedInText` column, as `check` parses the cut-out cell. */
+  function parseInText(column: CompiledColumn, text: string, from: number, to: number): unknown {
+    switch (column.kind) {
+      case Kind.Temporal:
+        return temporalIn(text, from, to, column.spec.type as 'date' | 'timestamp', column.formats);
+      case Kind.Decimal:
+        return decimalCentsIn(text, from, to);
+      case Kind.Double:
+        return column.percent && text.charCodeAt(to - 1) === 37 /* % */
+          ? new ParseFailure('percent')
+          : doubleIn(text, from, to);
+      case Kind.Integer:
+        return integerIn(text, from, to);
+      default:
+        return new ParseFailure('not parsed in text');
+    }
+  }
+
+  /** The rules of a parsed, non-null value, as `check` applies them. */
+  function ruleViolation(column: CompiledColumn, parsed: unknown): Violation | undefined {
     const { rules } = column;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
@@ -313,10 +378,48 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     let violations: Violation[] | undefined;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
-      const source = raw[i];
+      let source = raw[i];
       let value: unknown = null;
       let violation: Violation | undefined;
-      if (column.memo && typeof source === 'string') {
+      let fromText = false;
+      if (source === IN_TEXT) {
+        // A CSV cell still in the text: answered from the memo or parsed where it lies when that gives
+        // exactly what the cut-out cell would; otherwise cut out and handled below.
+        const { text } = cells;
+        const from = cells.start[i]!;
+        const to = cells.end[i]!;
+        source = '';
+        if (from < to) {
+          if (column.memo !== undefined) {
+            const memo = column.memo.getRange(text, from, to);
+            if (memo !== undefined) {
+              if (column.memoTrial > 0) {
+                column.memoHits++;
+                if (--column.memoTrial === 0 && column.memoHits < MEMO_TRIAL / 2) column.memo = undefined;
+              }
+              value = memo.value;
+              violation = memo.violation;
+              fromText = true;
+            }
+          } else if (
+            column.parsedInText &&
+            !mayTrim(text.charCodeAt(from)) &&
+            !mayTrim(text.charCodeAt(to - 1)) &&
+            !(to - from === 4 && isNullWordAt(text, from))
+          ) {
+            const parsed = parseInText(column, text, from, to);
+            if (!(parsed instanceof ParseFailure)) {
+              value = parsed;
+              violation = ruleViolation(column, parsed);
+              fromText = true;
+            }
+          }
+          if (!fromText) source = text.slice(from, to);
+        }
+      }
+      if (fromText) {
+        // Done above.
+      } else if (column.memo && typeof source === 'string') {
         let memo = column.memo.get(source);
         if (column.memoTrial > 0) {
           if (memo !== undefined) column.memoHits++;
@@ -415,17 +518,26 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     eventTimeIndex,
     eventTimeType: eventTimeType as 'date' | 'timestamp',
     primaryKeyIndexes,
-    bindHeader: (header) => bindHeader(contract, columns, header),
+    bindHeader: (header) => bindHeader(columns, header, cells, isKeyColumn),
     bindJson: () => bindJson(columns),
     validate,
     keyOf,
   };
 }
 
+/** Where the cells of the CSV record being validated lie in the text it was read from. */
+interface CellRanges {
+  text: string;
+  /** Per contract column: first character of its cell, and the end of the cell (exclusive). */
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+}
+
 function bindHeader(
-  contract: DatasetContract,
   columns: readonly CompiledColumn[],
   header: readonly string[],
+  cells: CellRanges,
+  isKeyColumn: readonly boolean[],
 ): RecordBinding {
   const looseHeader = header.map(looseKey);
   const indexes = columns.map((column) => {
@@ -444,7 +556,6 @@ function bindHeader(
       (c) => indexes[c.index] === -1 && c.required && c.literalDefault === undefined && c.defaultFrom < 0,
     )
     .map((c) => c.spec.name);
-  void contract;
   const width = header.length;
   return {
     ignoredColumns,
@@ -468,6 +579,21 @@ function bindHeader(
         }
       }
       return undefined;
+    },
+    extractFromText(text, starts, base, raw) {
+      cells.text = text;
+      for (let i = 0; i < indexes.length; i++) {
+        const j = indexes[i]!;
+        if (j < 0) {
+          raw[i] = undefined;
+        } else if (isKeyColumn[i]) {
+          raw[i] = text.slice(starts[base + j]!, starts[base + j + 1]! - 1);
+        } else {
+          raw[i] = IN_TEXT;
+          cells.start[i] = starts[base + j]!;
+          cells.end[i] = starts[base + j + 1]! - 1;
+        }
+      }
     },
     original(record) {
       const fields = record as string[];

@@ -238,12 +238,20 @@ async function scanKeys(
   const sources = binding.sourceIndexes;
   const keySources = sources ? keyColumns.map((i) => sources[i] ?? -1) : undefined;
   const fields = keySources?.filter((j) => j >= 0);
-  for await (const batch of opened.batches({ fields })) {
-    const { records, lines } = batch;
+  for await (const batch of opened.batches({ fields, inText: true })) {
+    const { records, lines, inText } = batch;
     for (let r = 0; r < records.length; r++) {
       const record = records[r];
       if (record instanceof UnparseableRecord) continue;
-      if (keySources) {
+      if (keySources && typeof record === 'number' && inText) {
+        // A record left in the text: cut out its key fields only.
+        const { text, starts } = inText;
+        const base = record * (inText.fields + 1);
+        for (let k = 0; k < keySources.length; k++) {
+          const j = keySources[k]!;
+          raw[keyColumns[k]!] = j >= 0 ? text.slice(starts[base + j]!, starts[base + j + 1]! - 1) : undefined;
+        }
+      } else if (keySources) {
         const values = record as readonly string[];
         for (let k = 0; k < keySources.length; k++) {
           const j = keySources[k]!;
@@ -305,18 +313,23 @@ async function ingestRows(
   let duplicates = 0;
   const violationsByRule: Record<string, number> = {};
 
-  for await (const batch of opened.batches()) {
-    const { records, lines } = batch;
+  for await (const batch of opened.batches({ inText: true })) {
+    const { records, lines, inText } = batch;
+    const stride = inText ? inText.fields + 1 : 0;
     for (let r = 0; r < records.length; r++) {
       const record = records[r];
       const line = lines[r]!;
+      // A CSV record the tokenizer left in its text (see CsvTokenizer.readInText).
+      const leftInText = inText !== undefined && typeof record === 'number';
       rowsRead++;
       let violations: Violation[];
       let validated = false;
       if (record instanceof UnparseableRecord) {
         violations = [{ field: '_row', rule: 'shape', message: record.reason }];
       } else {
-        const shape = binding.extract(record, raw);
+        let shape: Violation | undefined;
+        if (leftInText) binding.extractFromText!(inText.text, inText.starts, record * stride, raw);
+        else shape = binding.extract(record, raw);
         if (shape) {
           violations = [shape];
         } else {
@@ -347,7 +360,9 @@ async function ingestRows(
         !violations.some((v) => v.field === contract.eventTime) && typeof eventValue === 'number';
       const day = eventParsed ? dayOf(eventValue, compiled.eventTimeType) : ingestDay;
       const original =
-        record instanceof UnparseableRecord ? { _text: record.text } : binding.original(record);
+        record instanceof UnparseableRecord
+          ? { _text: record.text }
+          : binding.original(leftInText ? inText.cut(record) : record);
       await quarantine.add(day, [
         source.key,
         line,

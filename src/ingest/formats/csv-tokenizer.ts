@@ -25,6 +25,40 @@ export interface CsvTokenizerOptions {
 }
 
 /**
+ * A batch of records for `CsvTokenizer.readInText`: records as slot numbers (fields in `text` at
+ * `starts`) or, for records that could not stay in the text, as `string[]`.
+ */
+export class RecordsInText {
+  text = '';
+  records: unknown[] = [];
+  lines: number[] = [];
+  readonly starts: Int32Array;
+
+  /**
+   * @param fields fields found per record left in the text
+   * @param exact only records with exactly `fields` fields stay in the text (else: at least)
+   * @param capacity most records per batch
+   */
+  constructor(
+    readonly fields: number,
+    readonly exact: boolean,
+    capacity: number,
+  ) {
+    this.starts = new Int32Array(capacity * (fields + 1));
+  }
+
+  /** The fields of record `r` as strings (for a record given as a slot number). */
+  cut(r: number): string[] {
+    const stride = this.fields + 1;
+    const fields: string[] = [];
+    for (let k = 0; k < this.fields; k++) {
+      fields.push(this.text.slice(this.starts[r * stride + k]!, this.starts[r * stride + k + 1]! - 1));
+    }
+    return fields;
+  }
+}
+
+/**
  * A streaming RFC 4180 tokenizer with the quirks real files have: `""` escapes, LF and CRLF line endings
  * (mixed too), newlines inside quoted fields, a last line without newline, blank lines (skipped, still
  * counted). Whitespace is kept; a quote only opens a quoted field at the start of a field, elsewhere it is
@@ -169,6 +203,94 @@ export class CsvTokenizer {
     this.nextQuote = nextQuote;
     this.nextDelimiter = nextDelimiter;
     this.expectedFields = expectedFields;
+  }
+
+  /**
+   * `read` for the ingest hot path, which leaves quote-free records in the text instead of cutting a
+   * string per field. Such a record is pushed to `records` as its slot number `r` (its index in
+   * `records`), and `batch.starts[r * stride + k]` is where its field `k` starts, for `k < fields`;
+   * `batch.starts[r * stride + k + 1] - 1` is where it ends (stride = fields + 1). With `exact`, only
+   * records with exactly `fields` fields stay in the text; without it (a projection), records with at
+   * least `fields` fields do, and only their first `fields` fields are found. Any other record is cut as
+   * `read` cuts it. The text is `batch.text` until the next `append`: read every record before that.
+   * Call after the header was read with `read`.
+   */
+  readInText(batch: RecordsInText, limit: number, atEnd: boolean): void {
+    if (!this.sawFirstRecord) throw new Error('readInText: read the header with read() first');
+    const { records, lines, starts, fields, exact } = batch;
+    const stride = fields + 1;
+    const text = this.text;
+    batch.text = text;
+    const length = text.length;
+    const delimiter = this.delimiter;
+    let pos = this.pos;
+    let line = this.line;
+    let nextQuote = this.nextQuote;
+    let nextDelimiter = this.nextDelimiter;
+    while (records.length < limit && pos < length) {
+      if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
+      let lineEnd = text.indexOf('\n', pos);
+      if (nextQuote === -1 || (lineEnd !== -1 && nextQuote > lineEnd)) {
+        // No quote on this line.
+        if (lineEnd === -1) {
+          if (!atEnd) break;
+          lineEnd = length;
+        }
+        let end = lineEnd;
+        if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+        if (end > pos) {
+          if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
+          const r = records.length;
+          const base = r * stride;
+          starts[base] = pos;
+          let k = 1;
+          while (k < fields && nextDelimiter !== -1 && nextDelimiter < end) {
+            starts[base + k++] = nextDelimiter + 1;
+            nextDelimiter = text.indexOf(delimiter, nextDelimiter + 1);
+          }
+          const more = nextDelimiter !== -1 && nextDelimiter < end;
+          if (k === 1 && !more && text.slice(pos, end).trim() === '') {
+            // A blank line: skipped, as by `read`.
+          } else if (k === fields && (!exact || !more)) {
+            starts[base + fields] = (more ? nextDelimiter : end) + 1;
+            records.push(r);
+            lines.push(line);
+          } else {
+            records.push(this.cutLine(text, pos, end));
+            lines.push(line);
+          }
+        }
+        line++;
+        pos = lineEnd + 1;
+      } else {
+        const cut = this.parseRecordWithQuotes(text, pos, line, atEnd);
+        if (cut === undefined) break;
+        records.push(cut);
+        lines.push(line);
+        line += this.recordNewlines;
+        pos = this.recordEnd;
+      }
+    }
+    this.pos = Math.min(pos, length);
+    this.line = line;
+    this.nextQuote = nextQuote;
+    this.nextDelimiter = nextDelimiter;
+  }
+
+  /** The fields of the quote-free line `text[pos, end)`. */
+  private cutLine(text: string, pos: number, end: number): string[] {
+    const fields: string[] = [];
+    let fieldStart = pos;
+    for (
+      let at = text.indexOf(this.delimiter, pos);
+      at !== -1 && at < end;
+      at = text.indexOf(this.delimiter, at + 1)
+    ) {
+      fields.push(text.slice(fieldStart, at));
+      fieldStart = at + 1;
+    }
+    fields.push(text.slice(fieldStart, end));
+    return fields;
   }
 
   /**

@@ -1,4 +1,10 @@
-import { CR_ONLY_REASON, CsvTokenizer, DEFAULT_MAX_RECORD_CHARS, findHeaderLine } from './csv-tokenizer';
+import {
+  CR_ONLY_REASON,
+  CsvTokenizer,
+  DEFAULT_MAX_RECORD_CHARS,
+  findHeaderLine,
+  RecordsInText,
+} from './csv-tokenizer';
 import { UnreadableFileError } from './errors';
 import {
   type CsvDelimiter,
@@ -12,6 +18,7 @@ import { JsonRecordReader } from './json-reader';
 import { type LandedBytes, type LandedText, openLandedText } from './landed-text';
 import { NdjsonReader } from './ndjson-reader';
 
+export { RecordsInText } from './csv-tokenizer';
 export { UnreadableFileError } from './errors';
 export type { CsvDelimiter, SourceFormat } from './format-detection';
 export type { LandedBytes } from './landed-text';
@@ -33,6 +40,11 @@ export interface RecordBatch {
    * JSON array: 1-based record index.
    */
   readonly lines: number[];
+  /**
+   * With `BatchOptions.inText` (CSV): records given as a number are slot numbers whose fields lie in this
+   * batch's text (see `CsvTokenizer.readInText`). Valid until the next batch is requested.
+   */
+  readonly inText?: RecordsInText;
 }
 
 /** A landed file opened for reading: what was detected, and its records. */
@@ -80,6 +92,12 @@ export interface BatchOptions {
    * @default - every field
    */
   readonly fields?: readonly number[];
+  /**
+   * CSV only: leave quote-free records in the text (see `RecordBatch.inText`) instead of cutting a string
+   * per field; with `fields`, the fields up to the last one named are found. Ignored for JSON and NDJSON.
+   * @default false
+   */
+  readonly inText?: boolean;
 }
 
 /** What the record readers have in common: text goes in chunk by chunk, records come out. */
@@ -205,6 +223,13 @@ class LandedSource implements OpenedSource {
     if (this.iterated)
       throw new Error('batches() of an opened source can be iterated only once; open it again');
     this.iterated = true;
+    if (options.inText && this.reader instanceof CsvTokenizer && this.header) {
+      const batch =
+        options.fields !== undefined
+          ? new RecordsInText(Math.max(0, ...options.fields) + 1, false, this.batchSize)
+          : new RecordsInText(this.header.length, true, this.batchSize);
+      return readBatchesInText(this.reader, batch, this.text, this.batchSize, this.textEnded);
+    }
     if (options.fields !== undefined) this.reader.project?.(options.fields);
     return readBatches(this.reader, this.text, this.batchSize, this.textEnded);
   }
@@ -238,6 +263,41 @@ async function* readBatches(
       else reader.append(chunk);
     }
     if (records.length > 0) yield { records, lines };
+  } finally {
+    await text.close();
+  }
+}
+
+/** `readBatches` for `BatchOptions.inText`: a batch never spans two texts of the tokenizer. */
+async function* readBatchesInText(
+  tokenizer: CsvTokenizer,
+  batch: RecordsInText,
+  text: LandedText,
+  batchSize: number,
+  textEnded: boolean,
+): AsyncGenerator<RecordBatch> {
+  let atEnd = textEnded;
+  const next = () => {
+    const full: RecordBatch = { records: batch.records, lines: batch.lines, inText: batch };
+    batch.records = [];
+    batch.lines = [];
+    return full;
+  };
+  try {
+    for (;;) {
+      tokenizer.readInText(batch, batchSize, atEnd);
+      if (batch.records.length >= batchSize) {
+        yield next();
+        continue;
+      }
+      if (atEnd) break;
+      // The records found so far point into the current text: hand them out before it changes.
+      if (batch.records.length > 0) yield next();
+      const chunk = await text.read();
+      if (chunk === undefined) atEnd = true;
+      else tokenizer.append(chunk);
+    }
+    if (batch.records.length > 0) yield next();
   } finally {
     await text.close();
   }

@@ -1,0 +1,93 @@
+/**
+ * A map from text to a value that can also be looked up by a range of a longer text, without cutting
+ * the range out as a string first. The ingest hot path looks CSV cells up by their place in the read
+ * chunk: a cell that is in the memo (a channel, a status, a city) then costs no string at all.
+ *
+ * Open addressing with linear probing; keys are compared by their characters.
+ */
+export class TextMemo<V> {
+  private keys: (string | undefined)[];
+  private values: (V | undefined)[];
+  private hashes: Int32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(capacity = 64) {
+    const slots = 2 ** Math.ceil(Math.log2(Math.max(capacity * 2, 8)));
+    this.keys = new Array<string | undefined>(slots).fill(undefined);
+    this.values = new Array<V | undefined>(slots).fill(undefined);
+    this.hashes = new Int32Array(slots);
+    this.mask = slots - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: string): V | undefined {
+    return this.getRange(key, 0, key.length);
+  }
+
+  /** The value of the key equal to `text[from, to)`. */
+  getRange(text: string, from: number, to: number): V | undefined {
+    const hash = hashRange(text, from, to);
+    const keys = this.keys;
+    const length = to - from;
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const key = keys[slot];
+      if (key === undefined) return undefined;
+      if (this.hashes[slot] === hash && key.length === length && sameText(key, text, from)) {
+        return this.values[slot];
+      }
+    }
+  }
+
+  /** Adds or replaces the value of `key`. */
+  set(key: string, value: V): void {
+    if ((this.count + 1) * 2 > this.keys.length) this.grow();
+    const hash = hashRange(key, 0, key.length);
+    const keys = this.keys;
+    let slot = hash & this.mask;
+    for (; keys[slot] !== undefined; slot = (slot + 1) & this.mask) {
+      if (this.hashes[slot] === hash && keys[slot] === key) {
+        this.values[slot] = value;
+        return;
+      }
+    }
+    keys[slot] = key;
+    this.values[slot] = value;
+    this.hashes[slot] = hash;
+    this.count++;
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const values = this.values;
+    const slots = keys.length * 2;
+    this.keys = new Array<string | undefined>(slots).fill(undefined);
+    this.values = new Array<V | undefined>(slots).fill(undefined);
+    this.hashes = new Int32Array(slots);
+    this.mask = slots - 1;
+    this.count = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key !== undefined) this.set(key, values[i] as V);
+    }
+  }
+}
+
+/** FNV-1a over the UTF-16 code units of `text[from, to)`, with a final mix for the low bits. */
+export function hashRange(text: string, from: number, to: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  hash ^= hash >>> 15;
+  hash = Math.imul(hash, 0x2c1b3c6d);
+  return hash ^ (hash >>> 12);
+}
+
+function sameText(key: string, text: string, from: number): boolean {
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) !== text.charCodeAt(from + i)) return false;
+  }
+  return true;
+}
