@@ -162,11 +162,11 @@ export interface RecordBinding {
   extract(record: unknown, raw: unknown[]): Violation | undefined;
   /**
    * CSV: `extract` for a record the tokenizer left in its text (see `CsvTokenizer.readInText`): field `k`
-   * is `text[starts[base + k], starts[base + k + 1] - 1)`, and the record has exactly the header's number
+   * is `text[bounds[base + 2k], bounds[base + 2k + 1])`, and the record has exactly the header's number
    * of fields. Key columns are cut out (`keyOf` reads them); the other cells stay in the text until
    * `validate`, which cuts out only what it keeps. Valid until the next call.
    */
-  extractFromText?(text: string, starts: Int32Array, base: number, raw: unknown[]): void;
+  extractFromText?(text: string, bounds: Int32Array, base: number, raw: unknown[]): void;
   /** The record's original values, keyed by the source's own names (for the quarantine). */
   original(record: unknown): Record<string, unknown>;
 }
@@ -189,6 +189,12 @@ export interface CompiledContract {
   validate(raw: readonly unknown[], out: unknown[]): Violation[];
   /** The row's primary key as one string, or undefined when a key value is missing. */
   keyOf(raw: readonly unknown[]): string | undefined;
+  /**
+   * True when the cell `text[from, to)` of the (single) key column is, as it is, what `keyOf` returns for
+   * it: the key is one text column without value aliases or case folding, and the cell needs no trimming
+   * and is not a null word. The key pass then hashes the cell where it lies.
+   */
+  isOwnKey(text: string, from: number, to: number): boolean;
 }
 
 /** The file being ingested, for values that come from the delivery rather than the rows. */
@@ -512,6 +518,22 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     return key;
   }
 
+  const keyColumn = primaryKeyIndexes.length === 1 ? columns[primaryKeyIndexes[0]!] : undefined;
+  const plainTextKey =
+    keyColumn !== undefined &&
+    keyColumn.kind === Kind.String &&
+    keyColumn.valueAliases === undefined &&
+    keyColumn.fold === Fold.None;
+  function isOwnKey(text: string, from: number, to: number): boolean {
+    return (
+      plainTextKey &&
+      from < to &&
+      !mayTrim(text.charCodeAt(from)) &&
+      !mayTrim(text.charCodeAt(to - 1)) &&
+      !(to - from === 4 && isNullWordAt(text, from))
+    );
+  }
+
   return {
     contract,
     columnCount: columns.length,
@@ -522,6 +544,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     bindJson: () => bindJson(columns),
     validate,
     keyOf,
+    isOwnKey,
   };
 }
 
@@ -580,18 +603,18 @@ function bindHeader(
       }
       return undefined;
     },
-    extractFromText(text, starts, base, raw) {
+    extractFromText(text, bounds, base, raw) {
       cells.text = text;
       for (let i = 0; i < indexes.length; i++) {
         const j = indexes[i]!;
         if (j < 0) {
           raw[i] = undefined;
         } else if (isKeyColumn[i]) {
-          raw[i] = text.slice(starts[base + j]!, starts[base + j + 1]! - 1);
+          raw[i] = text.slice(bounds[base + 2 * j]!, bounds[base + 2 * j + 1]!);
         } else {
           raw[i] = IN_TEXT;
-          cells.start[i] = starts[base + j]!;
-          cells.end[i] = starts[base + j + 1]! - 1;
+          cells.start[i] = bounds[base + 2 * j]!;
+          cells.end[i] = bounds[base + 2 * j + 1]!;
         }
       }
     },

@@ -244,12 +244,22 @@ async function scanKeys(
       const record = records[r];
       if (record instanceof UnparseableRecord) continue;
       if (keySources && typeof record === 'number' && inText) {
-        // A record left in the text: cut out its key fields only.
-        const { text, starts } = inText;
-        const base = record * (inText.fields + 1);
+        // A record left in the text: a key cell that is its own key is hashed where it lies; otherwise
+        // the key fields alone are cut out.
+        const { text, bounds } = inText;
+        const base = record * inText.stride;
+        if (keySources.length === 1 && keySources[0]! >= 0) {
+          const from = bounds[base + 2 * keySources[0]!]!;
+          const to = bounds[base + 2 * keySources[0]! + 1]!;
+          if (compiled.isOwnKey(text, from, to)) {
+            index.observeRange(text, from, to, lines[r]!);
+            continue;
+          }
+        }
         for (let k = 0; k < keySources.length; k++) {
           const j = keySources[k]!;
-          raw[keyColumns[k]!] = j >= 0 ? text.slice(starts[base + j]!, starts[base + j + 1]! - 1) : undefined;
+          raw[keyColumns[k]!] =
+            j >= 0 ? text.slice(bounds[base + 2 * j]!, bounds[base + 2 * j + 1]!) : undefined;
         }
       } else if (keySources) {
         const values = record as readonly string[];
@@ -315,7 +325,7 @@ async function ingestRows(
 
   for await (const batch of opened.batches({ inText: true })) {
     const { records, lines, inText } = batch;
-    const stride = inText ? inText.fields + 1 : 0;
+    const stride = inText ? inText.stride : 0;
     for (let r = 0; r < records.length; r++) {
       const record = records[r];
       const line = lines[r]!;
@@ -328,7 +338,7 @@ async function ingestRows(
         violations = [{ field: '_row', rule: 'shape', message: record.reason }];
       } else {
         let shape: Violation | undefined;
-        if (leftInText) binding.extractFromText!(inText.text, inText.starts, record * stride, raw);
+        if (leftInText) binding.extractFromText!(inText.text, inText.bounds, record * stride, raw);
         else shape = binding.extract(record, raw);
         if (shape) {
           violations = [shape];

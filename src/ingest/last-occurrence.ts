@@ -33,10 +33,18 @@ export class LastOccurrenceIndex {
    * entries, never changes an answer).
    */
   observe(key: string, line: number): void {
+    this.observeRange(key, 0, key.length, line);
+  }
+
+  /**
+   * `observe` for the key `text[from, to)`: the key is cut out of the text only when the filter has
+   * probably seen it before, so a pass over keys that are all distinct allocates nothing per key.
+   */
+  observeRange(text: string, from: number, to: number, line: number): void {
     let h1 = 0x811c9dc5;
     let h2 = 0x9e3779b9;
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
     }
@@ -54,7 +62,7 @@ export class LastOccurrenceIndex {
         bits[word]! |= flag;
       }
     }
-    if (seen) this.lastLine.set(key, line);
+    if (seen) this.lastLine.set(text.slice(from, to), line);
   }
 
   /** True when a later row of the file has the same key. */

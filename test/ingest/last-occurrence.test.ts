@@ -23,6 +23,20 @@ describe('LastOccurrenceIndex', () => {
     ]);
   });
 
+  it('gives the same answers for keys observed where they lie in a text', () => {
+    const index = new LastOccurrenceIndex(10);
+    const text = 'A,B,A,C,A,B';
+    for (let i = 0; i < 6; i++) index.observeRange(text, 2 * i, 2 * i + 1, i + 2);
+    expect(['A', 'B', 'A', 'C', 'A', 'B'].map((key, i) => index.isSuperseded(key, i + 2))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it('stays exact with many keys in a small filter, where false positives are common', () => {
     const index = new LastOccurrenceIndex(1); // smallest filter: 512 Kibit for 200k keys
     const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);

@@ -26,13 +26,16 @@ export interface CsvTokenizerOptions {
 
 /**
  * A batch of records for `CsvTokenizer.readInText`: records as slot numbers (fields in `text` at
- * `starts`) or, for records that could not stay in the text, as `string[]`.
+ * `bounds`) or, for records that could not stay in the text, as `string[]`.
  */
 export class RecordsInText {
   text = '';
   records: unknown[] = [];
   lines: number[] = [];
-  readonly starts: Int32Array;
+  /** Field `k` of the record in slot `r` is `text[bounds[r * stride + 2k], bounds[r * stride + 2k + 1])`. */
+  readonly bounds: Int32Array;
+  /** Numbers in `bounds` per slot: two per field. */
+  readonly stride: number;
 
   /**
    * @param fields fields found per record left in the text
@@ -44,15 +47,16 @@ export class RecordsInText {
     readonly exact: boolean,
     capacity: number,
   ) {
-    this.starts = new Int32Array(capacity * (fields + 1));
+    this.stride = 2 * fields;
+    this.bounds = new Int32Array(capacity * this.stride);
   }
 
   /** The fields of record `r` as strings (for a record given as a slot number). */
   cut(r: number): string[] {
-    const stride = this.fields + 1;
     const fields: string[] = [];
+    const base = r * this.stride;
     for (let k = 0; k < this.fields; k++) {
-      fields.push(this.text.slice(this.starts[r * stride + k]!, this.starts[r * stride + k + 1]! - 1));
+      fields.push(this.text.slice(this.bounds[base + 2 * k]!, this.bounds[base + 2 * k + 1]!));
     }
     return fields;
   }
@@ -86,9 +90,15 @@ export class CsvTokenizer {
   /** Fields of the first record (the header): the size new records start with. */
   private expectedFields = 1;
   private sawFirstRecord = false;
-  /** Where the last record found by `parseRecordWithQuotes` ends, and the newlines it consumed. */
+  /** Where the last record found by `scanQuotedRecord` ends, and the newlines it consumed. */
   private recordEnd = 0;
   private recordNewlines = 0;
+  /** Fields found so far by `scanQuotedRecord`. */
+  private fieldCount = 0;
+  /** Field bounds found by `scanQuotedRecord` (start, end per field; start -1 for an unusual field). */
+  private readonly fieldBounds: number[] = [];
+  /** Values of the unusual fields found by `scanQuotedRecord`, by field index. */
+  private readonly unusualFields: string[] = [];
   /** With a projection: true at the index of each field `read` must cut out. */
   private wanted: boolean[] | undefined;
   /** With a projection: the last field index `read` must cut out. */
@@ -206,19 +216,18 @@ export class CsvTokenizer {
   }
 
   /**
-   * `read` for the ingest hot path, which leaves quote-free records in the text instead of cutting a
-   * string per field. Such a record is pushed to `records` as its slot number `r` (its index in
-   * `records`), and `batch.starts[r * stride + k]` is where its field `k` starts, for `k < fields`;
-   * `batch.starts[r * stride + k + 1] - 1` is where it ends (stride = fields + 1). With `exact`, only
-   * records with exactly `fields` fields stay in the text; without it (a projection), records with at
-   * least `fields` fields do, and only their first `fields` fields are found. Any other record is cut as
-   * `read` cuts it. The text is `batch.text` until the next `append`: read every record before that.
-   * Call after the header was read with `read`.
+   * `read` for the ingest hot path, which leaves records in the text instead of cutting a string per
+   * field. Such a record is pushed to `records` as its slot number `r` (its index in `records`), with
+   * its field bounds in `batch.bounds` (quoted fields without their quotes). With `exact`, only records
+   * with exactly `fields` fields stay in the text; without it (a projection), records with at least
+   * `fields` fields do, and only their first `fields` fields are given (quote-free lines are not even
+   * scanned further). Records with another number of fields, and quoted fields with `""` escapes or
+   * characters after the closing quote, are cut as `read` cuts them. The text is `batch.text` until the
+   * next `append`: read every record before that. Call after the header was read with `read`.
    */
   readInText(batch: RecordsInText, limit: number, atEnd: boolean): void {
     if (!this.sawFirstRecord) throw new Error('readInText: read the header with read() first');
-    const { records, lines, starts, fields, exact } = batch;
-    const stride = fields + 1;
+    const { records, lines, bounds, fields, exact, stride } = batch;
     const text = this.text;
     batch.text = text;
     const length = text.length;
@@ -241,18 +250,21 @@ export class CsvTokenizer {
         if (end > pos) {
           if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
           const r = records.length;
-          const base = r * stride;
-          starts[base] = pos;
+          let at = r * stride;
+          bounds[at] = pos;
           let k = 1;
           while (k < fields && nextDelimiter !== -1 && nextDelimiter < end) {
-            starts[base + k++] = nextDelimiter + 1;
+            bounds[at + 1] = nextDelimiter;
+            bounds[at + 2] = nextDelimiter + 1;
+            at += 2;
+            k++;
             nextDelimiter = text.indexOf(delimiter, nextDelimiter + 1);
           }
           const more = nextDelimiter !== -1 && nextDelimiter < end;
           if (k === 1 && !more && text.slice(pos, end).trim() === '') {
             // A blank line: skipped, as by `read`.
           } else if (k === fields && (!exact || !more)) {
-            starts[base + fields] = (more ? nextDelimiter : end) + 1;
+            bounds[at + 1] = more ? nextDelimiter : end;
             records.push(r);
             lines.push(line);
           } else {
@@ -263,9 +275,20 @@ export class CsvTokenizer {
         line++;
         pos = lineEnd + 1;
       } else {
-        const cut = this.parseRecordWithQuotes(text, pos, line, atEnd);
-        if (cut === undefined) break;
-        records.push(cut);
+        const count = this.scanQuotedRecord(text, pos, line, atEnd);
+        if (count < 0) break;
+        const r = records.length;
+        const found = this.fieldBounds;
+        let plain = exact ? count === fields : count >= fields;
+        for (let k = 0; plain && k < fields; k++) plain = found[2 * k]! >= 0;
+        if (plain) {
+          for (let k = 0; k < stride; k++) bounds[r * stride + k] = found[k]!;
+          records.push(r);
+        } else {
+          const cut = new Array<string>(count);
+          for (let k = 0; k < count; k++) cut[k] = this.quotedField(text, k);
+          records.push(cut);
+        }
         lines.push(line);
         line += this.recordNewlines;
         pos = this.recordEnd;
@@ -342,8 +365,8 @@ export class CsvTokenizer {
   }
 
   /**
-   * Parses one record that contains a quote somewhere, starting at `start`. Returns undefined when the
-   * record does not end within the buffered text (and more text may come).
+   * Parses one record that contains a quote somewhere, starting at `start`, as strings. Returns undefined
+   * when the record does not end within the buffered text (and more text may come).
    */
   private parseRecordWithQuotes(
     text: string,
@@ -351,17 +374,51 @@ export class CsvTokenizer {
     line: number,
     atEnd: boolean,
   ): string[] | undefined {
+    const count = this.scanQuotedRecord(text, start, line, atEnd);
+    if (count < 0) return undefined;
+    const fields = new Array<string>(count);
+    for (let k = 0; k < count; k++) fields[k] = this.quotedField(text, k);
+    return fields;
+  }
+
+  private addField(from: number, to: number, unusual: string | undefined): void {
+    const k = this.fieldCount++;
+    this.fieldBounds[2 * k] = unusual === undefined ? from : -1;
+    this.fieldBounds[2 * k + 1] = to;
+    if (unusual !== undefined) this.unusualFields[k] = unusual;
+  }
+
+  private endRecord(end: number, newlines: number): number {
+    this.recordEnd = end;
+    this.recordNewlines = newlines;
+    return this.fieldCount;
+  }
+
+  /** Field `k` of the record found by `scanQuotedRecord`, as a string. */
+  private quotedField(text: string, k: number): string {
+    const from = this.fieldBounds[2 * k]!;
+    return from < 0 ? this.unusualFields[k]! : text.slice(from, this.fieldBounds[2 * k + 1]!);
+  }
+
+  /**
+   * Finds the fields of one record that contains a quote somewhere, starting at `start`: field `k` is
+   * `text[fieldBounds[2k], fieldBounds[2k + 1])`, without its quotes, or, when it is not a plain range of
+   * the text (`""` escapes, characters after the closing quote), `fieldBounds[2k]` is -1 and the value is
+   * `unusualFields[k]`. Sets `recordEnd` and `recordNewlines`; returns the number of fields, or -1 when
+   * the record does not end within the buffered text (and more text may come).
+   */
+  private scanQuotedRecord(text: string, start: number, line: number, atEnd: boolean): number {
     const length = text.length;
     const delimiter = this.delimiter;
     const delimiterCode = this.delimiterCode;
-    const fields: string[] = [];
+    this.fieldCount = 0;
     let p = start;
     let newlines = 0;
     // Next newline at or after `p`, remembered so that a wide record is not rescanned once per field.
     let newline = -2;
     for (;;) {
       // At the start of a field.
-      let prefix = '';
+      let prefix: string | undefined;
       if (p < length && text.charCodeAt(p) === QUOTE) {
         const open = p;
         let searchFrom = p + 1;
@@ -370,14 +427,14 @@ export class CsvTokenizer {
         for (;;) {
           close = text.indexOf('"', searchFrom);
           if (close === -1) {
-            if (!atEnd) return undefined;
+            if (!atEnd) return -1;
             const quoteLine = line + countNewlines(text, start, open);
             throw new UnreadableFileError(
               this.fileName,
               `unterminated quoted field starting at line ${quoteLine}: the file ends before its closing quote`,
             );
           }
-          if (close + 1 >= length && !atEnd) return undefined; // the next character decides: `""` or end
+          if (close + 1 >= length && !atEnd) return -1; // the next character decides: `""` or end
           if (text.charCodeAt(close + 1) === QUOTE) {
             escaped = true;
             searchFrom = close + 2;
@@ -385,61 +442,52 @@ export class CsvTokenizer {
           }
           break;
         }
-        let value = text.slice(open + 1, close);
+        const unusual = escaped ? text.slice(open + 1, close).replaceAll('""', '"') : undefined;
         newlines += countNewlines(text, open + 1, close);
-        if (escaped) value = value.replaceAll('""', '"');
         p = close + 1;
         if (p >= length) {
-          fields.push(value);
-          return this.endRecord(fields, length, newlines);
+          this.addField(open + 1, close, unusual);
+          return this.endRecord(length, newlines);
         }
         const next = text.charCodeAt(p);
         if (next === delimiterCode) {
-          fields.push(value);
+          this.addField(open + 1, close, unusual);
           p++;
           continue;
         }
         if (next === LF) {
-          fields.push(value);
-          return this.endRecord(fields, p + 1, newlines + 1);
+          this.addField(open + 1, close, unusual);
+          return this.endRecord(p + 1, newlines + 1);
         }
         if (next === CR) {
           if (p + 1 >= length) {
-            if (!atEnd) return undefined;
-            fields.push(value);
-            return this.endRecord(fields, length, newlines);
+            if (!atEnd) return -1;
+            this.addField(open + 1, close, unusual);
+            return this.endRecord(length, newlines);
           }
           if (text.charCodeAt(p + 1) === LF) {
-            fields.push(value);
-            return this.endRecord(fields, p + 2, newlines + 1);
+            this.addField(open + 1, close, unusual);
+            return this.endRecord(p + 2, newlines + 1);
           }
         }
         // Stray characters after the closing quote (`"abc"def`): keep them, as most readers do.
-        prefix = value;
+        prefix = unusual ?? text.slice(open + 1, close);
       }
       // Unquoted field (or the rest of a quoted one): runs to the next delimiter or line end.
       if (newline !== -1 && newline < p) newline = text.indexOf('\n', p);
-      if (newline === -1 && !atEnd) return undefined;
+      if (newline === -1 && !atEnd) return -1;
       const lineEnd = newline === -1 ? length : newline;
       const delimiterAt = text.indexOf(delimiter, p);
       if (delimiterAt !== -1 && delimiterAt < lineEnd) {
-        fields.push(prefix + text.slice(p, delimiterAt));
+        this.addField(p, delimiterAt, prefix === undefined ? undefined : prefix + text.slice(p, delimiterAt));
         p = delimiterAt + 1;
         continue;
       }
-      let end = lineEnd;
-      if (end > p && text.charCodeAt(end - 1) === CR) end--;
-      fields.push(prefix + text.slice(p, end));
-      return newline === -1
-        ? this.endRecord(fields, length, newlines)
-        : this.endRecord(fields, newline + 1, newlines + 1);
+      let fieldEnd = lineEnd;
+      if (fieldEnd > p && text.charCodeAt(fieldEnd - 1) === CR) fieldEnd--;
+      this.addField(p, fieldEnd, prefix === undefined ? undefined : prefix + text.slice(p, fieldEnd));
+      return newline === -1 ? this.endRecord(length, newlines) : this.endRecord(newline + 1, newlines + 1);
     }
-  }
-
-  private endRecord(fields: string[], end: number, newlines: number): string[] {
-    this.recordEnd = end;
-    this.recordNewlines = newlines;
-    return fields;
   }
 }
 

@@ -82,9 +82,24 @@ describe('CsvTokenizer.readInText', () => {
     });
   }
 
-  it('leaves exactly the quote-free records with the header width in the text', () => {
+  it('leaves the records with the header width in the text, unless a field has escaped quotes', () => {
     const actual = records(QUIRKY, 10_000, { fields: 4, exact: true });
-    expect(actual.filter((r) => r.inText).map((r) => r.line)).toEqual([2, 10, 12, 14, 15]);
+    expect(actual.filter((r) => r.inText).map((r) => r.line)).toEqual([2, 3, 6, 10, 12, 14, 15]);
+  });
+
+  it('gives quoted fields without their quotes, newlines inside them included', () => {
+    const actual = records(QUIRKY, 10_000, { fields: 4, exact: true });
+    expect(actual.find((r) => r.line === 3)?.fields).toEqual([
+      '2',
+      'Bob, Jr.',
+      '20.00',
+      'quoted, with comma',
+    ]);
+    expect(actual.find((r) => r.line === 6)?.fields).toEqual(['3', 'Cy', '30.00', 'two\nlines']);
+    expect(actual.find((r) => r.line === 11)).toMatchObject({
+      fields: ['7', 'Gus "the" Great', '70', 'x'],
+      inText: false,
+    });
   });
 
   it('with a projection, finds the first fields of records that have at least that many', () => {
@@ -104,6 +119,14 @@ describe('CsvTokenizer.readInText', () => {
     const tokenizer = new CsvTokenizer({ fileName: 'x.csv', delimiter: ',' });
     tokenizer.append('a,b\n1,2\n');
     expect(() => tokenizer.readInText(new RecordsInText(2, true, 4), 4, true)).toThrow(/header/);
+  });
+
+  it('cuts a quoted record whose field has characters after the closing quote', () => {
+    const actual = records('a,b\n"x"y,2\n"p",q\n', 10_000, { fields: 2, exact: true });
+    expect(actual).toEqual([
+      { fields: ['xy', '2'], line: 2, inText: false },
+      { fields: ['p', 'q'], line: 3, inText: true },
+    ]);
   });
 });
 
