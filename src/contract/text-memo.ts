@@ -11,6 +11,12 @@ export class TextMemo<V> {
   private hashes: Int32Array;
   private mask: number;
   private count = 0;
+  /**
+   * The first `SMALL` keys and values in insertion order: while there are no more, a lookup compares
+   * lengths and characters instead of hashing (a channel, a status: most memos stay this small).
+   */
+  private readonly smallKeys: string[] = [];
+  private readonly smallValues: V[] = [];
 
   constructor(capacity = 64) {
     const slots = 2 ** Math.ceil(Math.log2(Math.max(capacity * 2, 8)));
@@ -30,9 +36,17 @@ export class TextMemo<V> {
 
   /** The value of the key equal to `text[from, to)`. */
   getRange(text: string, from: number, to: number): V | undefined {
+    const length = to - from;
+    if (this.count <= SMALL) {
+      const keys = this.smallKeys;
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
+        if (key.length === length && sameText(key, text, from)) return this.smallValues[k];
+      }
+      return undefined;
+    }
     const hash = hashRange(text, from, to);
     const keys = this.keys;
-    const length = to - from;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const key = keys[slot];
       if (key === undefined) return undefined;
@@ -45,19 +59,31 @@ export class TextMemo<V> {
   /** Adds or replaces the value of `key`. */
   set(key: string, value: V): void {
     if ((this.count + 1) * 2 > this.keys.length) this.grow();
+    if (!this.insert(key, value)) {
+      const small = this.smallKeys.indexOf(key);
+      if (small >= 0) this.smallValues[small] = value;
+    } else if (this.count <= SMALL) {
+      this.smallKeys.push(key);
+      this.smallValues.push(value);
+    }
+  }
+
+  /** Puts `key` in the hash table; returns false when it replaced the value of a key already there. */
+  private insert(key: string, value: V): boolean {
     const hash = hashRange(key, 0, key.length);
     const keys = this.keys;
     let slot = hash & this.mask;
     for (; keys[slot] !== undefined; slot = (slot + 1) & this.mask) {
       if (this.hashes[slot] === hash && keys[slot] === key) {
         this.values[slot] = value;
-        return;
+        return false;
       }
     }
     keys[slot] = key;
     this.values[slot] = value;
     this.hashes[slot] = hash;
     this.count++;
+    return true;
   }
 
   private grow(): void {
@@ -71,10 +97,13 @@ export class TextMemo<V> {
     this.count = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      if (key !== undefined) this.set(key, values[i] as V);
+      if (key !== undefined) this.insert(key, values[i] as V);
     }
   }
 }
+
+/** Keys up to which lookups scan a list instead of hashing. */
+const SMALL = 8;
 
 /** FNV-1a over the UTF-16 code units of `text[from, to)`, with a final mix for the low bits. */
 export function hashRange(text: string, from: number, to: number): number {

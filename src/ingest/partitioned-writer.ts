@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { fileSink, type ParquetColumn, ParquetPartWriter } from '../parquet/part-writer';
+import {
+  type ColumnValues,
+  fileSink,
+  type ParquetColumn,
+  ParquetPartWriter,
+  ParquetWriteError,
+} from '../parquet/part-writer';
 
 /** Rows per Parquet row group: ~128k, the size Athena and DuckDB scan well. */
 export const ROW_GROUP_SIZE = 131_072;
@@ -12,9 +18,49 @@ export interface StagedPart {
   readonly bytes: number;
 }
 
+/**
+ * A number column's rows of one partition: a typed array grown by doubling, so its values are neither
+ * boxed nor traced by the garbage collector while they wait for their row group.
+ */
+class NumberBuffer {
+  numbers = new Float64Array(INITIAL_CAPACITY);
+  isNull: Uint8Array | undefined;
+  length = 0;
+
+  push(value: unknown, column: ParquetColumn): void {
+    if (this.length === this.numbers.length) this.grow();
+    if (typeof value === 'number') {
+      this.numbers[this.length++] = value;
+    } else if (value === null || value === undefined) {
+      this.isNull ??= new Uint8Array(this.numbers.length);
+      this.isNull[this.length++] = 1;
+    } else {
+      throw new ParquetWriteError(
+        `column ${column.name} (${column.type}) expects a number, got ${typeof value} ${String(value)}`,
+      );
+    }
+  }
+
+  private grow(): void {
+    const numbers = new Float64Array(this.numbers.length * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+    if (this.isNull) {
+      const isNull = new Uint8Array(numbers.length);
+      isNull.set(this.isNull);
+      this.isNull = isNull;
+    }
+  }
+}
+
+/** Rows a partition's number buffers start with; they double as rows come. */
+const INITIAL_CAPACITY = 1024;
+
+type ColumnBuffer = unknown[] | NumberBuffer;
+
 interface PartitionBuffer {
   readonly day: number;
-  readonly columns: unknown[][];
+  readonly columns: ColumnBuffer[];
   rows: number;
   writer?: ParquetPartWriter;
   written: number;
@@ -33,6 +79,10 @@ export class PartitionedWriter {
   private readonly width: number;
   /** For each Parquet column: its index among the varying values, or -1 when it is a constant. */
   private readonly varyingIndex: readonly number[];
+  /** The varying columns, in `add` order. */
+  private readonly varyingColumns: readonly ParquetColumn[];
+  /** For each varying column: true when it is a number type (held in a `NumberBuffer`). */
+  private readonly numeric: readonly boolean[];
 
   /**
    * @param columns the Parquet columns, in file order
@@ -55,6 +105,12 @@ export class PartitionedWriter {
     let varying = 0;
     this.varyingIndex = columns.map((c) => (c.name in constants ? -1 : varying++));
     this.width = varying;
+    this.varyingColumns = columns.filter((c) => !(c.name in constants));
+    this.numeric = this.varyingColumns.map((c) => c.type !== 'string' && c.type !== 'boolean');
+  }
+
+  private newColumns(): ColumnBuffer[] {
+    return this.numeric.map((numeric) => (numeric ? new NumberBuffer() : []));
   }
 
   private get rowGroupSize(): number {
@@ -72,13 +128,17 @@ export class PartitionedWriter {
     if (buffer?.day !== day) {
       buffer = this.buffers.get(day);
       if (!buffer) {
-        buffer = { day, columns: Array.from({ length: this.width }, () => []), rows: 0, written: 0 };
+        buffer = { day, columns: this.newColumns(), rows: 0, written: 0 };
         this.buffers.set(day, buffer);
       }
       this.last = buffer;
     }
     const { columns } = buffer;
-    for (let i = 0; i < this.width; i++) columns[i]!.push(values[i]);
+    const numeric = this.numeric;
+    for (let i = 0; i < this.width; i++) {
+      if (numeric[i]) (columns[i] as NumberBuffer).push(values[i], this.varyingColumns[i]!);
+      else (columns[i] as unknown[]).push(values[i]);
+    }
     buffer.rows++;
     this.buffered++;
     if (buffer.rows >= this.rowGroupSize) return this.flush(buffer);
@@ -97,15 +157,20 @@ export class PartitionedWriter {
     });
     const { rows } = buffer;
     await buffer.writer.writeRowGroup(
-      this.columns.map((column, i) => {
+      this.columns.map((column, i): ColumnValues => {
         const j = this.varyingIndex[i]!;
-        return j >= 0 ? buffer.columns[j]! : new Array(rows).fill(this.constants[column.name]);
+        if (j >= 0) return buffer.columns[j]!;
+        const constant = this.constants[column.name];
+        return typeof constant === 'number'
+          ? { numbers: new Float64Array(rows).fill(constant), isNull: undefined, length: rows }
+          : new Array(rows).fill(constant);
       }),
     );
     this.buffered -= buffer.rows;
     buffer.written += buffer.rows;
     buffer.rows = 0;
-    for (let i = 0; i < this.width; i++) buffer.columns[i] = [];
+    // Fresh buffers: a partition that filled a row group does not keep its capacity while it waits.
+    buffer.columns.splice(0, this.width, ...this.newColumns());
   }
 
   private partPath(day: number): string {

@@ -18,15 +18,11 @@ interface ChunkTarget {
   appendBytes(bytes: Uint8Array): void;
 }
 
-/**
- * Appends the column chunk of `encoded` to `writer`. `values` are the column's JS values (for the
- * definition levels of an optional column that has nulls).
- */
+/** Appends the column chunk of `encoded` to `writer`. */
 export function writeColumnChunk(
   writer: ChunkTarget & ByteWriter,
   element: SchemaElement,
   encoded: EncodedColumn,
-  values: readonly unknown[],
   codec: CompressionCodec,
   compress: PageCompressor,
   statistics: EncodedColumn['statistics'] | undefined,
@@ -70,11 +66,7 @@ export function writeColumnChunk(
   // Definition levels (optional columns only): 1 for a value, 0 for a null; never compressed in V2.
   let levels: Uint8Array | undefined;
   if (element.repetition_type !== 'REQUIRED') {
-    const defined = new Uint8Array(values.length);
-    if (encoded.nulls === 0) defined.fill(1);
-    else
-      for (let i = 0; i < values.length; i++)
-        defined[i] = values[i] === null || values[i] === undefined ? 0 : 1;
+    const defined = encoded.defined ?? new Uint8Array(encoded.rows).fill(1);
     const levelWriter = new ByteWriter(64);
     writeRleBitPackedHybrid(levelWriter, defined, 1);
     levels = levelWriter.getBytes();

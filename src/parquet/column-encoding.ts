@@ -20,6 +20,26 @@ export interface ParquetColumn {
   readonly required?: boolean;
 }
 
+/**
+ * A number column held in a typed array instead of JS values: the buffers ingest fills row by row, so a
+ * row group's numbers are neither boxed nor traced by the garbage collector. Values are the validator's
+ * (int32 numbers, doubles, cents, days, epoch milliseconds); `isNull[i]` is 1 for a null, and
+ * `isNull` may be undefined when there is none. Only the first `length` entries count.
+ */
+export interface NumberColumnValues {
+  readonly numbers: Float64Array;
+  readonly isNull: Uint8Array | undefined;
+  readonly length: number;
+}
+
+/** A row group's values of one column: JS values (any type) or, for number types, typed. */
+export type ColumnValues = readonly unknown[] | NumberColumnValues;
+
+/** True for typed number values. */
+export function isNumberColumnValues(values: ColumnValues): values is NumberColumnValues {
+  return !Array.isArray(values);
+}
+
 /** One row group's column: its encoded values and the statistics for its footer entry. */
 export interface EncodedColumn {
   /** Values of the column chunk (nulls included). */
@@ -31,6 +51,8 @@ export interface EncodedColumn {
   /** RLE_DICTIONARY: the distinct values, PLAIN-encoded (the dictionary page), and how many there are. */
   readonly dictionary?: { readonly bytes: Uint8Array; readonly size: number };
   readonly indexes?: Int32Array;
+  /** When there are nulls: 1 for a value, 0 for a null, per row (the definition levels). */
+  readonly defined?: Uint8Array;
   readonly statistics: Statistics & { nan_count?: bigint };
 }
 
@@ -64,102 +86,109 @@ function missingValue(at: Position, row: number): ParquetWriteError {
 }
 
 /** Converts one column of a row group (see `EncodedColumn`). Throws `ParquetWriteError` on a value of the wrong type. */
-export function encodeColumn(
-  column: ParquetColumn,
-  values: readonly unknown[],
-  rowGroup: number,
-): EncodedColumn {
+export function encodeColumn(column: ParquetColumn, values: ColumnValues, rowGroup: number): EncodedColumn {
   const at: Position = { column, rowGroup };
+  if (isNumberColumnValues(values)) {
+    if (column.type === 'string' || column.type === 'boolean') {
+      throw new ParquetWriteError(
+        `row group ${rowGroup}: column ${column.name} (${column.type}) was given typed numbers`,
+      );
+    }
+    return numbersOf(at, values);
+  }
   switch (column.type) {
     case 'string':
       return stringColumn(at, values);
-    case 'integer':
-    case 'date':
-      return numberColumn(at, values, 'int32');
-    case 'double':
-      return numberColumn(at, values, 'double');
-    case 'decimal(18,2)':
-    case 'timestamp':
-      return int64Column(at, values);
     case 'boolean':
       return booleanColumn(at, values);
+    default:
+      return numbersOf(at, toNumberColumnValues(at, values));
   }
 }
 
-/** INT32 (integer, days since epoch) and DOUBLE columns: the values are written as they are. */
-function numberColumn(at: Position, values: readonly unknown[], kind: 'int32' | 'double'): EncodedColumn {
+/** What a number column type expects of each value, as the error message says it. */
+function expectedNumber(type: ColumnType): string {
+  switch (type) {
+    case 'date':
+      return 'days since 1970-01-01';
+    case 'integer':
+      return 'a 32-bit integer';
+    case 'timestamp':
+      return 'epoch milliseconds';
+    case 'decimal(18,2)':
+      return 'an integer number of cents';
+    default:
+      return 'a number';
+  }
+}
+
+/** JS values of a number column as typed values; throws on a value that is not a number or null. */
+function toNumberColumnValues(at: Position, values: readonly unknown[]): NumberColumnValues {
+  const numbers = new Float64Array(values.length);
+  let isNull: Uint8Array | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === 'number') {
+      numbers[i] = value;
+    } else if (value === null || value === undefined) {
+      isNull ??= new Uint8Array(values.length);
+      isNull[i] = 1;
+    } else {
+      throw badValue(at, i, value, expectedNumber(at.column.type));
+    }
+  }
+  return { numbers, isNull, length: values.length };
+}
+
+/**
+ * Number columns: INT32 (integer, days since epoch) and DOUBLE values are written as they are; INT64
+ * decimal(18,2) cents unscaled, timestamps in epoch milliseconds as microseconds.
+ */
+function numbersOf(at: Position, values: NumberColumnValues): EncodedColumn {
+  const type = at.column.type;
+  const int64 = type === 'decimal(18,2)' || type === 'timestamp';
+  const int32 = type === 'integer' || type === 'date';
+  const factor = type === 'timestamp' ? MICROS_PER_MILLI : 1;
   const required = at.column.required === true;
+  const { numbers, isNull, length } = values;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let nulls = 0;
   let nans = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (typeof value === 'number') {
-      if (kind === 'int32' ? !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX : false) {
-        throw badValue(
-          at,
-          i,
-          value,
-          at.column.type === 'date' ? 'days since 1970-01-01' : 'a 32-bit integer',
-        );
-      }
-      if (Number.isNaN(value)) {
-        nans++; // NaN takes no part in min/max (Parquet spec)
-        continue;
-      }
-      if (value < min) min = value;
-      if (value > max) max = value;
-    } else if (value === null || value === undefined) {
+  for (let i = 0; i < length; i++) {
+    if (isNull !== undefined && isNull[i] === 1) {
       if (required) throw missingValue(at, i);
       nulls++;
-    } else {
-      throw badValue(at, i, value, 'a number');
+      continue;
     }
+    const value = numbers[i]!;
+    if (
+      int64
+        ? !Number.isSafeInteger(value) || !Number.isSafeInteger(value * factor)
+        : int32 && (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)
+    ) {
+      throw badValue(at, i, value, expectedNumber(type));
+    }
+    if (Number.isNaN(value)) {
+      nans++; // NaN takes no part in min/max (Parquet spec)
+      continue;
+    }
+    if (value < min) min = value;
+    if (value > max) max = value;
   }
   const statistics: EncodedColumn['statistics'] = { null_count: BigInt(nulls) };
   if (min <= max) {
-    // Signed zeros: the spec asks for -0 as min and +0 as max so readers never skip a zero.
-    statistics.min_value = min === 0 ? -0 : min;
-    statistics.max_value = max === 0 ? 0 : max;
-  }
-  if (kind === 'double') statistics.nan_count = BigInt(nans);
-  return numbersEncoded(values, nulls, kind === 'int32' ? INT32 : DOUBLE, 1, statistics);
-}
-
-/**
- * INT64 columns: decimal(18,2) cents are written unscaled, timestamps in epoch milliseconds become
- * microseconds.
- */
-function int64Column(at: Position, values: readonly unknown[]): EncodedColumn {
-  const required = at.column.required === true;
-  const factor = at.column.type === 'timestamp' ? MICROS_PER_MILLI : 1;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let nulls = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (typeof value === 'number' && Number.isSafeInteger(value) && Number.isSafeInteger(value * factor)) {
-      if (value < min) min = value;
-      if (value > max) max = value;
-    } else if (value === null || value === undefined) {
-      if (required) throw missingValue(at, i);
-      nulls++;
+    if (int64) {
+      statistics.min_value = BigInt(min * factor);
+      statistics.max_value = BigInt(max * factor);
     } else {
-      throw badValue(
-        at,
-        i,
-        value,
-        at.column.type === 'timestamp' ? 'epoch milliseconds' : 'an integer number of cents',
-      );
+      // Signed zeros: the spec asks for -0 as min and +0 as max so readers never skip a zero.
+      statistics.min_value = min === 0 ? -0 : min;
+      statistics.max_value = max === 0 ? 0 : max;
     }
   }
-  const statistics: EncodedColumn['statistics'] = { null_count: BigInt(nulls) };
-  if (min <= max) {
-    statistics.min_value = BigInt(min * factor);
-    statistics.max_value = BigInt(max * factor);
-  }
-  return numbersEncoded(values, nulls, INT64, factor, statistics);
+  if (type === 'double') statistics.nan_count = BigInt(nans);
+  return numbersEncoded(values, nulls, int64 ? INT64 : int32 ? INT32 : DOUBLE, factor, statistics);
 }
 
 /** Physical number formats: bytes per value and how one is written. */
@@ -179,18 +208,25 @@ const INT64: NumberFormat = {
   },
 };
 
-/** Number values (already checked) PLAIN-encoded, times `factor`. */
-function plainNumbers(values: readonly unknown[], count: number, format: NumberFormat, factor: number) {
+/** The non-null numbers (already checked) PLAIN-encoded, times `factor`. */
+function plainNumbers(values: NumberColumnValues, count: number, format: NumberFormat, factor: number) {
   const bytes = new Uint8Array(count * format.width);
   const view = new DataView(bytes.buffer);
+  const { numbers, isNull, length } = values;
   let at = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (typeof value !== 'number') continue;
-    format.write(view, at, value * factor);
+  for (let i = 0; i < length; i++) {
+    if (isNull !== undefined && isNull[i] === 1) continue;
+    format.write(view, at, numbers[i]! * factor);
     at += format.width;
   }
   return bytes;
+}
+
+/** Definition levels of a column with nulls: 1 for a value, 0 for a null. */
+function definedOf(isNull: Uint8Array, length: number): Uint8Array {
+  const defined = new Uint8Array(length);
+  for (let i = 0; i < length; i++) defined[i] = 1 - isNull[i]!;
+  return defined;
 }
 
 /**
@@ -200,30 +236,32 @@ function plainNumbers(values: readonly unknown[], count: number, format: NumberF
  * bit-packed indexes take at most half of the PLAIN bytes.
  */
 function numbersEncoded(
-  values: readonly unknown[],
+  values: NumberColumnValues,
   nulls: number,
   format: NumberFormat,
   factor: number,
   statistics: EncodedColumn['statistics'],
 ): EncodedColumn {
-  const rows = values.length;
+  const { numbers, isNull, length: rows } = values;
   const nonNull = rows - nulls;
+  const defined = nulls > 0 && isNull !== undefined ? definedOf(isNull, rows) : undefined;
   const plain = (): EncodedColumn => ({
     rows,
     nulls,
     encoding: 'PLAIN',
     plain: plainNumbers(values, nonNull, format, factor),
+    defined,
     statistics,
   });
   if (nonNull === 0) return plain();
   const sampleSize = Math.min(rows, DICTIONARY_SAMPLE);
-  const sampled = new Set<unknown>();
+  const sampled = new Set<number>();
   let sampleTotal = 0;
   for (let i = 0; i < sampleSize; i++) {
-    const value = values[sampleSize === 1 ? 0 : Math.floor((i * (rows - 1)) / (sampleSize - 1))];
-    if (value === null || value === undefined) continue;
+    const at = sampleSize === 1 ? 0 : Math.floor((i * (rows - 1)) / (sampleSize - 1));
+    if (isNull !== undefined && isNull[at] === 1) continue;
     sampleTotal++;
-    sampled.add(value);
+    sampled.add(numbers[at]!);
   }
   if (sampleTotal === 0 || sampled.size / sampleTotal > 0.9) return plain();
   const distinct = new Map<number, number>();
@@ -231,9 +269,16 @@ function numbersEncoded(
   // Past this many distinct values the dictionary alone is more than half the PLAIN bytes.
   const maxDistinct = Math.floor(nonNull / 2);
   let k = 0;
+  // Runs of one value (a constant column, sorted data) skip the map.
+  let last: number | undefined;
+  let lastIndex = 0;
   for (let i = 0; i < rows; i++) {
-    const value = values[i];
-    if (typeof value !== 'number') continue;
+    if (isNull !== undefined && isNull[i] === 1) continue;
+    const value = numbers[i]!;
+    if (value === last) {
+      indexes[k++] = lastIndex;
+      continue;
+    }
     let index = distinct.get(value);
     if (index === undefined) {
       index = distinct.size;
@@ -241,18 +286,33 @@ function numbersEncoded(
       distinct.set(value, index);
     }
     indexes[k++] = index;
+    last = value;
+    lastIndex = index;
   }
   const size = distinct.size;
   const indexBytes = Math.ceil((nonNull * bitWidth(size)) / 8);
   if (2 * (size * format.width + indexBytes) > nonNull * format.width) return plain();
+  const keys = Float64Array.from(distinct.keys());
   return {
     rows,
     nulls,
     encoding: 'RLE_DICTIONARY',
-    dictionary: { bytes: plainNumbers([...distinct.keys()], size, format, factor), size },
+    dictionary: {
+      bytes: plainNumbers({ numbers: keys, isNull: undefined, length: size }, size, format, factor),
+      size,
+    },
     indexes,
+    defined,
     statistics,
   };
+}
+
+/** Definition levels of JS values with `nulls` nulls, or undefined when there is none. */
+function definedOfValues(values: readonly unknown[], nulls: number): Uint8Array | undefined {
+  if (nulls === 0) return undefined;
+  const defined = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) defined[i] = values[i] === null || values[i] === undefined ? 0 : 1;
+  return defined;
 }
 
 function booleanColumn(at: Position, values: readonly unknown[]): EncodedColumn {
@@ -283,7 +343,14 @@ function booleanColumn(at: Position, values: readonly unknown[]): EncodedColumn 
     if (value) plain[bit >>> 3]! |= 1 << (bit & 7);
     bit++;
   }
-  return { rows: values.length, nulls, encoding: 'PLAIN', plain, statistics };
+  return {
+    rows: values.length,
+    nulls,
+    encoding: 'PLAIN',
+    plain,
+    defined: definedOfValues(values, nulls),
+    statistics,
+  };
 }
 
 /**
@@ -307,12 +374,15 @@ function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
   let nonNull = 0;
   let min: string | undefined;
   let max: string | undefined;
+  let last: string | undefined;
+  let lastIndex = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (typeof value === 'string') {
       plainBytes += value.length + 4;
       if (counting) {
-        let index = distinct.get(value);
+        // Runs of one value (a constant column, sorted data) skip the map.
+        let index = value === last ? lastIndex : distinct.get(value);
         if (index === undefined) {
           index = distinct.size;
           distinct.set(value, index);
@@ -320,6 +390,8 @@ function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
           if (distinct.size > maxDistinct) counting = false;
         }
         indexes![nonNull] = index;
+        last = value;
+        lastIndex = index;
       } else {
         // Not a dictionary column: track min/max per value (UTF-16 order, checked below).
         if (min === undefined || value < min) min = value;
@@ -367,6 +439,7 @@ function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
         size: distinct.size,
       },
       indexes: indexes!.subarray(0, nonNull),
+      defined: definedOfValues(values, nulls),
       statistics,
     };
   }
@@ -375,6 +448,7 @@ function stringColumn(at: Position, values: readonly unknown[]): EncodedColumn {
     nulls,
     encoding: 'PLAIN',
     plain: plainStrings(strings, plainBytes - 4 * nonNull),
+    defined: definedOfValues(values, nulls),
     statistics,
   };
 }

@@ -11,12 +11,12 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnType } from '../contract/types';
 import type { ByteSink } from './byte-sink';
 import { type PageCompressor, writeColumnChunk } from './column-chunk';
-import { type EncodedColumn, encodeColumn, type ParquetColumn } from './column-encoding';
+import { type ColumnValues, type EncodedColumn, encodeColumn, type ParquetColumn } from './column-encoding';
 import { ParquetSinkError, ParquetWriteError } from './errors';
 import { snappyCompress } from './snappy';
 
 export { type ByteSink, fileSink, memorySink } from './byte-sink';
-export type { ParquetColumn } from './column-encoding';
+export type { ColumnValues, NumberColumnValues, ParquetColumn } from './column-encoding';
 export { ParquetSinkError, ParquetWriteError } from './errors';
 
 /** Compression codecs the writer can produce without a native dependency. */
@@ -194,7 +194,7 @@ export class ParquetPartWriter {
    * `columns[i]` holds the values of column i, all arrays the same length. An empty group writes nothing.
    * Await each call before the next: row groups are written in call order and one at a time.
    */
-  async writeRowGroup(columns: readonly unknown[][]): Promise<void> {
+  async writeRowGroup(columns: readonly ColumnValues[]): Promise<void> {
     this.assertIdle('writeRowGroup');
     if (columns.length !== this.columns.length) {
       throw new ParquetWriteError(
@@ -224,7 +224,6 @@ export class ParquetPartWriter {
           this.writer,
           this.elements[i]!,
           encoded[i]!,
-          columns[i]!,
           this.codec,
           this.compress,
           this.statistics ? encoded[i]!.statistics : undefined,

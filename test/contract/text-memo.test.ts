@@ -28,6 +28,20 @@ describe('TextMemo', () => {
     expect(memo.get('C5000')).toBeUndefined();
   });
 
+  it('answers the same while it is small, when it outgrows its list, and after a value is replaced', () => {
+    const memo = new TextMemo<number>(1);
+    const keys = ['a', 'bb', 'ab', 'ba', 'b', 'aa', 'abc', 'cab', 'c', 'cc', 'ca', 'bc'];
+    keys.forEach((key, i) => {
+      memo.set(key, i);
+      memo.set('ab', 100 + i);
+      for (const [j, known] of keys.slice(0, i + 1).entries()) {
+        expect(memo.getRange(`[${known}]`, 1, 1 + known.length)).toBe(known === 'ab' ? 100 + i : j);
+      }
+      expect(memo.get('zz')).toBeUndefined();
+    });
+    expect(memo.size).toBe(keys.length);
+  });
+
   it('tells apart keys that differ only in characters beyond Latin-1', () => {
     const memo = new TextMemo<string>();
     memo.set('Zürich', 'a');

@@ -542,3 +542,56 @@ describe('ParquetPartWriter edge cases', () => {
     );
   });
 });
+
+describe('ParquetPartWriter with typed number columns', () => {
+  it('writes typed numbers (nulls included, capacity beyond length ignored) as it writes the same JS values', async () => {
+    const columns: ParquetColumn[] = [
+      { name: 'amount', type: 'decimal(18,2)' },
+      { name: 'at', type: 'timestamp' },
+      { name: 'n', type: 'integer' },
+      { name: 'x', type: 'double' },
+    ];
+    const rows = 3000;
+    const js: unknown[][] = [[], [], [], []];
+    const typed = columns.map(() => ({
+      numbers: new Float64Array(rows + 100),
+      isNull: new Uint8Array(rows + 100),
+      length: rows,
+    }));
+    for (let i = 0; i < rows; i++) {
+      const values = [
+        i % 7 === 0 ? null : i * 25,
+        1_717_236_000_000 + i * 1000,
+        i % 5 === 0 ? null : i % 3,
+        i / 8,
+      ];
+      values.forEach((value, c) => {
+        js[c]!.push(value);
+        if (value === null) typed[c]!.isNull[i] = 1;
+        else typed[c]!.numbers[i] = value as number;
+      });
+    }
+    // Past `length`: must not be written.
+    typed.forEach((column) => column.numbers.fill(123, rows));
+    const fromJs = await writePart(columns, [js]);
+    fileCount += 1;
+    const fromTyped = join(folder, `part-${fileCount}.parquet`);
+    const writer = new ParquetPartWriter(fileSink(fromTyped), columns);
+    await writer.writeRowGroup(typed);
+    await writer.finish();
+    const read = (path: string) => query(`SELECT * FROM read_parquet('${path}')`);
+    const expected = await read(fromJs);
+    expect(expected).toHaveLength(rows);
+    expect(await read(fromTyped)).toEqual(expected);
+    expect(expected.filter((row) => row.amount === null)).toHaveLength(Math.ceil(rows / 7));
+    const stats = `SELECT path_in_schema, stats_min, stats_max, stats_null_count FROM parquet_metadata('%') ORDER BY 1`;
+    expect(await query(stats.replace('%', fromTyped))).toEqual(await query(stats.replace('%', fromJs)));
+  });
+
+  it('refuses typed numbers for a string column', async () => {
+    const writer = new ParquetPartWriter(memorySink(), [{ name: 's', type: 'string' }]);
+    await expect(
+      writer.writeRowGroup([{ numbers: new Float64Array(1), isNull: undefined, length: 1 }]),
+    ).rejects.toThrow(/column s \(string\) was given typed numbers/);
+  });
+});

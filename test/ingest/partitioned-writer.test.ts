@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PartitionedWriter } from '../../src/ingest/partitioned-writer';
+import type { ParquetColumn } from '../../src/parquet/part-writer';
+
+let folder: string;
+let duckdb: DuckDBInstance;
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'ledgerlake-partitions-'));
+  duckdb = await DuckDBInstance.create(':memory:');
+});
+
+afterAll(async () => {
+  duckdb.closeSync();
+  await rm(folder, { recursive: true, force: true });
+});
+
+const COLUMNS: ParquetColumn[] = [
+  { name: 'id', type: 'string', required: true },
+  { name: 'amount', type: 'decimal(18,2)' },
+  { name: 'at', type: 'timestamp', required: true },
+  { name: 'source', type: 'string', required: true },
+  { name: 'loaded_at', type: 'timestamp', required: true },
+];
+
+describe('PartitionedWriter', () => {
+  it('writes every row to its day, numbers (nulls too) and constants intact, across row groups', async () => {
+    const writer = new PartitionedWriter(
+      COLUMNS,
+      { source: 'landing/x.csv', loaded_at: 1_700_000_000_000 },
+      join(folder, 'a'),
+      'part',
+      { rowGroupSize: 1500 },
+    );
+    const expected = new Map<number, unknown[][]>();
+    for (let i = 0; i < 5000; i++) {
+      const day = 19_000 + (i % 3 === 0 ? 0 : 1);
+      const row = [`T${i}`, i % 11 === 0 ? null : i * 3, day * 86_400_000 + i];
+      const written = writer.add(day, row);
+      if (written) await written;
+      expected.set(day, [...(expected.get(day) ?? []), row]);
+    }
+    const parts = await writer.finish();
+    expect(parts.map((p) => [p.day, p.rows])).toEqual([
+      [19_000, 1667],
+      [19_001, 3333],
+    ]);
+    const connection = await duckdb.connect();
+    for (const part of parts) {
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT id, CAST(amount * 100 AS BIGINT) AS cents, epoch_ms("at") AS event_ms, source, epoch_ms(loaded_at) AS loaded
+           FROM read_parquet('${part.path}') ORDER BY CAST(substr(id, 2) AS INTEGER)`,
+        )
+      ).getRows();
+      const want = expected.get(part.day)!;
+      expect(rows).toHaveLength(want.length);
+      rows.forEach((row, r) => {
+        const [id, cents, at] = want[r]!;
+        expect([
+          row[0],
+          row[1] === null ? null : Number(row[1]),
+          Number(row[2]),
+          row[3],
+          Number(row[4]),
+        ]).toEqual([id, cents, at, 'landing/x.csv', 1_700_000_000_000]);
+      });
+    }
+    connection.closeSync();
+  });
+
+  it('names the column when a number column is given something else', () => {
+    const writer = new PartitionedWriter(COLUMNS, { source: 's', loaded_at: 0 }, join(folder, 'b'), 'part');
+    expect(() => writer.add(1, ['T1', '12.50', 0])).toThrow(
+      /column amount \(decimal\(18,2\)\) expects a number, got string 12.50/,
+    );
+  });
+});
