@@ -572,7 +572,7 @@ describe('ParquetPartWriter with typed number columns', () => {
       });
     }
     // Past `length`: must not be written.
-    typed.forEach((column) => column.numbers.fill(123, rows));
+    for (const column of typed) column.numbers.fill(123, rows);
     const fromJs = await writePart(columns, [js]);
     fileCount += 1;
     const fromTyped = join(folder, `part-${fileCount}.parquet`);
