@@ -5,7 +5,7 @@
  * partition, Parquet) and converts the same file with DuckDB's single-threaded
  * `COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet)`. Each run is its own process so its
  * peak RSS is its own; both sides load their code before the clock starts. The two alternate `--runs`
- * times (default 3) and the median time of each is compared: on a shared machine one run can be off by
+ * times (default 5) and the median time of each is compared: on a shared machine one run can be off by
  * a third. Prints rows/s, the ratio to DuckDB, peak RSS at two sizes and output size.
  */
 import { execFileSync } from 'node:child_process';
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     options: {
       rows: { type: 'string', default: '1000000' },
       big: { type: 'string', default: '4000000' },
-      runs: { type: 'string', default: '3' },
+      runs: { type: 'string', default: '5' },
       child: { type: 'string' },
       csv: { type: 'string' },
     },

@@ -68,8 +68,11 @@ const KIND_OF: Readonly<Record<ColumnSpec['type'], Kind>> = {
 /** Case folding as a small integer. */
 const Fold = { None: 0, Lower: 1, Upper: 2 } as const;
 type Fold = (typeof Fold)[keyof typeof Fold];
-/** Distinct raw strings remembered per low-cardinality column (channel, status, ...). */
-const MEMO_LIMIT = 4096;
+/**
+ * Distinct raw strings remembered per column: enough for the customer and account ids of a typical book,
+ * so each is looked up instead of parsed, and shared by every row that has it (at most ~4 MB a column).
+ */
+const MEMO_LIMIT = 8192;
 /**
  * Lookups after which a text column without allowed values, aliases or case keeps its memo only if most
  * of them were hits. A repeated value (city, customer id) then costs one lookup and is shared by every
