@@ -70,7 +70,8 @@ const Fold = { None: 0, Lower: 1, Upper: 2 } as const;
 type Fold = (typeof Fold)[keyof typeof Fold];
 /**
  * Distinct raw strings remembered per column: enough for the customer and account ids of a typical book,
- * so each is looked up instead of parsed, and shared by every row that has it (at most ~4 MB a column).
+ * so each is looked up instead of parsed, and shared by every row that has it. With `MEMO_MAX_CHARS`,
+ * at most about 8 MB a column (key and value kept), a few hundred KB for ids.
  */
 const MEMO_LIMIT = 8192;
 /**

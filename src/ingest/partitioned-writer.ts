@@ -23,7 +23,7 @@ export interface StagedPart {
  * boxed nor traced by the garbage collector while they wait for their row group.
  */
 class NumberBuffer {
-  numbers = new Float64Array(INITIAL_CAPACITY);
+  numbers = NO_NUMBERS;
   isNull: Uint8Array | undefined;
   length = 0;
 
@@ -42,7 +42,7 @@ class NumberBuffer {
   }
 
   private grow(): void {
-    const numbers = new Float64Array(this.numbers.length * 2);
+    const numbers = new Float64Array(Math.max(FIRST_CAPACITY, this.numbers.length * 2));
     numbers.set(this.numbers);
     this.numbers = numbers;
     if (this.isNull) {
@@ -53,8 +53,12 @@ class NumberBuffer {
   }
 }
 
-/** Rows a partition's number buffers start with; they double as rows come. */
-const INITIAL_CAPACITY = 1024;
+/**
+ * Rows a number buffer holds once it gets its first value; it doubles as rows come. Until then it holds
+ * nothing, so thousands of day partitions with a few rows each cost next to no memory.
+ */
+const FIRST_CAPACITY = 64;
+const NO_NUMBERS = new Float64Array(0);
 
 type ColumnBuffer = unknown[] | NumberBuffer;
 

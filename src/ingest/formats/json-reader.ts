@@ -63,6 +63,11 @@ export class JsonRecordReader {
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 
+  /** True when text after the last record read is still buffered (a record waiting for more text). */
+  get hasUnfinishedRecord(): boolean {
+    return this.pos < this.text.length;
+  }
+
   /** Adds the next chunk of text; the unfinished record of the previous chunk is kept in front of it. */
   append(chunk: string): void {
     const unfinished = this.text.length - this.pos;

@@ -37,6 +37,11 @@ export class NdjsonReader {
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 
+  /** True when text after the last record read is still buffered (a record waiting for more text). */
+  get hasUnfinishedRecord(): boolean {
+    return this.pos < this.text.length;
+  }
+
   /** Adds the next chunk of text; the unfinished line of the previous chunk is kept in front of it. */
   append(chunk: string): void {
     const unfinished = this.text.length - this.pos;

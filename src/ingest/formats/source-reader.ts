@@ -105,6 +105,8 @@ interface RecordTokenizer {
   append(chunk: string): void;
   read(records: unknown[], lines: number[], limit: number, atEnd: boolean): void;
   project?(fields: readonly number[]): void;
+  /** True when text after the last record read is still buffered (a record waiting for more text). */
+  readonly hasUnfinishedRecord: boolean;
 }
 
 /**
@@ -248,9 +250,12 @@ async function* readBatches(
   let atEnd = textEnded;
   let records: unknown[] = [];
   let lines: number[] = [];
+  let stalls = 0;
   try {
     for (;;) {
+      const before = records.length;
       reader.read(records, lines, batchSize, atEnd);
+      stalls = records.length === before && reader.hasUnfinishedRecord ? stalls + 1 : 0;
       if (records.length >= batchSize) {
         yield { records, lines };
         records = [];
@@ -258,7 +263,7 @@ async function* readBatches(
         continue;
       }
       if (atEnd) break;
-      const chunk = await text.read();
+      const chunk = await readText(text, stalls);
       if (chunk === undefined) atEnd = true;
       else reader.append(chunk);
     }
@@ -283,9 +288,12 @@ async function* readBatchesInText(
     batch.lines = [];
     return full;
   };
+  let stalls = 0;
   try {
     for (;;) {
+      const before = batch.records.length;
       tokenizer.readInText(batch, batchSize, atEnd);
+      stalls = batch.records.length === before && tokenizer.hasUnfinishedRecord ? stalls + 1 : 0;
       if (batch.records.length >= batchSize) {
         yield next();
         continue;
@@ -293,7 +301,7 @@ async function* readBatchesInText(
       if (atEnd) break;
       // The records found so far point into the current text: hand them out before it changes.
       if (batch.records.length > 0) yield next();
-      const chunk = await text.read();
+      const chunk = await readText(text, stalls);
       if (chunk === undefined) atEnd = true;
       else tokenizer.append(chunk);
     }
@@ -301,4 +309,21 @@ async function* readBatchesInText(
   } finally {
     await text.close();
   }
+}
+
+/**
+ * The next text to append: one chunk, or, after `stalls` reads in a row that found no record (a record
+ * longer than the chunks), 2^stalls chunks joined. A long record is then rescanned a logarithmic number
+ * of times instead of once per chunk. Undefined at the end of the text.
+ */
+async function readText(text: LandedText, stalls: number): Promise<string | undefined> {
+  const first = await text.read();
+  if (first === undefined || stalls === 0) return first;
+  const parts = [first];
+  for (let i = 1; i < 2 ** Math.min(stalls, 12); i++) {
+    const more = await text.read();
+    if (more === undefined) break;
+    parts.push(more);
+  }
+  return parts.length === 1 ? first : parts.join('');
 }

@@ -156,3 +156,29 @@ describe('openSource batches with inText', () => {
     expect(seenLines[4999]).toBe(5001);
   });
 });
+
+describe('records longer than the text chunks', () => {
+  it('reads a quoted field of several MB whole, in text and cut, between normal records', async () => {
+    const field = 'x'.repeat(3 * 1024 * 1024 + 17);
+    const bytes = new TextEncoder().encode(`a,b\n1,"${field}"\n2,3\n4,"${field}y"\n5,6\n`);
+    for (const inText of [false, true]) {
+      async function* chunks() {
+        for (let at = 0; at < bytes.length; at += 100_000) yield bytes.subarray(at, at + 100_000);
+      }
+      const source = await openSource(chunks(), 'long.csv');
+      const seen: [number, string, number][] = [];
+      for await (const batch of source.batches({ inText })) {
+        batch.records.forEach((record, r) => {
+          const fields = typeof record === 'number' ? batch.inText!.cut(record) : (record as string[]);
+          seen.push([batch.lines[r]!, fields[0]!, fields[1]!.length]);
+        });
+      }
+      expect(seen).toEqual([
+        [2, '1', field.length],
+        [3, '2', 1],
+        [4, '4', field.length + 1],
+        [5, '5', 1],
+      ]);
+    }
+  });
+});
