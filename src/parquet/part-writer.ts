@@ -203,32 +203,33 @@ export class ParquetPartWriter {
       );
     }
     const rowCount = columns[0]?.length ?? 0;
-    const encoded: EncodedColumn[] = this.columns.map((column, i) => {
-      const values = columns[i]!;
+    for (const [i, values] of columns.entries()) {
       if (values.length !== rowCount) {
         throw new ParquetWriteError(
-          `row group ${this.rowGroups}: column ${column.name} has ${values.length} values, ` +
+          `row group ${this.rowGroups}: column ${this.columns[i]!.name} has ${values.length} values, ` +
             `column ${this.columns[0]!.name} has ${rowCount}; every column needs one value per row`,
         );
       }
-      return encodeColumn(column, values, this.rowGroups);
-    });
+    }
     if (rowCount === 0) return;
 
     this.busy = true;
+    const groupStart = this.writer.offset;
+    const groupIndex = this.writer.index;
     try {
-      const groupStart = this.writer.offset;
-      // One data page per column chunk: a page is at most one row group's column (a few MB at 128k rows).
-      const chunks = this.columns.map((_, i) =>
-        writeColumnChunk(
+      // Each column is encoded and written before the next is encoded, so a row group's encoded copies
+      // are never all alive at once. One data page per column chunk: at most a few MB at 128k rows.
+      const chunks = this.columns.map((column, i) => {
+        const encoded: EncodedColumn = encodeColumn(column, columns[i]!, this.rowGroups);
+        return writeColumnChunk(
           this.writer,
           this.elements[i]!,
-          encoded[i]!,
+          encoded,
           this.codec,
           this.compress,
-          this.statistics ? encoded[i]!.statistics : undefined,
-        ),
-      );
+          this.statistics ? encoded.statistics : undefined,
+        );
+      });
       let totalBytes = 0n;
       for (const chunk of chunks) totalBytes += chunk.meta_data?.total_uncompressed_size ?? 0n;
       this.parquet.row_groups.push({
@@ -238,6 +239,14 @@ export class ParquetPartWriter {
         total_compressed_size: BigInt(this.writer.offset - groupStart),
       });
       this.parquet.num_rows += BigInt(rowCount);
+    } catch (cause) {
+      // Nothing of this row group has reached the sink: drop its bytes, the part stays as it was.
+      this.writer.index = groupIndex;
+      this.writer.offset = groupStart;
+      this.busy = false;
+      throw this.describeFailure(cause);
+    }
+    try {
       await this.writer.flush();
     } catch (cause) {
       throw this.describeFailure(cause);
