@@ -99,28 +99,11 @@ export class CsvTokenizer {
   private readonly fieldBounds: number[] = [];
   /** Values of the unusual fields found by `scanQuotedRecord`, by field index. */
   private readonly unusualFields: string[] = [];
-  /** With a projection: true at the index of each field `read` must cut out. */
-  private wanted: boolean[] | undefined;
-  /** With a projection: the last field index `read` must cut out. */
-  private lastWanted = -1;
-
   constructor(options: CsvTokenizerOptions) {
     this.fileName = options.fileName;
     this.delimiter = options.delimiter;
     this.delimiterCode = options.delimiter.charCodeAt(0);
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
-  }
-
-  /**
-   * From now on, cut out only the fields at these indexes (in records without quotes; a record with a
-   * quote is still cut whole): the other positions of a record are left empty and the record ends after
-   * the last wanted field. For a pass that needs a few columns only (the primary key), it skips most of
-   * the slicing. Blank lines are still skipped and lines still counted as without a projection.
-   */
-  project(fields: readonly number[]): void {
-    this.wanted = [];
-    for (const field of fields) this.wanted[field] = true;
-    this.lastWanted = Math.max(-1, ...fields);
   }
 
   /** Adds the next chunk of text. The unfinished record of the previous chunk is kept in front of it. */
@@ -168,9 +151,7 @@ export class CsvTokenizer {
         }
         let end = lineEnd;
         if (end > pos && text.charCodeAt(end - 1) === CR) end--;
-        if (end > pos && this.wanted !== undefined) {
-          nextDelimiter = this.readProjected(text, pos, end, line, records, lines, nextDelimiter);
-        } else if (end > pos) {
+        if (end > pos) {
           // Cutting fields straight out of the chunk is ~35% faster than slicing the line and splitting it.
           if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
           // Sized like the header: growing an empty array field by field allocates several times.
@@ -314,49 +295,6 @@ export class CsvTokenizer {
     }
     fields.push(text.slice(fieldStart, end));
     return fields;
-  }
-
-  /**
-   * The fast path of `read` with a projection: cuts the wanted fields of the quote-free line
-   * `text[pos, end)` and returns the next delimiter index (as `read` tracks it).
-   */
-  private readProjected(
-    text: string,
-    pos: number,
-    end: number,
-    line: number,
-    records: string[][],
-    lines: number[],
-    nextDelimiter: number,
-  ): number {
-    const delimiter = this.delimiter;
-    const wanted = this.wanted!;
-    const lastWanted = this.lastWanted;
-    if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
-    if (nextDelimiter === -1 || nextDelimiter >= end) {
-      // One field: a blank line is skipped, as without a projection.
-      const only = text.slice(pos, end);
-      if (only.trim() === '') return nextDelimiter;
-      const fields: string[] = lastWanted >= 0 ? new Array<string>(lastWanted + 1) : [];
-      if (wanted[0] === true) fields[0] = only;
-      records.push(fields);
-      lines.push(line);
-      return nextDelimiter;
-    }
-    const fields = new Array<string>(lastWanted + 1);
-    let field = 0;
-    let fieldStart = pos;
-    while (field <= lastWanted) {
-      const fieldEnd = nextDelimiter !== -1 && nextDelimiter < end ? nextDelimiter : end;
-      if (wanted[field] === true) fields[field] = text.slice(fieldStart, fieldEnd);
-      field++;
-      if (fieldEnd === end) break;
-      fieldStart = fieldEnd + 1;
-      nextDelimiter = text.indexOf(delimiter, fieldStart);
-    }
-    records.push(fields);
-    lines.push(line);
-    return nextDelimiter;
   }
 
   /** True when text after the last returned record is still buffered (an unfinished record). */

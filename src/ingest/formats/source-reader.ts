@@ -86,15 +86,15 @@ export interface OpenSourceOptions {
 /** Options of `OpenedSource.batches`. */
 export interface BatchOptions {
   /**
-   * CSV only: the indexes of the fields the caller reads. Records then hold those fields (same
-   * positions as without the option) and may lack the others, which makes a pass that needs only the
-   * primary key several times cheaper. Ignored for JSON and NDJSON.
+   * With `inText`: the indexes of the fields the caller reads. Records left in the text then give the
+   * fields up to the last one named, and a line is not scanned further, which makes a pass that needs
+   * only the primary key several times cheaper. Ignored otherwise.
    * @default - every field
    */
   readonly fields?: readonly number[];
   /**
-   * CSV only: leave quote-free records in the text (see `RecordBatch.inText`) instead of cutting a string
-   * per field; with `fields`, the fields up to the last one named are found. Ignored for JSON and NDJSON.
+   * CSV only: leave records in the text (see `RecordBatch.inText`) instead of cutting a string per
+   * field. Ignored for JSON and NDJSON.
    * @default false
    */
   readonly inText?: boolean;
@@ -104,7 +104,6 @@ export interface BatchOptions {
 interface RecordTokenizer {
   append(chunk: string): void;
   read(records: unknown[], lines: number[], limit: number, atEnd: boolean): void;
-  project?(fields: readonly number[]): void;
   /** True when text after the last record read is still buffered (a record waiting for more text). */
   readonly hasUnfinishedRecord: boolean;
 }
@@ -232,7 +231,6 @@ class LandedSource implements OpenedSource {
           : new RecordsInText(this.header.length, true, this.batchSize);
       return readBatchesInText(this.reader, batch, this.text, this.batchSize, this.textEnded);
     }
-    if (options.fields !== undefined) this.reader.project?.(options.fields);
     return readBatches(this.reader, this.text, this.batchSize, this.textEnded);
   }
 
