@@ -39,6 +39,18 @@ function isNullWordAt(text: string, from: number): boolean {
 }
 
 /**
+ * True when the non-empty cell `text[from, to)` is its own normalised value as far as trimming and null
+ * words go: nothing to trim at either end, and not `null` in any case.
+ */
+function isPlainCell(text: string, from: number, to: number): boolean {
+  return (
+    !mayTrim(text.charCodeAt(from)) &&
+    !mayTrim(text.charCodeAt(to - 1)) &&
+    !(to - from === 4 && isNullWordAt(text, from))
+  );
+}
+
+/**
  * Marks a value in `raw` that is a cell of the text a CSV record was read from: its place is in the
  * compiled contract's `CellRanges` (see `RecordBinding.extractFromText`).
  */
@@ -411,12 +423,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
               violation = memo.violation;
               fromText = true;
             }
-          } else if (
-            column.parsedInText &&
-            !mayTrim(text.charCodeAt(from)) &&
-            !mayTrim(text.charCodeAt(to - 1)) &&
-            !(to - from === 4 && isNullWordAt(text, from))
-          ) {
+          } else if (column.parsedInText && isPlainCell(text, from, to)) {
             const parsed = parseInText(column, text, from, to);
             if (!(parsed instanceof ParseFailure)) {
               value = parsed;
@@ -529,13 +536,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
     keyColumn.valueAliases === undefined &&
     keyColumn.fold === Fold.None;
   function isOwnKey(text: string, from: number, to: number): boolean {
-    return (
-      plainTextKey &&
-      from < to &&
-      !mayTrim(text.charCodeAt(from)) &&
-      !mayTrim(text.charCodeAt(to - 1)) &&
-      !(to - from === 4 && isNullWordAt(text, from))
-    );
+    return plainTextKey && from < to && isPlainCell(text, from, to);
   }
 
   return {

@@ -266,9 +266,7 @@ export class CsvTokenizer {
           for (let k = 0; k < stride; k++) bounds[r * stride + k] = found[k]!;
           records.push(r);
         } else {
-          const cut = new Array<string>(count);
-          for (let k = 0; k < count; k++) cut[k] = this.quotedField(text, k);
-          records.push(cut);
+          records.push(this.quotedFields(text, count));
         }
         lines.push(line);
         line += this.recordNewlines;
@@ -313,7 +311,11 @@ export class CsvTokenizer {
     atEnd: boolean,
   ): string[] | undefined {
     const count = this.scanQuotedRecord(text, start, line, atEnd);
-    if (count < 0) return undefined;
+    return count < 0 ? undefined : this.quotedFields(text, count);
+  }
+
+  /** The `count` fields of the record found by `scanQuotedRecord`, as strings. */
+  private quotedFields(text: string, count: number): string[] {
     const fields = new Array<string>(count);
     for (let k = 0; k < count; k++) fields[k] = this.quotedField(text, k);
     return fields;
