@@ -214,7 +214,8 @@ describe('NDJSON reader', () => {
   });
 
   it('rejects a line longer than maxRecordChars', async () => {
-    const text = '{"id":1}\n{"blob":"' + 'x'.repeat(3000) + '"}\n';
+    // Longer than a text piece (64 KiB): a shorter line reaches the reader whole, in one piece.
+    const text = '{"id":1}\n{"blob":"' + 'x'.repeat(70_000) + '"}\n';
     const source = await openSource(streamOf(chunksOf(text, 500)), 'big.ndjson', { maxRecordChars: 1000 });
 
     const reading = readAll(source);
