@@ -290,6 +290,17 @@ async function ingestRows(
   const ingestedAt = startedAt.getTime();
   const stem = outputStem(source.key, source.etag);
   const lastOccurrence = await scanKeys(request, compiled, source.size, streams);
+  const keyIndex = compiled.primaryKeyIndexes.length === 1 ? compiled.primaryKeyIndexes[0]! : -1;
+  /**
+   * False when a later row surely does not repeat this row's key: its key cell is its own key and is not
+   * among the keys the key pass saw twice. Most rows then skip building their key.
+   */
+  const mayBeSuperseded = (raw: readonly unknown[]): boolean => {
+    const cell = keyIndex >= 0 ? raw[keyIndex] : undefined;
+    return (
+      typeof cell !== 'string' || !compiled.isOwnKey(cell, 0, cell.length) || lastOccurrence.mayTrack(cell)
+    );
+  };
 
   const counter = { bytes: 0 };
   const opened = await open(request, counter, streams);
@@ -343,7 +354,7 @@ async function ingestRows(
         if (shape) {
           violations = [shape];
         } else {
-          const key = compiled.keyOf(raw);
+          const key = mayBeSuperseded(raw) ? compiled.keyOf(raw) : undefined;
           if (key !== undefined && lastOccurrence.isSuperseded(key, line)) {
             duplicates++;
             continue;

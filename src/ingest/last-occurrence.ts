@@ -12,6 +12,11 @@ export class LastOccurrenceIndex {
   private readonly bits: Uint32Array;
   private readonly mask: number;
   private readonly lastLine = new Map<string, number>();
+  /**
+   * A bit per value of the low 16 bits of a key's hash, set for every key in `lastLine`: lets a caller
+   * rule out most keys without building the key string `isSuperseded` looks up (see `mayTrack`).
+   */
+  private readonly trackedHashes = new Uint32Array(TRACKED_HASH_BITS >>> 5);
 
   /**
    * @param expectedKeys rough number of keys (e.g. from the file size); sizes the filter at ~16 bits a
@@ -62,7 +67,23 @@ export class LastOccurrenceIndex {
         bits[word]! |= flag;
       }
     }
-    if (seen) this.lastLine.set(text.slice(from, to), line);
+    if (seen) {
+      this.lastLine.set(text.slice(from, to), line);
+      const bit = trackedHashBit(h1);
+      this.trackedHashes[bit >>> 5]! |= 1 << (bit & 31);
+    }
+  }
+
+  /**
+   * False when `key` is surely not held exactly, so `isSuperseded(key, line)` is false for every line;
+   * true when it may be. Costs a hash of the key, much less than building the key and looking it up.
+   */
+  mayTrack(key: string): boolean {
+    if (this.lastLine.size === 0) return false;
+    let h1 = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h1 = Math.imul(h1 ^ key.charCodeAt(i), 0x01000193);
+    const bit = trackedHashBit(h1);
+    return (this.trackedHashes[bit >>> 5]! & (1 << (bit & 31))) !== 0;
   }
 
   /** True when a later row of the file has the same key. */
@@ -75,4 +96,11 @@ export class LastOccurrenceIndex {
   get trackedKeys(): number {
     return this.lastLine.size;
   }
+}
+
+/** Size of `LastOccurrenceIndex.trackedHashes`: 8 KiB, which rules out nearly every key while few are tracked. */
+const TRACKED_HASH_BITS = 1 << 16;
+
+function trackedHashBit(h1: number): number {
+  return (h1 ^ (h1 >>> 16)) & (TRACKED_HASH_BITS - 1);
 }

@@ -48,3 +48,34 @@ describe('LastOccurrenceIndex', () => {
     expect(index.trackedKeys).toBeGreaterThan(1); // false positives were tracked exactly
   });
 });
+
+describe('LastOccurrenceIndex.mayTrack', () => {
+  it('is true for every key held exactly, even when most keys are', () => {
+    const index = new LastOccurrenceIndex(1); // smallest filter: tens of thousands of false positives
+    const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
+    for (const [i, key] of keys.entries()) index.observe(key, i + 1);
+    const held = keys.filter((key) => index.isSuperseded(key, 0));
+    expect(held.length).toBe(index.trackedKeys);
+    expect(held.filter((key) => !index.mayTrack(key))).toEqual([]);
+  });
+
+  it('rules out nearly every key while few are held exactly', () => {
+    const index = new LastOccurrenceIndex(200_000);
+    const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
+    for (const [i, key] of keys.entries()) index.observe(key, i + 1);
+    for (let i = 0; i < 50; i++) index.observe(keys[i * 1000]!, 200_001 + i);
+    expect(index.trackedKeys).toBeGreaterThanOrEqual(50);
+    expect(index.trackedKeys).toBeLessThan(1000);
+    const passed = keys.filter((key) => index.mayTrack(key)).length;
+    // Every held key passes; of the others, about trackedKeys / 65536 of them.
+    expect(passed).toBeGreaterThanOrEqual(index.trackedKeys);
+    expect(passed).toBeLessThan(index.trackedKeys + 2000);
+  });
+
+  it('rules out every key while nothing is held exactly', () => {
+    const index = new LastOccurrenceIndex(1000);
+    for (let i = 0; i < 100; i++) index.observe(`K${i}`, i + 1);
+    expect(index.trackedKeys).toBe(0);
+    expect(index.mayTrack('K1')).toBe(false);
+  });
+});
