@@ -4,7 +4,8 @@
  * Same algorithm as the compressor hyparquet-writer ships (snappyjs by Zhipeng Jia, MIT): 4-byte hash
  * matching, literals and copies with 16-bit offsets. The shipped one appends every output byte through
  * a growable ByteWriter (a bounds check and a DataView call per byte), which made compression about a
- * fifth of the writer's time; this one writes into a single array sized for the worst case.
+ * fifth of the writer's time; this one writes into a single array sized for the worst case, and reads
+ * and compares input four bytes at a time (a third faster on ledger pages, same output).
  */
 
 const MAX_HASH_TABLE_BITS = 14;
@@ -17,8 +18,9 @@ function maxCompressedLength(length: number): number {
   return 32 + length + Math.floor(length / 6);
 }
 
-function load32(input: Uint8Array, pos: number): number {
-  return input[pos]! | (input[pos + 1]! << 8) | (input[pos + 2]! << 16) | (input[pos + 3]! << 24);
+/** Four input bytes as one little-endian number: one unaligned load instead of four byte loads. */
+function load32(input: DataView, pos: number): number {
+  return input.getInt32(pos, true);
 }
 
 function hash(key: number, shift: number): number {
@@ -103,6 +105,7 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
   output[op++] = length;
 
   const end = input.length;
+  const words = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let nextEmit = 0;
   if (end >= INPUT_MARGIN) {
     let bits = 1;
@@ -119,7 +122,7 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
 
     const limit = end - INPUT_MARGIN;
     let ip = 1;
-    let nextHash = hash(load32(input, ip), shift);
+    let nextHash = hash(load32(words, ip), shift);
     let candidate = 0;
     outer: for (;;) {
       // Look for a 4-byte match, skipping faster the longer nothing matches.
@@ -131,10 +134,10 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
         nextIp = ip + (skip++ >>> 5);
         // Stop before the next 4-byte load could read past the end (as the reference implementation does).
         if (nextIp > limit) break outer;
-        nextHash = hash(load32(input, nextIp), shift);
+        nextHash = hash(load32(words, nextIp), shift);
         candidate = table[h]!;
         table[h] = ip;
-      } while (ip - candidate > MAX_OFFSET || load32(input, ip) !== load32(input, candidate));
+      } while (ip - candidate > MAX_OFFSET || load32(words, ip) !== load32(words, candidate));
 
       op = emitLiteral(input, nextEmit, ip - nextEmit, output, op);
 
@@ -142,19 +145,26 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
       do {
         const base = ip;
         let matched = 4;
+        // Four bytes at a time, then the rest one by one.
+        while (
+          ip + matched + 4 <= end &&
+          load32(words, ip + matched) === load32(words, candidate + matched)
+        ) {
+          matched += 4;
+        }
         while (ip + matched < end && input[ip + matched] === input[candidate + matched]) matched++;
         ip += matched;
         op = emitCopy(base - candidate, matched, output, op);
         nextEmit = ip;
         if (ip >= limit) break outer;
-        table[hash(load32(input, ip - 1), shift)] = ip - 1;
-        const h = hash(load32(input, ip), shift);
+        table[hash(load32(words, ip - 1), shift)] = ip - 1;
+        const h = hash(load32(words, ip), shift);
         candidate = table[h]!;
         table[h] = ip;
-      } while (ip - candidate <= MAX_OFFSET && load32(input, ip) === load32(input, candidate));
+      } while (ip - candidate <= MAX_OFFSET && load32(words, ip) === load32(words, candidate));
 
       ip++;
-      nextHash = hash(load32(input, ip), shift);
+      nextHash = hash(load32(words, ip), shift);
     }
   }
   if (nextEmit < end) op = emitLiteral(input, nextEmit, end - nextEmit, output, op);

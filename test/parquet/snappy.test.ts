@@ -27,6 +27,8 @@ describe('snappyCompress', () => {
     ['runs of one byte', bytes(100_000, 50)],
     ['a long literal before a match', new Uint8Array([...bytes(70_000, 1), ...bytes(70_000, 1)])],
     ['more than 64 KiB of one repeated byte', new Uint8Array(300_000).fill(7)],
+    ['a view at an odd offset of a larger buffer', bytes(200_000, 7).subarray(3, 150_006)],
+    ['a match that runs to the last byte', new Uint8Array([...bytes(1_001, 1), ...bytes(1_001, 1)])],
     [
       'Parquet-like plain strings',
       new TextEncoder().encode(
