@@ -1,9 +1,11 @@
 /**
- * A map from text to a value that can also be looked up by a range of a longer text, without cutting
- * the range out as a string first. The ingest hot path looks CSV cells up by their place in the read
- * chunk: a cell that is in the memo (a channel, a status, a city) then costs no string at all.
+ * A map from text to a value that can also be looked up by a range of a longer text. The ingest hot path
+ * looks CSV cells up by their place in the read chunk: a cell that is in the memo (a channel, a status,
+ * a city) gets the value parsed and checked once, shared by every row that has it.
  *
- * Open addressing with linear probing; keys are compared by their characters.
+ * Open addressing with linear probing on a hash of the range's characters. A candidate key is compared
+ * with the cell cut out as a short-lived string: `===` compares natively, which measured about twice as
+ * fast as comparing the characters with `charCodeAt` in a loop (validation as a whole ~10% faster).
  */
 export class TextMemo<V> {
   private keys: (string | undefined)[];
@@ -12,8 +14,8 @@ export class TextMemo<V> {
   private mask: number;
   private count = 0;
   /**
-   * The first `SMALL` keys and values in insertion order: while there are no more, a lookup compares
-   * lengths and characters instead of hashing (a channel, a status: most memos stay this small).
+   * The first `SMALL` keys and values in insertion order: while there are no more, a lookup compares the
+   * cell with each key instead of hashing (a channel, a status: most memos stay this small).
    */
   private readonly smallKeys: string[] = [];
   private readonly smallValues: V[] = [];
@@ -39,9 +41,10 @@ export class TextMemo<V> {
     const length = to - from;
     if (this.count <= SMALL) {
       const keys = this.smallKeys;
+      if (keys.length === 0) return undefined;
+      const cell = text.slice(from, to);
       for (let k = 0; k < keys.length; k++) {
-        const key = keys[k]!;
-        if (key.length === length && sameText(key, text, from)) return this.smallValues[k];
+        if (keys[k] === cell) return this.smallValues[k];
       }
       return undefined;
     }
@@ -50,7 +53,7 @@ export class TextMemo<V> {
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const key = keys[slot];
       if (key === undefined) return undefined;
-      if (this.hashes[slot] === hash && key.length === length && sameText(key, text, from)) {
+      if (this.hashes[slot] === hash && key.length === length && text.slice(from, to) === key) {
         return this.values[slot];
       }
     }
@@ -112,11 +115,4 @@ export function hashRange(text: string, from: number, to: number): number {
   hash ^= hash >>> 15;
   hash = Math.imul(hash, 0x2c1b3c6d);
   return hash ^ (hash >>> 12);
-}
-
-function sameText(key: string, text: string, from: number): boolean {
-  for (let i = 0; i < key.length; i++) {
-    if (key.charCodeAt(i) !== text.charCodeAt(from + i)) return false;
-  }
-  return true;
 }
