@@ -2,15 +2,22 @@
  * Finds, in one streaming pass over a file's keys, which rows a later row with the same primary key
  * supersedes ("duplicates inside one file: keep the last").
  *
- * An exact map of every key would grow with the file. Instead a Bloom filter of fixed size remembers
- * which keys were probably seen; only keys it flags (real repeats plus a small share of false
- * positives) are kept exactly, with the line of their latest occurrence. A false positive only adds a
- * key whose single occurrence is its own last one, so the answer stays exact; memory stays bounded by
- * the filter plus the number of repeated keys.
+ * An exact map of every key would grow with the file. Instead a Bloom filter remembers which keys were
+ * probably seen; only keys it flags (real repeats plus a small share of false positives) are kept
+ * exactly, with the line of their latest occurrence. A false positive only adds a key whose single
+ * occurrence is its own last one, so the answer stays exact; memory stays bounded by the filter plus the
+ * number of repeated keys.
+ *
+ * The filter is sized for the expected number of keys (up to 8 MiB, 4M keys). A file with more keys
+ * than that does not overfill it, which would flag a growing share of keys and fill the exact map:
+ * each time the newest layer holds as many keys as it was sized for, a layer twice its size is added
+ * (a scalable Bloom filter), about 2 bytes of typed array per further key.
  */
 export class LastOccurrenceIndex {
-  private readonly bits: Uint32Array;
-  private readonly mask: number;
+  /** Filter layers, oldest first; keys are added to the last one. */
+  private readonly layers: FilterLayer[] = [];
+  /** Keys added to the newest layer. */
+  private added = 0;
   private readonly lastLine = new Map<string, number>();
   /**
    * A bit per value of the low 16 bits of a key's hash, set for every key in `lastLine`: lets a caller
@@ -19,23 +26,20 @@ export class LastOccurrenceIndex {
   private readonly trackedHashes = new Uint32Array(TRACKED_HASH_BITS >>> 5);
 
   /**
-   * @param expectedKeys rough number of keys (e.g. from the file size); sizes the filter at ~16 bits a
-   *   key, between 64 KiB and 8 MiB.
+   * @param expectedKeys rough number of keys (e.g. from the file size); sizes the first filter layer at
+   *   ~16 bits a key, between 64 KiB and 8 MiB.
    */
   constructor(expectedKeys: number) {
-    const wantedBits = Math.min(Math.max(expectedKeys * 16, 1 << 19), 1 << 26);
-    const words = 2 ** Math.ceil(Math.log2(wantedBits / 32));
-    this.bits = new Uint32Array(words);
-    this.mask = words * 32 - 1;
+    this.layers.push(filterLayer(Math.min(Math.max(expectedKeys * 16, 1 << 19), 1 << 26)));
   }
 
   /**
    * Records that `key` occurs at `line` (lines must be observed in increasing order).
    *
-   * A blocked Bloom filter: the seven bits of a key lie in one 512-bit block (one cache line), chosen by
-   * the first hash. The filter is megabytes large, so seven bits spread over it cost seven cache misses
-   * per key; one block costs one, for a slightly higher false-positive rate (which only adds exact map
-   * entries, never changes an answer).
+   * Each layer is a blocked Bloom filter: the seven bits of a key lie in one 512-bit block (one cache
+   * line), chosen by the first hash. A layer is megabytes large, so seven bits spread over it cost seven
+   * cache misses per key; one block costs one, for a slightly higher false-positive rate (which only
+   * adds exact map entries, never changes an answer).
    */
   observe(key: string, line: number): void {
     this.observeRange(key, 0, key.length, line);
@@ -54,24 +58,21 @@ export class LastOccurrenceIndex {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
     }
     h2 |= 1;
-    const bits = this.bits;
-    // First word of the block: 16 words of 32 bits.
-    const block = (Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) >>> 0) & (this.mask >>> 5) & ~15;
-    let seen = true;
-    for (let k = 0; k < 7; k++) {
-      const bit = (h1 + Math.imul(k, h2)) & 511;
-      const word = block + (bit >>> 5);
-      const flag = 1 << (bit & 31);
-      if ((bits[word]! & flag) === 0) {
-        seen = false;
-        bits[word]! |= flag;
+    const layers = this.layers;
+    const newest = layers.length - 1;
+    let seen = false;
+    for (let l = 0; l < newest && !seen; l++) seen = probe(layers[l]!, h1, h2, false);
+    if (!seen && !probe(layers[newest]!, h1, h2, true)) {
+      const layer = layers[newest]!;
+      if (++this.added > layer.capacity) {
+        layers.push(filterLayer(Math.min(layer.bits.length * 64, MAX_LAYER_BITS)));
+        this.added = 0;
       }
+      return;
     }
-    if (seen) {
-      this.lastLine.set(text.slice(from, to), line);
-      const bit = trackedHashBit(h1);
-      this.trackedHashes[bit >>> 5]! |= 1 << (bit & 31);
-    }
+    this.lastLine.set(text.slice(from, to), line);
+    const bit = trackedHashBit(h1);
+    this.trackedHashes[bit >>> 5]! |= 1 << (bit & 31);
   }
 
   /**
@@ -96,6 +97,49 @@ export class LastOccurrenceIndex {
   get trackedKeys(): number {
     return this.lastLine.size;
   }
+
+  /** Bytes of the filter layers. */
+  get filterBytes(): number {
+    return this.layers.reduce((sum, layer) => sum + layer.bits.byteLength, 0);
+  }
+}
+
+/** One layer of the filter: blocks of 16 words (512 bits). */
+interface FilterLayer {
+  readonly bits: Uint32Array;
+  /** Selects the first word of a block from a hash. */
+  readonly blockMask: number;
+  /** Keys the layer is sized for: 16 bits a key. */
+  readonly capacity: number;
+}
+
+/** Largest filter layer: 128 MiB, for 64M keys. */
+const MAX_LAYER_BITS = 2 ** 30;
+
+function filterLayer(wantedBits: number): FilterLayer {
+  const words = 2 ** Math.ceil(Math.log2(wantedBits / 32));
+  return { bits: new Uint32Array(words), blockMask: (words - 1) & ~15, capacity: words * 2 };
+}
+
+/**
+ * True when the seven bits of the key hashed to `h1`, `h2` are all set in `layer`; with `set`, sets
+ * them too.
+ */
+function probe(layer: FilterLayer, h1: number, h2: number, set: boolean): boolean {
+  const bits = layer.bits;
+  const block = (Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) >>> 0) & layer.blockMask;
+  let seen = true;
+  for (let k = 0; k < 7; k++) {
+    const bit = (h1 + Math.imul(k, h2)) & 511;
+    const word = block + (bit >>> 5);
+    const flag = 1 << (bit & 31);
+    if ((bits[word]! & flag) === 0) {
+      if (!set) return false;
+      seen = false;
+      bits[word]! |= flag;
+    }
+  }
+  return seen;
 }
 
 /** Size of `LastOccurrenceIndex.trackedHashes`: 8 KiB, which rules out nearly every key while few are tracked. */

@@ -37,8 +37,8 @@ describe('LastOccurrenceIndex', () => {
     ]);
   });
 
-  it('stays exact with many keys in a small filter, where false positives are common', () => {
-    const index = new LastOccurrenceIndex(1); // smallest filter: 512 Kibit for 200k keys
+  it('stays exact with many keys in a small filter, which adds layers and flags false positives', () => {
+    const index = new LastOccurrenceIndex(1); // smallest first layer: 512 Kibit, sized for 32k keys
     const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
     for (const [i, key] of keys.entries()) index.observe(key, i + 1);
     index.observe('T123', 200_001);
@@ -47,16 +47,25 @@ describe('LastOccurrenceIndex', () => {
     expect(index.isSuperseded('T123', 200_001)).toBe(false);
     expect(index.trackedKeys).toBeGreaterThan(1); // false positives were tracked exactly
   });
+
+  it('adds filter layers when there are more keys than expected, so few keys are held exactly', () => {
+    const index = new LastOccurrenceIndex(1);
+    const keys = 500_000;
+    for (let i = 0; i < keys; i++) index.observe(`K${i}`, i + 1);
+    // One 512 Kibit layer for 500k keys would flag most of them; the added layers keep it under 1%.
+    expect(index.filterBytes).toBeGreaterThan(64 * 1024);
+    expect(index.trackedKeys).toBeLessThan(keys / 100);
+  });
 });
 
 describe('LastOccurrenceIndex.mayTrack', () => {
-  it('is true for every key held exactly, even when most keys are', () => {
-    const index = new LastOccurrenceIndex(1); // smallest filter: tens of thousands of false positives
+  it('is true for every key held exactly, even when every key is', () => {
+    const index = new LastOccurrenceIndex(200_000);
     const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
     for (const [i, key] of keys.entries()) index.observe(key, i + 1);
-    const held = keys.filter((key) => index.isSuperseded(key, 0));
-    expect(held.length).toBe(index.trackedKeys);
-    expect(held.filter((key) => !index.mayTrack(key))).toEqual([]);
+    for (const [i, key] of keys.entries()) index.observe(key, 200_001 + i);
+    expect(index.trackedKeys).toBe(keys.length);
+    expect(keys.filter((key) => !index.mayTrack(key))).toEqual([]);
   });
 
   it('rules out nearly every key while few are held exactly', () => {
