@@ -6,6 +6,7 @@ import { DATASETS } from '../../datasets/index';
 import { REFERENCE_TABLES } from '../../datasets/reference';
 import { PARTITION_COLUMN } from '../../src/contract/types';
 import { LAKE_CALENDAR } from '../../src/ingest/lake-layout';
+import { MANIFEST_TIMESTAMP_FORMAT } from '../../src/ingest/manifest';
 import { BASE_TABLES, type BaseTable, baseColumnType } from '../../src/sql/base-tables';
 import { referenceObjectKey } from '../reference-data';
 
@@ -53,8 +54,10 @@ function dateProjection(column: string): Record<string, string> {
  *   same folders as DATE, so one SQL text (`dt >= date '2024-03-01'`) runs on both engines.
  * - quarantine: Parquet under `quarantine/<dataset>/dt=.../`, partitioned by `dataset` (an enum of the
  *   contract names: the folder is not `dataset=...`, so `storage.location.template` maps it) and `dt`.
- * - manifests: one JSON object per line (OpenX JSON SerDe) under `manifests/`; not partitioned (Athena
- *   reads the per-dataset folders below the location).
+ * - manifests: one JSON object per line under `manifests/`; not partitioned (Athena reads the
+ *   per-dataset folders below the location). The Hive JSON SerDe, not the OpenX one: Athena documents
+ *   that OpenX can give non-deterministic rows and nulls, and documents `timestamp.formats` for Hive, so
+ *   the ISO times of the manifests read as timestamps.
  * - reference: tab-separated text written by the stack from the repo's CSVs (see lib/reference-data.ts).
  */
 export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTable.TableInputProperty {
@@ -115,9 +118,8 @@ export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTab
           location: `${lake}/manifests/`,
           ...TEXT_FORMATS,
           serdeInfo: {
-            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-            // A hand-edited or truncated manifest must not make every query on the table fail.
-            parameters: { 'ignore.malformed.json': 'true' },
+            serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
+            parameters: { 'timestamp.formats': MANIFEST_TIMESTAMP_FORMAT },
           },
         },
       };

@@ -3,6 +3,12 @@
  * `manifests/<dataset>/<source id>.json` (one object per line is what Athena's JSON SerDe reads).
  * Invariant, checked before a manifest is written: rows_read = rows_valid + rows_quarantined + duplicates_dropped.
  */
+/**
+ * How the manifest's times are written (`Date#toISOString`), as a Java pattern: the manifests table on
+ * Athena declares it so the Hive JSON SerDe reads them as timestamps (lib/constructs/dataset-tables.ts).
+ */
+export const MANIFEST_TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+
 export interface Manifest {
   readonly manifest_version: 1;
   readonly dataset: string;
@@ -15,6 +21,7 @@ export interface Manifest {
   readonly format: 'csv' | 'json' | 'ndjson' | null;
   readonly compression: 'gzip' | 'none';
   readonly delimiter: string | null;
+  /** UTC, in `MANIFEST_TIMESTAMP_FORMAT`, like `started_at` and `finished_at`. */
   readonly ingested_at: string;
   readonly started_at: string;
   readonly finished_at: string;

@@ -5,7 +5,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
 import { ingestObject } from '../../src/ingest/ingest-object';
-import { assertManifestAddsUp, type Manifest, ManifestInvariantError } from '../../src/ingest/manifest';
+import { manifestKey } from '../../src/ingest/lake-layout';
+import {
+  assertManifestAddsUp,
+  MANIFEST_TIMESTAMP_FORMAT,
+  type Manifest,
+  ManifestInvariantError,
+} from '../../src/ingest/manifest';
 import { FsObjectStore } from '../../src/storage/fs-store';
 
 const HEADER =
@@ -104,6 +110,24 @@ describe('ingestObject', () => {
         dt: '2024-06-02',
       },
     ]);
+  });
+
+  it('writes the manifest times in the format the Athena manifests table declares', async () => {
+    const csv = `${HEADER}\nT1,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,1.00,USD,success,\n`;
+
+    const { manifest } = await land('landing/transactions/times.csv', csv);
+
+    const stored = JSON.parse(
+      (await lake.getText(manifestKey('transactions', 'landing/transactions/times.csv'))) ?? 'null',
+    );
+    const format = javaDatePattern(MANIFEST_TIMESTAMP_FORMAT);
+    for (const written of [manifest, stored] as Manifest[]) {
+      expect([written.ingested_at, written.started_at, written.finished_at]).toEqual([
+        expect.stringMatching(format),
+        expect.stringMatching(format),
+        expect.stringMatching(format),
+      ]);
+    }
   });
 
   it('keeps the last of rows sharing a primary key and counts the others as duplicates', async () => {
@@ -384,3 +408,18 @@ describe('assertManifestAddsUp', () => {
     expect(() => assertManifestAddsUp({ ...broken, duplicates_dropped: 2 })).not.toThrow();
   });
 });
+
+/** A regex matching what a Java date pattern (`yyyy-MM-dd'T'...`: digits fields, quoted literals) formats. */
+function javaDatePattern(pattern: string): RegExp {
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const source = pattern.replace(
+    /'([^']*)'|([yMdHmsS])\2*|([^'a-zA-Z]+)/g,
+    (field: string, literal?: string, letter?: string, other?: string) =>
+      literal !== undefined
+        ? quote(literal)
+        : letter !== undefined
+          ? `\\d{${field.length}}`
+          : quote(other ?? ''),
+  );
+  return new RegExp(`^${source}$`);
+}

@@ -237,9 +237,10 @@ describe('Glue tables generated from the contracts', () => {
   });
 
   it('reads manifests as one JSON object per line and reference data as typed tab-separated text', () => {
-    expect(table('manifests').StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
-      'org.openx.data.jsonserde.JsonSerDe',
-    );
+    expect(table('manifests').StorageDescriptor.SerdeInfo).toEqual({
+      SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
+      Parameters: { 'timestamp.formats': "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" },
+    });
     const reference = table('ref_channels');
     expect(reference.StorageDescriptor.SerdeInfo).toEqual({
       SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
