@@ -7,7 +7,7 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'a
 import { ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
-import type { ObjectStore } from '../../src/storage/object-store';
+import { ObjectChangedError, type ObjectStore } from '../../src/storage/object-store';
 import { INGEST_EVENT_PUBLISH_FAILURES, INGEST_METRICS } from '../shared/observability';
 import type { IngestedDataset } from './ingested-events';
 import { landedObjects } from './s3-notifications';
@@ -121,6 +121,15 @@ export async function processIngestBatch(
       if (error instanceof SourceNotFoundError) {
         // A notification for an object that no longer exists: retries cannot help, so do not fill the DLQ.
         logger.warn('landed object is gone; nothing to ingest', {
+          messageId: record.messageId,
+          key: error.key,
+        });
+        continue;
+      }
+      if (error instanceof ObjectChangedError) {
+        // Replaced while it was being ingested: the new version has a notification of its own, which
+        // ingests it; retrying this one would only ingest the same new version again.
+        logger.warn('landed object changed while it was ingested; its new version is ingested on its own', {
           messageId: record.messageId,
           key: error.key,
         });

@@ -98,7 +98,9 @@ interface SourceVersion {
 /**
  * Ingests one landed file into the lake and returns its manifest. A file that cannot be read (unknown
  * dataset, binary, bad header, broken JSON) is copied whole to the quarantine with a report and gets a
- * `rejected` manifest; only infrastructure failures (the store) throw.
+ * `rejected` manifest; only infrastructure failures (the store) throw, and `ObjectChangedError` when the
+ * landed object is replaced while it is being ingested (nothing is written: its new version is
+ * ingested on its own).
  */
 export async function ingestObject(request: IngestRequest): Promise<IngestResult> {
   const now = request.now ?? (() => new Date());
@@ -189,13 +191,18 @@ async function removeStaleOutputs(lake: ObjectStore, previous: Manifest | undefi
  */
 const INGEST_BATCH_SIZE = 1024;
 
-/** Opens the source as a stream of records; counts bytes for progress. */
+/**
+ * Opens the source as a stream of records; counts bytes for progress. Reads the version `head` gave:
+ * both passes see the same bytes, or `ObjectChangedError` stops the ingest (the newer version has its
+ * own notification).
+ */
 async function open(
   request: IngestRequest,
+  source: SourceVersion,
   counter: { bytes: number },
   streams: Readable[],
 ): Promise<OpenedSource> {
-  const body = await request.landing.get(request.key);
+  const body = await request.landing.get(request.key, { ifMatch: source.etag });
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       counter.bytes += chunk.length;
@@ -225,12 +232,12 @@ function bind(compiled: CompiledContract, opened: OpenedSource, key: string): Re
 /** First pass: which rows a later row with the same key supersedes. */
 async function scanKeys(
   request: IngestRequest,
+  source: SourceVersion,
   compiled: CompiledContract,
-  size: number,
   streams: Readable[],
 ) {
-  const index = new LastOccurrenceIndex(Math.ceil(size / 40));
-  const opened = await open(request, { bytes: 0 }, streams);
+  const index = new LastOccurrenceIndex(Math.ceil(source.size / 40));
+  const opened = await open(request, source, { bytes: 0 }, streams);
   const binding = bind(compiled, opened, request.key);
   const raw: unknown[] = new Array(compiled.columnCount);
   const keyColumns = compiled.primaryKeyIndexes;
@@ -289,7 +296,7 @@ async function ingestRows(
   const { contract } = compiled;
   const ingestedAt = startedAt.getTime();
   const stem = outputStem(source.key, source.etag);
-  const lastOccurrence = await scanKeys(request, compiled, source.size, streams);
+  const lastOccurrence = await scanKeys(request, source, compiled, streams);
   const keyIndex = compiled.primaryKeyIndexes.length === 1 ? compiled.primaryKeyIndexes[0]! : -1;
   /**
    * False when a later row surely does not repeat this row's key: its key cell is its own key and is not
@@ -303,7 +310,7 @@ async function ingestRows(
   };
 
   const counter = { bytes: 0 };
-  const opened = await open(request, counter, streams);
+  const opened = await open(request, source, counter, streams);
   const binding = bind(compiled, opened, request.key);
   const kvMetadata = { 'ledgerlake.source_key': source.key, 'ledgerlake.source_etag': source.etag };
 
@@ -449,7 +456,7 @@ async function reject(
   now: () => Date,
 ): Promise<Manifest> {
   const keys = rejectedFileKeys(dataset, source.key, outputStem(source.key, source.etag));
-  await request.lake.put(keys.file, await request.landing.get(source.key));
+  await request.lake.put(keys.file, await request.landing.get(source.key, { ifMatch: source.etag }));
   const report = JSON.stringify(
     { source_key: source.key, source_etag: source.etag, dataset, reason },
     null,

@@ -16,7 +16,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
+  type GetOptions,
   type ObjectBody,
+  ObjectChangedError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
@@ -125,10 +127,25 @@ export class FsObjectStore implements ObjectStore {
     this.url = pathToFileURL(this.rootDir).href;
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const path = this.pathOf(key);
     const handle = await this.openExistingFile(key, path);
-    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+    if (options.ifMatch !== undefined) {
+      // The version is checked on the open handle, so it is the one streamed; the etag is cached by
+      // (inode, size, time), so after a `head` of the same version this reads nothing.
+      let etag: string;
+      try {
+        etag = await this.etagOf(path, await handle.stat(), handle);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      if (etag !== options.ifMatch) {
+        await handle.close();
+        throw new ObjectChangedError(this.url, key, options.ifMatch);
+      }
+    }
+    return handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK_BYTES });
   }
 
   async getText(key: string): Promise<string | undefined> {

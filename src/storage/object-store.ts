@@ -21,6 +21,15 @@ export interface PutOptions {
   readonly contentType?: string;
 }
 
+export interface GetOptions {
+  /**
+   * Read this version only: the etag `head` gave. When the object has been replaced since, `get` throws
+   * `ObjectChangedError` instead of streaming other content (S3 `If-Match`). Lets a reader that reads an
+   * object more than once be sure every read sees the same bytes.
+   */
+  readonly ifMatch?: string;
+}
+
 /**
  * The one storage interface of the pipeline core. Two adapters implement it: the local filesystem
  * (the default lake, `.ledgerlake/`) and S3. Keys never start with `/`.
@@ -28,8 +37,11 @@ export interface PutOptions {
 export interface ObjectStore {
   /** Where the store points, for messages: `file:///abs/path` or `s3://bucket/prefix`. */
   readonly url: string;
-  /** Streams an object's bytes. Throws `ObjectNotFoundError` when the key does not exist. */
-  get(key: string): Promise<Readable>;
+  /**
+   * Streams an object's bytes. Throws `ObjectNotFoundError` when the key does not exist, and
+   * `ObjectChangedError` when `options.ifMatch` names another version than the one stored.
+   */
+  get(key: string, options?: GetOptions): Promise<Readable>;
   /** Reads a small object whole (manifests, reports). Returns undefined when the key does not exist. */
   getText(key: string): Promise<string | undefined>;
   /** Size, etag and time of an object, or undefined when it does not exist. */
@@ -56,5 +68,18 @@ export class ObjectNotFoundError extends Error {
   ) {
     super(`no object ${key} in ${url}`, options);
     this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** Raised by `ObjectStore.get` with `ifMatch` when the object is no longer that version. */
+export class ObjectChangedError extends Error {
+  constructor(
+    readonly url: string,
+    readonly key: string,
+    readonly expectedEtag: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${key} in ${url} changed while it was being read (expected version ${expectedEtag})`, options);
+    this.name = 'ObjectChangedError';
   }
 }

@@ -11,7 +11,9 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { assertValidKey } from './fs-store';
 import {
+  type GetOptions,
   type ObjectBody,
+  ObjectChangedError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
@@ -132,10 +134,15 @@ export class S3ObjectStore implements ObjectStore {
     this.url = `s3://${this.bucket}/${this.prefix}`;
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
     try {
       const output = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }),
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.s3Key(key),
+          // ETags are quoted on the wire; `head` gives them without quotes.
+          IfMatch: options.ifMatch === undefined ? undefined : `"${options.ifMatch}"`,
+        }),
       );
       if (!(output.Body instanceof Readable)) {
         throw new TypeError(`GetObject of ${key} in ${this.url} returned no Node.js stream`);
@@ -143,6 +150,9 @@ export class S3ObjectStore implements ObjectStore {
       return output.Body;
     } catch (error) {
       if (isMissingObject(error)) throw new ObjectNotFoundError(this.url, key, { cause: error });
+      if (options.ifMatch !== undefined && hasName(error, 'PreconditionFailed')) {
+        throw new ObjectChangedError(this.url, key, options.ifMatch, { cause: error });
+      }
       throw error;
     }
   }

@@ -13,6 +13,7 @@ import {
   ManifestInvariantError,
 } from '../../src/ingest/manifest';
 import { FsObjectStore } from '../../src/storage/fs-store';
+import { ObjectChangedError } from '../../src/storage/object-store';
 
 const HEADER =
   'transaction_id,event_time,customer_id,channel,city,type,amount,currency,status,processing_time_s';
@@ -128,6 +129,27 @@ describe('ingestObject', () => {
         expect.stringMatching(format),
       ]);
     }
+  });
+
+  it('stops, writing nothing, when the landed file is replaced while it is being ingested', async () => {
+    const key = 'landing/transactions/replaced.csv';
+    await lake.put(key, `${HEADER}\nT1,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,1.00,USD,success,\n`);
+    const replacedAfterHead = Object.assign(Object.create(lake) as FsObjectStore, {
+      async head(headKey: string) {
+        const info = await lake.head(headKey);
+        await lake.put(
+          headKey,
+          `${HEADER}\nT2,2024-06-01T11:00:00Z,C1,upi,Austin,deposit,2.00,USD,success,\n`,
+        );
+        return info;
+      },
+    });
+
+    const ingest = ingestObject({ landing: replacedAfterHead, lake, key, now: () => NOW });
+
+    await expect(ingest).rejects.toBeInstanceOf(ObjectChangedError);
+    expect(await keys('curated/')).toEqual([]);
+    expect(await keys('manifests/')).toEqual([]);
   });
 
   it('keeps the last of rows sharing a primary key and counts the others as duplicates', async () => {

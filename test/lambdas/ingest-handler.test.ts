@@ -214,6 +214,24 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
     expect((await lakeObjects()).size).toBe(0);
   });
 
+  it('drops a notification whose object is replaced while it is ingested: the new version has its own', async () => {
+    /** Replaces the object right after reporting it, as a second upload landing mid-ingest would. */
+    class ReplacedAfterHead extends S3ObjectStore {
+      override async head(key: string) {
+        const info = await super.head(key);
+        await this.put(key, `${CSV}\nT4,2024-03-03T09:00:00Z,C4,upi,Austin,deposit,1.00,USD,success`);
+        return info;
+      }
+    }
+    await landing.put(KEY, CSV);
+    landing = new ReplacedAfterHead({ client: s3.client, bucket: LANDING });
+
+    const response = await handler()({ Records: [notification('m1', KEY)] }, context);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect((await lakeObjects()).size).toBe(0);
+  });
+
   it('still ingests with a short function timeout, keeping a quarter of it in reserve', async () => {
     await landing.put(KEY, CSV);
     const shortTimeout = { ...context, getRemainingTimeInMillis: () => 30_000 } as Context;

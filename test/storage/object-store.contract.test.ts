@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore, InvalidObjectKeyError } from '../../src/storage/fs-store';
-import { ObjectNotFoundError, type ObjectStore } from '../../src/storage/object-store';
+import { ObjectChangedError, ObjectNotFoundError, type ObjectStore } from '../../src/storage/object-store';
 import { S3ObjectStore } from '../../src/storage/s3-store';
 import { type S3TestServer, startS3Server } from '../support/s3-server';
 
@@ -117,6 +117,25 @@ describe.each(adapters)('$name', ({ start }) => {
         key: 'landing/transactions/missing.csv',
         url: store.url,
       });
+    });
+
+    it('reads the version head reported when asked to, and refuses a version that was replaced', async () => {
+      await store.put('landing/transactions/v.csv', 'id\n1\n');
+      const first = await store.head('landing/transactions/v.csv');
+
+      const read = await readAll(await store.get('landing/transactions/v.csv', { ifMatch: first!.etag }));
+      await store.put('landing/transactions/v.csv', 'id\n1\n2\n');
+      const stale = store.get('landing/transactions/v.csv', { ifMatch: first!.etag });
+
+      expect(read.toString()).toBe('id\n1\n');
+      await expect(stale).rejects.toBeInstanceOf(ObjectChangedError);
+      await expect(stale).rejects.toMatchObject({
+        key: 'landing/transactions/v.csv',
+        expectedEtag: first!.etag,
+      });
+      const current = await store.head('landing/transactions/v.csv');
+      const again = await store.get('landing/transactions/v.csv', { ifMatch: current!.etag });
+      expect((await readAll(again)).toString()).toBe('id\n1\n2\n');
     });
 
     it.each(['../outside.csv', '/etc/passwd', 'landing\\file.csv', 'landing//file.csv', 'landing/', ''])(

@@ -35,6 +35,21 @@ function newStore(props: { pageSize?: number; partSize?: number } = {}): S3Objec
   });
 }
 
+describe('get with ifMatch', () => {
+  it('sends If-Match with the quoted ETag on GetObject, and none without ifMatch', async () => {
+    const store = newStore();
+    await store.put('landing/transactions/a.csv', 'id\n1\n');
+    const { etag } = (await store.head('landing/transactions/a.csv'))!;
+    await s3.clearReceivedRequests();
+
+    (await store.get('landing/transactions/a.csv', { ifMatch: etag })).resume();
+    (await store.get('landing/transactions/a.csv')).resume();
+
+    const gets = (await s3.receivedRequests()).filter((request) => request.method === 'GET');
+    expect(gets.map((request) => request.headers['if-match'])).toEqual([`"${etag}"`, undefined]);
+  });
+});
+
 describe('putIfAbsent', () => {
   it('sends If-None-Match: * on a single PutObject', async () => {
     const store = newStore();

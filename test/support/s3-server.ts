@@ -16,6 +16,8 @@
  * - s3rver ignores `If-None-Match: *` on PutObject (it overwrites). With `conditionalWrites` (on by
  *   default) the helper answers such a PUT itself, like S3, with 412 PreconditionFailed when the key
  *   exists, and serialises conditional PUTs per key so concurrent ones see each other.
+ * - s3rver ignores `If-Match` on GetObject (it streams whatever is stored). The helper answers a GET
+ *   whose `If-Match` names another version itself, like S3, with 412 PreconditionFailed.
  * - s3rver makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17) only has in
  *   its legacy provider: any truncated listing fails with InternalError in a normal Node process. The
  *   server therefore runs in a child `node --openssl-legacy-provider` (plain JavaScript, 0.4-0.9 s
@@ -228,7 +230,8 @@ class ChildChannel {
  * The server process, plain CommonJS so it starts without a TypeScript loader. It records each
  * request before s3rver sees it (so a reply to `requests` includes every request already answered),
  * emulates S3's conditional create (`If-None-Match: *` on PutObject: 412 when the key exists; such
- * PUTs to one key are handled one at a time), and exits when the test process goes away.
+ * PUTs to one key are handled one at a time) and conditional read (`If-Match` on GetObject: 412 when
+ * the ETag differs), and exits when the test process goes away.
  */
 const S3RVER_CHILD_SOURCE = String.raw`
 'use strict';
@@ -266,13 +269,29 @@ const server = new S3rver({
 let requests = [];
 const tails = new Map();
 
-function preconditionFailed(response, key) {
+function preconditionFailed(response, key, condition = 'If-None-Match') {
   const escaped = key.replace(/[<>&'"]/g, (char) => '&#' + char.charCodeAt(0) + ';');
   response.statusCode = 412;
   response.setHeader('Content-Type', 'application/xml');
   response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
     '<Message>At least one of the pre-conditions you specified did not hold</Message>' +
-    '<Condition>If-None-Match</Condition><Key>' + escaped + '</Key></Error>');
+    '<Condition>' + condition + '</Condition><Key>' + escaped + '</Key></Error>');
+}
+
+// GetObject with If-Match: 412 unless the stored ETag is the one named (quotes ignored on both sides).
+function handleGetIfMatch(request, response, url, forward) {
+  const [, bucket = '', ...keyParts] = decodeURIComponent(url.pathname).split('/');
+  const key = keyParts.join('/');
+  const unquote = (etag) => String(etag).replace(/^"|"$/g, '');
+  server.store.getMetadata(bucket, key)
+    .then((metadata) => unquote(metadata.etag) === unquote(request.headers['if-match'])
+      ? forward()
+      : preconditionFailed(response, key, 'If-Match'))
+    .catch((error) => {
+      if (error.code === 'ENOENT') return forward();
+      response.statusCode = 500;
+      response.end(String(error));
+    });
 }
 
 function handleConditionalPut(request, response, url, forward) {
@@ -306,7 +325,9 @@ server.run().then((address) => {
       request.headers['if-none-match'] === '*' && !url.searchParams.has('partNumber') &&
       request.headers['x-amz-copy-source'] === undefined;
     if (isConditionalPut) handleConditionalPut(request, response, url, forward);
-    else forward();
+    else if (request.method === 'GET' && request.headers['if-match'] !== undefined) {
+      handleGetIfMatch(request, response, url, forward);
+    } else forward();
   });
   process.send({ type: 'listening', port: address.port });
 }, (error) => {
