@@ -201,14 +201,16 @@ async function* decodeUtf8(
     }
   }
   if (carried !== undefined) {
-    const cut = incompleteTailLength(carried);
-    if (cut > 0) {
+    // The last line (no newline after it): its complete characters first, so an invalid byte in it is
+    // named before a character cut off by the end of the file.
+    const complete = carried.length - incompleteTailLength(carried);
+    const text = withoutBom(decode(carried, complete));
+    if (complete < carried.length) {
       throw new UnreadableFileError(
         fileName,
-        `not valid UTF-8 near byte ${offset + carried.length - cut}${where} (the file ends inside a multi-byte character)`,
+        `not valid UTF-8 near byte ${offset + complete}${where} (the file ends inside a multi-byte character)`,
       );
     }
-    const text = withoutBom(decode(carried, carried.length));
     if (text.length > 0) yield text;
   }
 }

@@ -83,6 +83,13 @@ describe('openLandedText', () => {
     );
   });
 
+  it('names the first invalid byte of a last line without newline, before a character the end cuts', async () => {
+    // Latin-1 text: 0xeb is invalid UTF-8 at byte 10, and the final 0xe9 looks like a cut character.
+    const bytes = Uint8Array.from(Buffer.from('id,city\nZo\xeb,caf\xe9', 'latin1'));
+
+    expect(await failureOf([bytes])).toBe('not valid UTF-8 near byte 10; save the file as UTF-8');
+  });
+
   it('names the offset of a NUL byte that follows carried bytes', async () => {
     const first = encoder.encode('id\n12');
     const second = Uint8Array.from([...encoder.encode('34'), 0]);
