@@ -4,7 +4,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
+import { type IngestResult, ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
 import { ObjectChangedError, type ObjectStore } from '../../src/storage/object-store';
@@ -95,12 +95,9 @@ export async function processIngestBatch(
           logger.info('ignoring object outside the landing zone', { bucket: object.bucket, key: object.key });
           continue;
         }
-        const { manifest, skipped } = await ingestObject({
-          landing: deps.landing,
-          lake: deps.lake,
-          key: object.key,
-          tmpDir: deps.tmpDir,
-        });
+        const ingested = await ingestOrSkip(deps, object.key, record.messageId, logger);
+        if (ingested === undefined) continue;
+        const { manifest, skipped } = ingested;
         const dataset = totals.get(manifest.dataset) ?? emptyTotals();
         totals.set(manifest.dataset, dataset);
         addToTotals(dataset, manifest, skipped);
@@ -118,23 +115,6 @@ export async function processIngestBatch(
         }
       }
     } catch (error) {
-      if (error instanceof SourceNotFoundError) {
-        // A notification for an object that no longer exists: retries cannot help, so do not fill the DLQ.
-        logger.warn('landed object is gone; nothing to ingest', {
-          messageId: record.messageId,
-          key: error.key,
-        });
-        continue;
-      }
-      if (error instanceof ObjectChangedError) {
-        // Replaced while it was being ingested: the new version has a notification of its own, which
-        // ingests it; retrying this one would only ingest the same new version again.
-        logger.warn('landed object changed while it was ingested; its new version is ingested on its own', {
-          messageId: record.messageId,
-          key: error.key,
-        });
-        continue;
-      }
       logger.error('message failed; it will be retried', {
         messageId: record.messageId,
         error: error as Error,
@@ -162,6 +142,36 @@ export async function processIngestBatch(
     }
   }
   return { batchItemFailures: failures };
+}
+
+/**
+ * Ingests one landed object; undefined when there is nothing to ingest, so that the other objects of
+ * the message still are and the message is not retried for it: the object is gone (retries cannot
+ * help, and would fill the DLQ), or it was replaced while it was read (its new version has a
+ * notification of its own). Other failures throw and fail the message.
+ */
+async function ingestOrSkip(
+  deps: IngestHandlerDependencies,
+  key: string,
+  messageId: string,
+  logger: Logger,
+): Promise<IngestResult | undefined> {
+  try {
+    return await ingestObject({ landing: deps.landing, lake: deps.lake, key, tmpDir: deps.tmpDir });
+  } catch (error) {
+    if (error instanceof SourceNotFoundError) {
+      logger.warn('landed object is gone; nothing to ingest', { messageId, key });
+      return undefined;
+    }
+    if (error instanceof ObjectChangedError) {
+      logger.warn('landed object changed while it was ingested; its new version is ingested on its own', {
+        messageId,
+        key,
+      });
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 function addToTotals(totals: DatasetTotals, manifest: Manifest, skipped: boolean): void {

@@ -57,7 +57,9 @@ function dateProjection(column: string): Record<string, string> {
  * - manifests: one JSON object per line under `manifests/`; not partitioned (Athena reads the
  *   per-dataset folders below the location). The Hive JSON SerDe, not the OpenX one: Athena documents
  *   that OpenX can give non-deterministic rows and nulls, and documents `timestamp.formats` for Hive, so
- *   the ISO times of the manifests read as timestamps.
+ *   the ISO times of the manifests read as timestamps. The Hive SerDe has no `ignore.malformed.json`:
+ *   a manifest edited by hand into broken JSON fails queries on this table until it is fixed or
+ *   deleted (ingest writes each manifest whole, in one PUT, so it never leaves a broken one).
  * - reference: tab-separated text written by the stack from the repo's CSVs (see lib/reference-data.ts).
  */
 export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTable.TableInputProperty {

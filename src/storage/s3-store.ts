@@ -150,7 +150,7 @@ export class S3ObjectStore implements ObjectStore {
       return output.Body;
     } catch (error) {
       if (isMissingObject(error)) throw new ObjectNotFoundError(this.url, key, { cause: error });
-      if (options.ifMatch !== undefined && hasName(error, 'PreconditionFailed')) {
+      if (options.ifMatch !== undefined && (hasName(error, 'PreconditionFailed') || hasStatus(error, 412))) {
         throw new ObjectChangedError(this.url, key, options.ifMatch, { cause: error });
       }
       throw error;

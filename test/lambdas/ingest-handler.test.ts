@@ -214,6 +214,18 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
     expect((await lakeObjects()).size).toBe(0);
   });
 
+  it('still ingests the other objects of a message when one of them is gone', async () => {
+    await landing.put(KEY, CSV);
+    const gone = JSON.parse(notification('x', 'landing/transactions/gone.csv').body).Records[0];
+    const present = JSON.parse(notification('x', KEY).body).Records[0];
+    const message = { messageId: 'm1', body: JSON.stringify({ Records: [gone, present] }) } as SQSRecord;
+
+    const response = await handler()({ Records: [message] }, context);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect([...(await lakeObjects()).keys()].filter((key) => key.startsWith('manifests/'))).toHaveLength(1);
+  });
+
   it('drops a notification whose object is replaced while it is ingested: the new version has its own', async () => {
     /** Replaces the object right after reporting it, as a second upload landing mid-ingest would. */
     class ReplacedAfterHead extends S3ObjectStore {
