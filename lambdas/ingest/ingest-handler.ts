@@ -95,7 +95,7 @@ export async function processIngestBatch(
           logger.info('ignoring object outside the landing zone', { bucket: object.bucket, key: object.key });
           continue;
         }
-        const ingested = await ingestOrSkip(deps, object.key, record.messageId, logger);
+        const ingested = await ingestOrSkip(deps, object.key, record.messageId);
         if (ingested === undefined) continue;
         const { manifest, skipped } = ingested;
         const dataset = totals.get(manifest.dataset) ?? emptyTotals();
@@ -154,8 +154,8 @@ async function ingestOrSkip(
   deps: IngestHandlerDependencies,
   key: string,
   messageId: string,
-  logger: Logger,
 ): Promise<IngestResult | undefined> {
+  const { logger } = deps;
   try {
     return await ingestObject({ landing: deps.landing, lake: deps.lake, key, tmpDir: deps.tmpDir });
   } catch (error) {
