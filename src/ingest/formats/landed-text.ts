@@ -110,6 +110,13 @@ function isZlibError(error: unknown): error is Error & { code: string } {
 }
 
 /**
+ * Bytes decoded into one text chunk. Reads are larger (1 MiB); decoding them in pieces keeps each text
+ * below V8's large-object size, so a chunk that has been tokenized dies young instead of filling the
+ * old generation (a 1 MiB string there per MiB read made a full collection every few MiB).
+ */
+const TEXT_PIECE_BYTES = 64 * 1024;
+
+/**
  * Streams UTF-8 text, strictly: invalid sequences, overlong forms and surrogates reject the file.
  * Pure-ASCII chunks (the common case for ledger files) are decoded as Latin-1, several times faster than
  * UTF-8 decoding. Other chunks are validated with `isUtf8` and decoded with `Buffer#toString`, which
@@ -118,18 +125,11 @@ function isZlibError(error: unknown): error is Error & { code: string } {
  *
  * Each text chunk ends just after its last newline; the bytes after it are carried over to the next
  * chunk (a short read without a newline is carried whole). A tokenizer then rarely holds an unfinished
- * line to put in front of the next chunk, and the
- * chunk it scans is one flat string: the text of an unfinished line joined to the next chunk is a
- * two-part (cons) string, on which every `charCodeAt` of the hot path costs about twice as much. A
- * piece without a newline (a line longer than a piece) is cut at a character boundary instead.
+ * line to put in front of the next chunk, and the chunk it scans is one flat string: the text of an
+ * unfinished line joined to the next chunk is a two-part (cons) string, on which every `charCodeAt` of
+ * the hot path costs about twice as much. A piece without a newline (a line longer than a piece) is
+ * cut at a character boundary instead.
  */
-/**
- * Bytes decoded into one text chunk. Reads are larger (1 MiB); decoding them in pieces keeps each text
- * below V8's large-object size, so a chunk that has been tokenized dies young instead of filling the
- * old generation (a 1 MiB string there per MiB read made a full collection every few MiB).
- */
-const TEXT_PIECE_BYTES = 64 * 1024;
-
 async function* decodeUtf8(
   bytes: AsyncIterable<Uint8Array>,
   fileName: string,
@@ -182,6 +182,8 @@ async function* decodeUtf8(
         const at = offset + (carried?.length ?? 0) + nul;
         throw new UnreadableFileError(fileName, `binary data (NUL byte at offset ${at}${where})`);
       }
+      // Joined with the carried bytes, the chunk is a copy of its own; otherwise it is part of the read.
+      const joined = carried !== undefined;
       if (carried !== undefined) {
         chunk = Buffer.concat([carried, chunk]);
         carried = undefined;
@@ -189,7 +191,7 @@ async function* decodeUtf8(
       const newline = chunk.lastIndexOf(10);
       if (newline < 0 && chunk.length < TEXT_PIECE_BYTES) {
         // No line ends here yet (a short read): wait for more bytes.
-        carried = Buffer.from(chunk);
+        carried = joined ? chunk : Buffer.from(chunk);
         continue;
       }
       const end = newline >= 0 ? newline + 1 : chunk.length - incompleteTailLength(chunk);
