@@ -4,6 +4,7 @@ import {
   type GetQueryExecutionCommandOutput,
   GetQueryResultsCommand,
   type GetQueryResultsCommandOutput,
+  type QueryExecution,
   type Row,
   StartQueryExecutionCommand,
   type StartQueryExecutionCommandOutput,
@@ -38,6 +39,48 @@ export interface AthenaPolling {
   readonly timeoutMs?: number;
 }
 
+/**
+ * What one query cost, from the `Statistics` of its last GetQueryExecution. Athena bills the bytes
+ * scanned, so a failed or stopped query is reported too.
+ */
+export interface AthenaQueryStats {
+  readonly queryExecutionId: string;
+  /** The statement as sent. */
+  readonly sql: string;
+  /**
+   * The final state. `CANCELLED` also for a query this engine stopped (timeout or deadline); its
+   * figures are those of the last poll before the stop, so they can fall short of what Athena bills.
+   */
+  readonly state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  /** Bytes Athena scanned (0 when it reported none, e.g. a query that failed at planning). */
+  readonly dataScannedBytes: number;
+  /** Time the engine spent running the query, ms. */
+  readonly engineExecutionTimeMs: number;
+  /** Time from submission to the final state, queueing and planning included, ms. */
+  readonly totalExecutionTimeMs: number;
+  /** `DDL`, `DML` or `UTILITY`, when Athena says. */
+  readonly statementType?: string;
+}
+
+/** Sums over every query an engine has reported (see `AthenaQueryEngine.queryTotals`). */
+export interface AthenaQueryTotals {
+  /** Queries that reached a final state or were stopped. */
+  readonly queries: number;
+  /** Of those, the ones that did not succeed (FAILED, CANCELLED or stopped). */
+  readonly unsuccessfulQueries: number;
+  readonly dataScannedBytes: number;
+  readonly engineExecutionTimeMs: number;
+  readonly totalExecutionTimeMs: number;
+}
+
+const NO_QUERIES: AthenaQueryTotals = {
+  queries: 0,
+  unsuccessfulQueries: 0,
+  dataScannedBytes: 0,
+  engineExecutionTimeMs: 0,
+  totalExecutionTimeMs: 0,
+};
+
 /** Props of `AthenaQueryEngine`. */
 export interface AthenaQueryEngineProps {
   readonly client: AthenaSend;
@@ -55,6 +98,28 @@ export interface AthenaQueryEngineProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Clock for the timeout. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Called once per query that reaches a final state (before its results are read), and for a query
+   * the engine stops; not for a query that never started or whose state could not be read. An
+   * exception it throws propagates out of `query`.
+   * @default - no callback; `queryTotals()` still counts
+   */
+  readonly onQueryFinished?: (stats: AthenaQueryStats) => void;
+  /**
+   * Milliseconds left before the caller is cut off, e.g. `() => context.getRemainingTimeInMillis()`
+   * in a Lambda. When fewer than `stopReserveMs` remain, the engine stops the running query with
+   * StopQueryExecution and throws, instead of leaving it running (and billing) after the Lambda is
+   * killed; it starts no query with less than that left. The engine calls it on every poll, so an
+   * engine built once per container can read the current invocation's context through a variable
+   * the handler sets.
+   * @default - no deadline; only `polling.timeoutMs` applies
+   */
+  readonly deadline?: () => number;
+  /**
+   * Time kept back from `deadline` to stop the query, throw and let the caller report it.
+   * @default 10000
+   */
+  readonly stopReserveMs?: number;
 }
 
 const DEFAULT_POLLING: Required<AthenaPolling> = {
@@ -76,24 +141,50 @@ export class AthenaQueryEngine implements QueryEngine {
   private readonly polling: Required<AthenaPolling>;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly stopReserveMs: number;
+  private totals: AthenaQueryTotals = NO_QUERIES;
 
   constructor(private readonly props: AthenaQueryEngineProps) {
     this.source = `athena://${props.workgroup}/${props.database}`;
     this.polling = { ...DEFAULT_POLLING, ...props.polling };
     this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = props.now ?? Date.now;
+    this.stopReserveMs = props.stopReserveMs ?? 10_000;
   }
 
   /**
    * Runs one statement and returns every row.
    *
    * @throws QueryError when Athena reports FAILED or CANCELLED (with its StateChangeReason), when the
-   *   query does not finish within `polling.timeoutMs` (it is stopped), or when a call to Athena fails.
+   *   query does not finish within `polling.timeoutMs` or before `deadline` runs into `stopReserveMs`
+   *   (it is stopped), or when a call to Athena fails.
    */
   async query(sql: string): Promise<QueryResult> {
+    const remaining = this.remainingBeforeReserve();
+    if (remaining !== undefined && remaining <= 0)
+      throw new QueryError(
+        `Athena query not started in workgroup ${this.props.workgroup}: ${this.remainingText()}, ` +
+          `within the ${this.stopReserveMs} ms kept to stop a query (stopReserveMs).`,
+        sql,
+      );
     const id = await this.start(sql);
     const statementType = await this.waitForCompletion(id, sql);
     return this.readResults(id, sql, statementType);
+  }
+
+  /**
+   * Totals over every query reported since the engine was created or `resetQueryTotals` was last
+   * called, e.g. to log what one run cost.
+   */
+  queryTotals(): AthenaQueryTotals {
+    return this.totals;
+  }
+
+  /** Returns the totals so far and starts counting from zero (an engine reused across invocations). */
+  resetQueryTotals(): AthenaQueryTotals {
+    const totals = this.totals;
+    this.totals = NO_QUERIES;
+    return totals;
   }
 
   /** Nothing to release: the SDK client belongs to the caller. */
@@ -122,15 +213,20 @@ export class AthenaQueryEngine implements QueryEngine {
     const started = this.now();
     let delay = this.polling.initialDelayMs;
     for (;;) {
-      await this.sleep(delay);
+      // Never sleep into the reserve: the poll that follows is the last chance to stop cleanly.
+      await this.sleep(Math.max(0, Math.min(delay, this.remainingBeforeReserve() ?? delay)));
       const { QueryExecution: execution } = await this.call<GetQueryExecutionCommandOutput>(
         new GetQueryExecutionCommand({ QueryExecutionId: id }),
         sql,
         `read the state of query ${id}`,
       );
       const state = execution?.Status?.State;
-      if (state === 'SUCCEEDED') return execution?.StatementType;
+      if (state === 'SUCCEEDED') {
+        this.report(id, sql, state, execution);
+        return execution?.StatementType;
+      }
       if (state === 'FAILED' || state === 'CANCELLED') {
+        this.report(id, sql, state, execution);
         const reason = execution?.Status?.StateChangeReason ?? 'no reason given';
         const errorType = execution?.Status?.AthenaError?.ErrorType;
         throw new QueryError(
@@ -140,21 +236,79 @@ export class AthenaQueryEngine implements QueryEngine {
         );
       }
       if (this.now() - started >= this.polling.timeoutMs) {
-        await this.call(
-          new StopQueryExecutionCommand({ QueryExecutionId: id }),
-          sql,
-          `stop query ${id}`,
-        ).catch(
-          () => undefined, // the timeout is the error worth reporting
-        );
+        const stopped = await this.stop(id, sql, execution);
         throw new QueryError(
           `Athena query ${id} did not finish within ${this.polling.timeoutMs} ms (last state ${state ?? 'unknown'}); ` +
-            'it was stopped. Narrow the query (a date filter) or raise the timeout.',
+            `${stopped}. Narrow the query (a date filter) or raise the timeout.`,
+          sql,
+        );
+      }
+      const remaining = this.remainingBeforeReserve();
+      if (remaining !== undefined && remaining <= 0) {
+        const left = this.remainingText();
+        const stopped = await this.stop(id, sql, execution);
+        throw new QueryError(
+          `Athena query ${id} was still ${state ?? 'in an unknown state'} with ${left}, within the ` +
+            `${this.stopReserveMs} ms kept to stop it (stopReserveMs); ${stopped}. Narrow the query ` +
+            '(a date filter) or give the caller more time.',
           sql,
         );
       }
       delay = Math.min(delay * this.polling.factor, this.polling.maxDelayMs);
     }
+  }
+
+  /** Milliseconds of `deadline` left beyond the reserve; undefined without a deadline. */
+  private remainingBeforeReserve(): number | undefined {
+    return this.props.deadline === undefined ? undefined : this.props.deadline() - this.stopReserveMs;
+  }
+
+  private remainingText(): string {
+    return `${Math.max(0, Math.round(this.props.deadline?.() ?? 0))} ms left before the deadline`;
+  }
+
+  /**
+   * Stops a query the engine gives up on and reports it as CANCELLED with the last poll's figures.
+   * Returns how the stop went, for the error message (the reason for giving up is the error).
+   */
+  private async stop(id: string, sql: string, lastPoll: QueryExecution | undefined): Promise<string> {
+    let outcome = 'it was stopped';
+    try {
+      await this.call(new StopQueryExecutionCommand({ QueryExecutionId: id }), sql, `stop query ${id}`);
+    } catch (error) {
+      outcome =
+        `stopping it failed too (${error instanceof Error ? error.message : String(error)}), so it may ` +
+        `still run: aws athena stop-query-execution --query-execution-id ${id}`;
+    }
+    this.report(id, sql, 'CANCELLED', lastPoll);
+    return outcome;
+  }
+
+  /** Adds a finished query to the totals and hands its figures to `onQueryFinished`. */
+  private report(
+    id: string,
+    sql: string,
+    state: AthenaQueryStats['state'],
+    execution: QueryExecution | undefined,
+  ): void {
+    const statistics = execution?.Statistics;
+    const stats: AthenaQueryStats = {
+      queryExecutionId: id,
+      sql,
+      state,
+      dataScannedBytes: statistics?.DataScannedInBytes ?? 0,
+      engineExecutionTimeMs: statistics?.EngineExecutionTimeInMillis ?? 0,
+      totalExecutionTimeMs: statistics?.TotalExecutionTimeInMillis ?? 0,
+      ...(execution?.StatementType === undefined ? {} : { statementType: execution.StatementType }),
+    };
+    this.totals = {
+      queries: this.totals.queries + 1,
+      unsuccessfulQueries: this.totals.unsuccessfulQueries + (state === 'SUCCEEDED' ? 0 : 1),
+      dataScannedBytes: this.totals.dataScannedBytes + stats.dataScannedBytes,
+      engineExecutionTimeMs: this.totals.engineExecutionTimeMs + stats.engineExecutionTimeMs,
+      totalExecutionTimeMs: this.totals.totalExecutionTimeMs + stats.totalExecutionTimeMs,
+    };
+    this.props.onQueryFinished?.(stats);
   }
 
   private async readResults(
