@@ -1,7 +1,7 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LedgerlakeStack, type LedgerlakeStackProps } from './ledgerlake-stack';
-import { parseSettings, SETTING_KEYS } from './settings';
+import { PROJECTION_START_ENVIRONMENT_VARIABLE, parseSettings, SETTING_KEYS } from './settings';
 
 /**
  * Feature flags the stack relies on, set here rather than only in cdk.json so that tests, which build
@@ -25,6 +25,16 @@ export interface LedgerlakeAppOptions {
    * @default true
    */
   readonly nag?: boolean;
+  /**
+   * Environment variables some settings fall back to (`LEDGERLAKE_PROJECTION_START`).
+   * @default process.env
+   */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The synth date, for the default `projectionStartDate`.
+   * @default new Date()
+   */
+  readonly today?: Date;
   /** Overrides of stack props, e.g. `models` in tests. */
   readonly stackProps?: Partial<Omit<LedgerlakeStackProps, 'settings'>>;
 }
@@ -40,15 +50,27 @@ export function createLedgerlakeApp(options: LedgerlakeAppOptions = {}): {
   stack: LedgerlakeStack;
 } {
   const app = new App({ context: { ...FEATURE_FLAGS, ...options.context }, outdir: options.outdir });
-  const settings = parseSettings(
-    Object.fromEntries(SETTING_KEYS.map((key) => [key, app.node.tryGetContext(key)])),
-  );
+  const environment = options.environment ?? process.env;
+  const context = Object.fromEntries(SETTING_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
+  const settings = parseSettings(context, { environment, today: options.today ?? new Date() });
   const stackName = String(app.node.tryGetContext('stackName') ?? 'Ledgerlake');
   const stack = new LedgerlakeStack(app, stackName, {
     description: 'ledgerlake: landing zone, ingest, Glue/Athena lake, balance alerts',
     ...options.stackProps,
     settings,
   });
+  if (isUnset(context.projectionStartDate) && isUnset(environment[PROJECTION_START_ENVIRONMENT_VARIABLE]))
+    Annotations.of(stack).addWarningV2(
+      'ledgerlake:projectionStartDateDefault',
+      `projectionStartDate is not set, so Athena sees the days from ${settings.projectionStartDate} ` +
+        '(1 January of last year; the default moves forward each January). Files of earlier days stay ' +
+        'in the lake but are invisible to Athena. Set -c projectionStartDate=YYYY-MM-DD (or in cdk.json) ' +
+        'to the first day that holds data.',
+    );
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
+}
+
+function isUnset(raw: unknown): boolean {
+  return raw === undefined || raw === null || raw === '';
 }

@@ -125,6 +125,7 @@ export class LedgerlakeStack extends Stack {
     this.tables = new DatasetTables(this, 'Tables', {
       lakeBucket: this.lakeBucket,
       databaseName: settings.databaseName,
+      projectionStartDate: settings.projectionStartDate,
     });
     const workGroupName = settings.databaseName;
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {

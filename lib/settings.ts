@@ -3,6 +3,7 @@
  * checked by a small pure rule table, and turned into typed values. Every setting is documented in
  * docs/deploy.md; a bad value fails the synth with a message naming the setting, the value and the fix.
  */
+import { LAKE_CALENDAR } from '../src/ingest/lake-layout';
 
 /** The typed settings the stack is built from. */
 export interface LedgerlakeSettings {
@@ -38,10 +39,48 @@ export interface LedgerlakeSettings {
   readonly logRetentionDays: number;
   /** Delete buckets (and their objects) and the KMS key with the stack instead of retaining them. */
   readonly destroyOnRemoval: boolean;
+  /**
+   * First day (`YYYY-MM-DD`) Athena's partition projection lists for the dataset and quarantine
+   * tables: days before it stay in the lake but are invisible to Athena.
+   */
+  readonly projectionStartDate: string;
 }
 
-/** The defaults, used for every setting the context does not give. */
-export const DEFAULT_SETTINGS: LedgerlakeSettings = {
+/** Environment variable read for `projectionStartDate` when the context does not set it. */
+export const PROJECTION_START_ENVIRONMENT_VARIABLE = 'LEDGERLAKE_PROJECTION_START';
+
+/**
+ * The default `projectionStartDate`: the 1st of January of the year before `today` (UTC), kept within
+ * the lake's calendar. Synth cannot see which days hold data; this covers the current and the last
+ * full year while an unfiltered query lists at most about two years of days instead of the whole
+ * calendar. It moves forward each January, so a lake with older data should set the setting.
+ */
+export function defaultProjectionStartDate(today: Date): string {
+  const start = `${today.getUTCFullYear() - 1}-01-01`;
+  if (start < LAKE_CALENDAR.first) return LAKE_CALENDAR.first;
+  if (start > LAKE_CALENDAR.last) return LAKE_CALENDAR.last;
+  return start;
+}
+
+/**
+ * Why a value is not a day of the lake's calendar written `YYYY-MM-DD`, or undefined when it is one.
+ * Shared by the setting and the `DatasetTables` construct.
+ */
+export function lakeDayProblem(value: unknown): string | undefined {
+  const expected =
+    `must be a day written YYYY-MM-DD from ${LAKE_CALENDAR.first} to ${LAKE_CALENDAR.last} ` +
+    `(the lake's calendar; ingest quarantines rows dated outside it)`;
+  if (typeof value !== 'string') return expected;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return expected;
+  const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  const isCalendarDay = day.toISOString().slice(0, 10) === value;
+  if (!isCalendarDay || value < LAKE_CALENDAR.first || value > LAKE_CALENDAR.last) return expected;
+  return undefined;
+}
+
+/** The defaults that do not depend on the synth date; see `defaultSettings` for all of them. */
+export const DEFAULT_SETTINGS: Omit<LedgerlakeSettings, 'projectionStartDate'> = {
   databaseName: 'ledgerlake',
   alertEmail: undefined,
   slackWebhookSecretName: undefined,
@@ -59,6 +98,11 @@ export const DEFAULT_SETTINGS: LedgerlakeSettings = {
   logRetentionDays: 30,
   destroyOnRemoval: false,
 };
+
+/** Every default, `projectionStartDate` computed from `today`. */
+export function defaultSettings(today: Date): LedgerlakeSettings {
+  return { ...DEFAULT_SETTINGS, projectionStartDate: defaultProjectionStartDate(today) };
+}
 
 /** Retention values CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [
@@ -78,6 +122,8 @@ type SettingKey = keyof LedgerlakeSettings;
 /** How one setting is parsed from a context value (a string from `-c`, or JSON from cdk.json). */
 interface SettingRule {
   readonly key: SettingKey;
+  /** Environment variable read when the context does not give the setting. */
+  readonly environmentVariable?: string;
   /** Returns the typed value, or a problem: what was expected and how to fix it. */
   readonly parse: (raw: unknown) => { value: unknown } | { problem: string };
 }
@@ -158,28 +204,61 @@ const RULES: readonly SettingRule[] = [
       return { problem: 'must be true or false' };
     },
   },
+  {
+    key: 'projectionStartDate',
+    environmentVariable: PROJECTION_START_ENVIRONMENT_VARIABLE,
+    parse: (raw) => {
+      const problem = lakeDayProblem(raw);
+      return problem === undefined ? { value: raw } : { problem };
+    },
+  },
 ];
 
 /** Context keys the stack reads: every setting name. */
 export const SETTING_KEYS: readonly SettingKey[] = RULES.map((rule) => rule.key);
 
+/** Where settings come from besides the context; both are explicit so that parsing stays pure. */
+export interface SettingsSources {
+  /**
+   * Environment variables, for the settings that read one (`LEDGERLAKE_PROJECTION_START`).
+   * @default {} (none; the CDK app passes process.env)
+   */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The synth date, for defaults computed from it (`projectionStartDate`).
+   * @default new Date()
+   */
+  readonly today?: Date;
+}
+
 /**
- * Parses settings from context values (`node.tryGetContext(key)` for each key), applying the defaults
- * for keys that are absent. Pure: no CDK import, so the rules are tested directly.
+ * Parses settings from context values (`node.tryGetContext(key)` for each key), then from the
+ * environment variable of a setting that has one, applying the defaults for keys that are absent from
+ * both. Pure: no CDK import and no process access, so the rules are tested directly.
  *
  * @param context context values by setting name; unknown keys are ignored
  * @throws SettingsError listing every invalid setting with its value and the fix
  */
-export function parseSettings(context: Readonly<Record<string, unknown>>): LedgerlakeSettings {
+export function parseSettings(
+  context: Readonly<Record<string, unknown>>,
+  sources: SettingsSources = {},
+): LedgerlakeSettings {
   const problems: string[] = [];
-  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  const settings: Record<string, unknown> = { ...defaultSettings(sources.today ?? new Date()) };
   for (const rule of RULES) {
-    const raw = context[rule.key];
-    if (raw === undefined || raw === null || raw === '') continue;
+    const fromContext = context[rule.key];
+    const fromEnvironment =
+      rule.environmentVariable === undefined ? undefined : sources.environment?.[rule.environmentVariable];
+    const inContext = !isUnset(fromContext);
+    const raw = inContext ? fromContext : fromEnvironment;
+    if (isUnset(raw)) continue;
     const parsed = rule.parse(raw);
     if ('problem' in parsed) {
       problems.push(
-        `${rule.key}=${JSON.stringify(raw)} ${parsed.problem}; set it in cdk.json or with -c ${rule.key}=...`,
+        inContext
+          ? `${rule.key}=${JSON.stringify(raw)} ${parsed.problem}; set it in cdk.json or with -c ${rule.key}=...`
+          : `${rule.environmentVariable}=${JSON.stringify(raw)} (the environment's ${rule.key}) ${parsed.problem}; ` +
+              `correct or unset the variable, or set ${rule.key} in cdk.json or with -c ${rule.key}=...`,
       );
     } else {
       settings[rule.key] = parsed.value;
@@ -187,4 +266,9 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Ledge
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return settings as unknown as LedgerlakeSettings;
+}
+
+/** Absent, null, or empty (`-c key=`): the setting is not given. */
+function isUnset(raw: unknown): boolean {
+  return raw === undefined || raw === null || raw === '';
 }

@@ -9,12 +9,7 @@ import { LAKE_CALENDAR } from '../../src/ingest/lake-layout';
 import { MANIFEST_TIMESTAMP_FORMAT } from '../../src/ingest/manifest';
 import { BASE_TABLES, type BaseTable, baseColumnType } from '../../src/sql/base-tables';
 import { referenceObjectKey } from '../reference-data';
-
-/**
- * First day partition projection enumerates. Queries without a `dt` filter list every day from here
- * to tomorrow, so it is kept close to the oldest data (the same start as `dim_date`).
- */
-export const PROJECTION_START_DATE = LAKE_CALENDAR.first;
+import { lakeDayProblem } from '../settings';
 
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -31,13 +26,16 @@ function comment(text: string): string {
   return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
 }
 
-/** Projection parameters of a `date` partition column written as `dt=YYYY-MM-DD`. */
-function dateProjection(column: string): Record<string, string> {
+/**
+ * Projection parameters of a `date` partition column written as `dt=YYYY-MM-DD`, from `start` (a
+ * query without a `dt` filter lists every day from there to tomorrow).
+ */
+function dateProjection(column: string, start: string): Record<string, string> {
   return {
     [`projection.${column}.type`]: 'date',
     [`projection.${column}.format`]: 'yyyy-MM-dd',
     // Tomorrow as the end: a file for "today" in a time zone ahead of UTC is still found.
-    [`projection.${column}.range`]: `${PROJECTION_START_DATE},NOW+1DAYS`,
+    [`projection.${column}.range`]: `${start},NOW+1DAYS`,
     [`projection.${column}.interval`]: '1',
     [`projection.${column}.interval.unit`]: 'DAYS',
   };
@@ -61,8 +59,14 @@ function dateProjection(column: string): Record<string, string> {
  *   a manifest edited by hand into broken JSON fails queries on this table until it is fixed or
  *   deleted (ingest writes each manifest whole, in one PUT, so it never leaves a broken one).
  * - reference: tab-separated text written by the stack from the repo's CSVs (see lib/reference-data.ts).
+ *
+ * @param projectionStartDate first `dt` the curated and quarantine tables project (`YYYY-MM-DD`)
  */
-export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTable.TableInputProperty {
+export function glueTableInput(
+  table: BaseTable,
+  lakeBucketName: string,
+  projectionStartDate: string = LAKE_CALENDAR.first,
+): CfnTable.TableInputProperty {
   const lake = `s3://${lakeBucketName}`;
   const partitioned = new Set(table.partitionColumns);
   const toGlue = (column: BaseTable['columns'][number]) => ({
@@ -89,7 +93,7 @@ export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTab
           classification: 'parquet',
           EXTERNAL: 'TRUE',
           'projection.enabled': 'true',
-          ...dateProjection(PARTITION_COLUMN),
+          ...dateProjection(PARTITION_COLUMN, projectionStartDate),
           'storage.location.template': `${location}${PARTITION_COLUMN}=\${${PARTITION_COLUMN}}/`,
         },
         storageDescriptor: { columns, location, ...PARQUET },
@@ -105,7 +109,7 @@ export function glueTableInput(table: BaseTable, lakeBucketName: string): CfnTab
           'projection.enabled': 'true',
           'projection.dataset.type': 'enum',
           'projection.dataset.values': DATASETS.map((dataset) => dataset.name).join(','),
-          ...dateProjection(PARTITION_COLUMN),
+          ...dateProjection(PARTITION_COLUMN, projectionStartDate),
           'storage.location.template': `${lake}/quarantine/\${dataset}/${PARTITION_COLUMN}=\${${PARTITION_COLUMN}}/`,
         },
         storageDescriptor: { columns, location: `${lake}/quarantine/`, ...PARQUET },
@@ -158,6 +162,13 @@ export interface DatasetTablesProps {
    * @default BASE_TABLES (every dataset contract, quarantine, manifests, reference tables)
    */
   readonly tables?: readonly BaseTable[];
+  /**
+   * First day (`YYYY-MM-DD`, within `LAKE_CALENDAR`) the `dt` partition projection of the curated and
+   * quarantine tables lists. Days before it stay in the lake but Athena does not see them; a query
+   * without a `dt` filter lists every day from here to tomorrow, so keep it near the oldest data.
+   * @default LAKE_CALENDAR.first (2020-01-01: nothing hidden, every unfiltered query lists the whole calendar)
+   */
+  readonly projectionStartDate?: string;
 }
 
 /** The Glue database and one table per base relation; no crawler, no partition registration. */
@@ -169,6 +180,10 @@ export class DatasetTables extends Construct {
 
   constructor(scope: Construct, id: string, props: DatasetTablesProps) {
     super(scope, id);
+    const projectionStartDate = props.projectionStartDate ?? LAKE_CALENDAR.first;
+    const problem = lakeDayProblem(projectionStartDate);
+    if (problem !== undefined)
+      throw new Error(`DatasetTables projectionStartDate ${JSON.stringify(projectionStartDate)} ${problem}`);
     const account = Stack.of(this).account;
     this.databaseName = props.databaseName;
     this.database = new CfnDatabase(this, 'Database', {
@@ -183,7 +198,7 @@ export class DatasetTables extends Construct {
       const resource = new CfnTable(this, table.name, {
         catalogId: account,
         databaseName: props.databaseName,
-        tableInput: glueTableInput(table, props.lakeBucket.bucketName),
+        tableInput: glueTableInput(table, props.lakeBucket.bucketName, projectionStartDate),
       });
       resource.addResourceDependency(this.database);
       tables.set(table.name, resource);

@@ -1,9 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, transactions } from '../../datasets/index';
+import { DatasetTables } from '../../lib/constructs/dataset-tables';
 import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
 import { COLUMN_TYPES, LINEAGE_COLUMNS } from '../../src/contract/types';
 
@@ -17,11 +20,16 @@ const MODELS = [
   { name: 'daily_kpis', layer: 'analytics', sql: 'select count(*) as n from stg_transactions' },
 ];
 
-function synth(context: Record<string, unknown>) {
+/** The day the tests synthesize on: the default projectionStartDate is computed from it. */
+const SYNTH_DAY = new Date('2026-12-02T13:56:00Z');
+
+function synth(context: Record<string, unknown>, environment: Record<string, string> = {}) {
   const { stack } = createLedgerlakeApp({
     nag: false,
     outdir: mkdtempSync(join(tmpdir(), 'ledgerlake-cdk-')),
     context: { ...SKIP_BUNDLING, ...context },
+    environment,
+    today: SYNTH_DAY,
     stackProps: { models: MODELS },
   });
   return { stack, template: Template.fromStack(stack) };
@@ -211,7 +219,8 @@ describe('Glue tables generated from the contracts', () => {
         'projection.enabled': 'true',
         'projection.dt.type': 'date',
         'projection.dt.format': 'yyyy-MM-dd',
-        'projection.dt.range': '2020-01-01,NOW+1DAYS',
+        // projectionStartDate is not set: 1 January of the year before SYNTH_DAY.
+        'projection.dt.range': '2025-01-01,NOW+1DAYS',
         'projection.dt.interval.unit': 'DAYS',
       });
       expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain(
@@ -250,6 +259,69 @@ describe('Glue tables generated from the contracts', () => {
     expect(reference.StorageDescriptor.Columns).toContainEqual(
       expect.objectContaining({ Name: 'fee_percent', Type: 'decimal(18,2)' }),
     );
+  });
+});
+
+describe('partition projection start', () => {
+  let pinned: Template;
+  beforeAll(() => {
+    pinned = synth({ projectionStartDate: '2024-03-01' }).template;
+  });
+
+  it.each([...DATASETS.map((dataset) => dataset.name), 'quarantine'])(
+    'starts the dt projection of %s at projectionStartDate',
+    (name) => {
+      pinned.hasResourceProperties('AWS::Glue::Table', {
+        TableInput: Match.objectLike({
+          Name: name,
+          Parameters: Match.objectLike({ 'projection.dt.range': '2024-03-01,NOW+1DAYS' }),
+        }),
+      });
+    },
+  );
+
+  it('takes the start from LEDGERLAKE_PROJECTION_START when the context does not set it', () => {
+    const fromEnvironment = synth({}, { LEDGERLAKE_PROJECTION_START: '2023-07-01' }).template;
+
+    fromEnvironment.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'quarantine',
+        Parameters: Match.objectLike({ 'projection.dt.range': '2023-07-01,NOW+1DAYS' }),
+      }),
+    });
+  });
+
+  it('warns at synth that the default start hides earlier days, and says how to set it', () => {
+    const { stack } = synth({});
+
+    Annotations.fromStack(stack).hasWarning(
+      '/Ledgerlake',
+      Match.stringLikeRegexp(
+        '^projectionStartDate is not set, so Athena sees the days from 2025-01-01 .*Set -c projectionStartDate=YYYY-MM-DD',
+      ),
+    );
+  });
+
+  it('refuses a DatasetTables projectionStartDate outside the lake calendar', () => {
+    const stack = new Stack();
+    const lakeBucket = new Bucket(stack, 'Lake');
+
+    expect(
+      () =>
+        new DatasetTables(stack, 'Tables', {
+          lakeBucket,
+          databaseName: 'lake',
+          projectionStartDate: '2019-12-31',
+        }),
+    ).toThrow(
+      'DatasetTables projectionStartDate "2019-12-31" must be a day written YYYY-MM-DD from 2020-01-01 to 2030-12-31',
+    );
+  });
+
+  it('does not warn when projectionStartDate is set', () => {
+    const { stack } = synth({ projectionStartDate: '2024-03-01' });
+
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('projectionStartDate'));
   });
 });
 
