@@ -10,6 +10,14 @@
 -- previous is the entity's value on its previous date, or 0 when the entity first appears after the
 -- model's first date (a new account moves from zero). On the model's first date there is no baseline,
 -- so the first day of a lake never alerts on every balance at once.
+--
+-- Incremental: a refresh reads the window's days of each balance model and the partition before
+-- each of them, so the first date it reads is the baseline (model_first_date) and every written day
+-- has its previous balance; the alerts read only the days they evaluate.
+-- materialized: incremental
+-- partitioned_by: balance_date
+-- input: fact_account_daily_balance.balance_date read=with_previous
+-- input: fact_organization_daily_financials.snapshot_date read=with_previous
 with
 
 balance_series as (
@@ -123,7 +131,6 @@ final as (
     entity_key,
     metric,
     entity_id,
-    balance_date,
     previous_balance,
     current_balance,
     change,
@@ -144,7 +151,8 @@ final as (
         when previous_balance = 0
           then zero_previous = 'from_zero' and abs(current_balance) >= from_zero_min_amount
         else abs(cast(change as double)) >= threshold_rate * abs(cast(previous_balance as double))
-      end as is_breach
+      end as is_breach,
+    balance_date
   from classified
 )
 

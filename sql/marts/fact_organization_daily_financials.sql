@@ -10,6 +10,15 @@
 -- An organization seen in an earlier snapshot and absent from a later one has zeros there, so its
 -- balance falls to 0 instead of disappearing. Attributes come from the latest organizations snapshot
 -- on or before the date.
+--
+-- Incremental: a refresh writes the snapshot dates of refresh_window; organizations seen before it
+-- come from the latest snapshot date before the window (prior_partitions). Organizations (a small
+-- snapshot dimension) are read whole.
+-- materialized: incremental
+-- partitioned_by: snapshot_date
+-- input: invoices.dt refresh=through_latest
+-- input: organizations.dt read=all refresh=through_latest
+-- carry: 1 organization_id varchar
 with
 
 source_invoices as (
@@ -114,11 +123,19 @@ snapshot_dates as (
   from snapshot_invoices
 ),
 
+-- Organizations of earlier snapshots carry into every snapshot date of the window.
 first_seen as (
   select
     organization_id,
-    min(snapshot_date) as first_snapshot_date
-  from snapshot_invoices
+    min(first_snapshot_date) as first_snapshot_date
+  from (
+    select organization_id, snapshot_date as first_snapshot_date
+    from snapshot_invoices
+    union all
+    select prior_partitions.organization_id, refresh_window.window_start as first_snapshot_date
+    from prior_partitions
+    cross join refresh_window
+  ) as starts
   group by organization_id
 ),
 
@@ -150,7 +167,6 @@ organization_attributes as (
 final as (
   select
     od.organization_id,
-    od.snapshot_date,
     a.legal_entity_country_code,
     a.count_total_contracts_active,
     coalesce(t.invoice_count, 0) as invoice_count,
@@ -158,7 +174,8 @@ final as (
     cast(round(coalesce(t.accrued_revenue, 0), 2) as decimal(18, 2)) as accrued_revenue,
     cast(round(coalesce(t.realized_revenue, 0), 2) as decimal(18, 2)) as realized_revenue,
     cast(round(coalesce(t.accepted_payments, 0), 2) as decimal(18, 2)) as accepted_payments,
-    cast(round(coalesce(t.accrued_revenue, 0) - coalesce(t.accepted_payments, 0), 2) as decimal(18, 2)) as balance
+    cast(round(coalesce(t.accrued_revenue, 0) - coalesce(t.accepted_payments, 0), 2) as decimal(18, 2)) as balance,
+    od.snapshot_date
   from organization_days as od
   left join organization_totals as t
     on t.organization_id = od.organization_id

@@ -1,7 +1,10 @@
 -- fact_sales: shop orders with keys to the date, customer and product dimensions.
 -- grain: one row per order line (transaction_id).
 -- total_value = quantity x price x (1 - discount), rounded to cents.
--- materialized: table
+-- materialized: incremental
+-- partitioned_by: order_date
+-- input: sales.dt
+-- input: customers.dt read=all refresh=through_latest
 with
 
 sales as (
@@ -26,7 +29,6 @@ customer_versions as (
 final as (
     select
         sales.transaction_id,
-        sales.order_date,
         cast(
             year(sales.order_date) * 10000 + month(sales.order_date) * 100 + day(sales.order_date) as integer
         ) as date_key,
@@ -40,7 +42,8 @@ final as (
         sales.discount,
         cast(sales.quantity * sales.price as decimal(18, 2)) as gross_value,
         cast(round(sales.quantity * sales.price * (1 - sales.discount), 2) as decimal(18, 2)) as total_value,
-        sales.loyalty_points
+        sales.loyalty_points,
+        sales.order_date
     from sales
     left join customer_versions as versions
         on

@@ -2,7 +2,10 @@
 -- grain: one row per transaction (latest ingested version).
 -- signed_amount: deposit and refund add to the balance; withdrawal, payment and fee subtract.
 -- revenue: amount x fee_percent / 100 for successful transactions, 0 otherwise (exact decimal).
--- materialized: table
+-- materialized: incremental
+-- partitioned_by: event_date
+-- input: transactions.dt
+-- input: customers.dt read=all refresh=through_latest
 with
 
 transactions as (
@@ -36,7 +39,6 @@ final as (
     select
         transactions.transaction_id,
         transactions.event_time,
-        transactions.event_date,
         cast(
             year(transactions.event_date) * 10000
             + month(transactions.event_date) * 100
@@ -72,7 +74,8 @@ final as (
             when transactions.processing_time_s < 1 then 'fast'
             when transactions.processing_time_s < 3 then 'medium'
             else 'slow'
-        end as processing_delay_bucket
+        end as processing_delay_bucket,
+        transactions.event_date
     from transactions
     left join channels
         on transactions.channel = channels.channel

@@ -1,6 +1,7 @@
 -- stg_sales: shop orders with the nested product flattened, typed and cleaned.
--- grain: one row per order line (transaction_id); across files the latest ingested version wins
--- (ingested_at, then source_key and source_line break ties).
+-- grain: one row per order line (transaction_id) and order day (dt); across files the latest
+-- ingested version within the day wins (ingested_at, then source_key and source_line break ties).
+-- See stg_transactions for why the dedupe is per day.
 with
 
 source as (
@@ -11,7 +12,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by transaction_id
+            partition by dt, transaction_id
             order by ingested_at desc, source_key desc, source_line desc
         ) as version_rank
     from source

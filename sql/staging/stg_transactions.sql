@@ -1,6 +1,10 @@
 -- stg_transactions: the payments ledger, typed and cleaned, one version per transaction.
--- grain: one row per transaction_id; across files the latest ingested version wins
--- (ingested_at, then source_key and source_line break ties).
+-- grain: one row per transaction_id and event day (dt); across files the latest ingested version of
+-- a transaction within its day wins (ingested_at, then source_key and source_line break ties).
+-- Deduplicating within the day lets every date filter reach the partitions (Trino pushes a filter
+-- through a window only on its PARTITION BY columns), so a day can be rebuilt from that day alone.
+-- A correction that moves a transaction to another day is a re-drop of the same file (which
+-- replaces what the earlier version wrote); a new file with the key on another day adds a row.
 with
 
 source as (
@@ -11,7 +15,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by transaction_id
+            partition by dt, transaction_id
             order by ingested_at desc, source_key desc, source_line desc
         ) as version_rank
     from source

@@ -1,9 +1,22 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LAKE_PREFIXES } from '../ingest/lake-layout';
+import { DuckDbMartWriter } from '../materialize/duckdb-writer';
+import { isIncremental } from '../materialize/plan';
+import { type RefreshResult, refreshMarts } from '../materialize/refresh';
 import { BASE_TABLES, type BaseColumn, type BaseTable, baseColumnType } from '../sql/base-tables';
-import { DEFAULT_SQL_DIR, loadModels, REPO_ROOT, type SqlModel } from '../sql/models';
+import {
+  DEFAULT_SQL_DIR,
+  loadModels,
+  type Materialization,
+  REPO_ROOT,
+  referencedRelations,
+  type SqlModel,
+} from '../sql/models';
+import { FsObjectStore } from '../storage/fs-store';
 import type { DuckDbEngine } from './duckdb';
 import { QueryError } from './query-engine';
 
@@ -29,6 +42,11 @@ export interface CatalogOptions {
    * @default - every model
    */
   readonly models?: readonly string[];
+  /**
+   * Rebuild these incremental models (and what reads them) in full; `true` for all.
+   * @default false (only what changed since the last build)
+   */
+  readonly rebuild?: boolean | readonly string[];
 }
 
 /** What a build created and how long each step took. */
@@ -36,9 +54,11 @@ export interface CatalogBuild {
   readonly baseTables: readonly string[];
   readonly models: readonly {
     readonly name: string;
-    readonly materialized: 'view' | 'table';
+    readonly materialized: Materialization;
     readonly ms: number;
   }[];
+  /** What the refresh of the incremental models did (undefined when none was selected). */
+  readonly refresh?: RefreshResult;
   readonly ms: number;
 }
 
@@ -69,8 +89,14 @@ export async function buildCatalog(engine: DuckDbEngine, options: CatalogOptions
   const sqlDir = options.sqlDir ?? DEFAULT_SQL_DIR;
   await installCompatMacros(engine, sqlDir);
   const baseTables = await createBaseTables(engine, options);
-  const { models } = await buildModels(engine, { sqlDir, models: options.models });
-  return { baseTables, models, ms: performance.now() - started };
+  const { models, refresh } = await buildModels(engine, {
+    sqlDir,
+    models: options.models,
+    lakeDir: options.lakeDir,
+    referenceDir: options.referenceDir,
+    rebuild: options.rebuild,
+  });
+  return { baseTables, models, refresh, ms: performance.now() - started };
 }
 
 /** Installs `sql/compat/duckdb.sql`: Trino function names as DuckDB macros. */
@@ -129,8 +155,17 @@ export async function buildModels(
      * @default true
      */
     readonly includeDependencies?: boolean;
+    /**
+     * Lake whose `marts/` folder holds the incremental models (and their refresh state).
+     * @default - a temporary folder, the models built in full from the base tables' rows
+     */
+    readonly lakeDir?: string;
+    /** Folder of the reference CSVs, part of the models' definitions. @default the repo's reference/ */
+    readonly referenceDir?: string;
+    /** @default false */
+    readonly rebuild?: boolean | readonly string[];
   } = {},
-): Promise<Pick<CatalogBuild, 'models'>> {
+): Promise<Pick<CatalogBuild, 'models' | 'refresh'>> {
   const all = loadModels(options.sqlDir ?? DEFAULT_SQL_DIR);
   const requested = options.models;
   const selected = !requested
@@ -138,13 +173,19 @@ export async function buildModels(
     : (options.includeDependencies ?? true)
       ? withDependencies(all, requested)
       : withDependencies(all, requested).filter((m) => requested.includes(m.name));
-  const built: { name: string; materialized: 'view' | 'table'; ms: number }[] = [];
+  const built: { name: string; materialized: Materialization; ms: number }[] = [];
+  const lakeDir = options.lakeDir ?? mkdtempSync(join(tmpdir(), 'ledgerlake-marts-'));
+  const writer = new DuckDbMartWriter(engine, lakeDir);
+  // Tables that read an incremental model are built again once the refresh has written it.
+  const afterRefresh: SqlModel[] = [];
   for (const model of selected) {
     const started = performance.now();
     const materialized = model.materialized ?? 'view';
     await dropRelation(engine, model.name);
     try {
-      await engine.execute(`create ${materialized} "${model.name}" as\n${model.sql}`);
+      if (isIncremental(model)) await writer.prepare(model, all);
+      else await engine.execute(`create ${materialized} "${model.name}" as\n${model.sql}`);
+      if (materialized === 'table' && readsIncremental(model, all)) afterRefresh.push(model);
     } catch (error) {
       throw new CatalogError(
         `${model.file}: cannot create ${materialized} '${model.name}': ${reason(error)}`,
@@ -156,7 +197,70 @@ export async function buildModels(
     }
     built.push({ name: model.name, materialized, ms: performance.now() - started });
   }
-  return { models: built };
+  const incremental = selected.filter(isIncremental);
+  if (incremental.length === 0) return { models: built };
+  const referenceDir = resolve(options.referenceDir ?? DEFAULT_REFERENCE_DIR);
+  let refresh: RefreshResult;
+  try {
+    refresh = await refreshMarts({
+      engine,
+      store: new FsObjectStore(lakeDir),
+      writer,
+      models: all,
+      only: incremental.map((m) => m.name),
+      rebuild: options.rebuild,
+      inputsFromEngine: options.lakeDir === undefined,
+      definitionExtra: (model) => referenceFingerprint(model, all, referenceDir),
+    });
+  } catch (error) {
+    const file = error instanceof QueryError ? 'sql/' : lakeDir;
+    throw new CatalogError(`cannot refresh the incremental models in ${lakeDir}: ${reason(error)}`, file, {
+      cause: error,
+    });
+  }
+  for (const model of afterRefresh) {
+    await dropRelation(engine, model.name);
+    await engine.execute(`create table "${model.name}" as\n${model.sql}`);
+  }
+  return { models: built, refresh };
+}
+
+/** Whether a model reads an incremental model, directly or through others. */
+function readsIncremental(model: SqlModel, all: readonly SqlModel[]): boolean {
+  const byName = new Map(all.map((m) => [m.name, m]));
+  const visit = (name: string): boolean =>
+    (byName.get(name)?.dependsOn ?? []).some((dep) => {
+      const target = byName.get(dep);
+      return target !== undefined && (isIncremental(target) || visit(dep));
+    });
+  return visit(model.name);
+}
+
+/**
+ * The content of the reference files a model reads (directly or upstream), so a changed threshold
+ * or fee rebuilds what was computed from the old one.
+ */
+function referenceFingerprint(model: SqlModel, all: readonly SqlModel[], referenceDir: string): string {
+  const byName = new Map(all.map((m) => [m.name, m]));
+  const files = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const ref of referencedRelations(byName.get(name)?.sql ?? '')) {
+      const table = BASE_TABLES.find((t) => t.name === ref);
+      if (table?.source.kind === 'reference') files.add(table.source.file);
+    }
+    byName.get(name)?.dependsOn.forEach(visit);
+  };
+  visit(model.name);
+  return [...files]
+    .sort()
+    .map((file) => {
+      const path = join(referenceDir, file);
+      return `${file}:${existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing'}`;
+    })
+    .join('\n');
 }
 
 /** The requested models plus every model they read, in dependency order. */

@@ -16,12 +16,69 @@ export interface SqlModel {
   /** Other models this one reads, sorted. */
   readonly dependsOn: readonly string[];
   /**
-   * How the local engine creates it. `table` (header line `-- materialized: table`) is a hint for
-   * DuckDB, where big marts are faster stored than recomputed; Athena always creates views.
+   * How it is stored. `view` (the default) on both engines; `table` (header `-- materialized: table`)
+   * is a hint for DuckDB, where small dimensions are faster stored than recomputed (a view on Athena);
+   * `incremental` (header `-- materialized: incremental`) is a day-partitioned table on both engines,
+   * refreshed partition by partition (see `incremental` and src/materialize/).
    * @default 'view'
    */
-  readonly materialized?: 'view' | 'table';
+  readonly materialized?: Materialization;
+  /** How an incremental model is partitioned and refreshed; set exactly when `materialized` is `incremental`. */
+  readonly incremental?: IncrementalConfig;
 }
+
+export type Materialization = 'view' | 'table' | 'incremental';
+
+/**
+ * How an incremental model is kept: day partitions, the inputs whose changed days trigger a refresh,
+ * and the state it carries from the partitions before a refresh window. Declared in the header:
+ *
+ * ```sql
+ * -- materialized: incremental
+ * -- partitioned_by: balance_date
+ * -- input: fact_transactions.event_date refresh=through_latest
+ * -- carry: 1 account_id varchar, customer_id varchar, closing_balance decimal(18, 2)
+ * ```
+ */
+export interface IncrementalConfig {
+  /** The day (date) column the table is partitioned by; it must be the last output column. */
+  readonly partitionBy: string;
+  readonly inputs: readonly IncrementalInput[];
+  /** Partitions of this model, before the window, that a refresh reads as `prior_partitions` (0: none). */
+  readonly carryPartitions: number;
+  /** Columns of `prior_partitions` besides the partition column, with their (Trino) types. */
+  readonly carryColumns: readonly { readonly name: string; readonly type: string }[];
+}
+
+/** One `-- input:` line: a day-partitioned relation the model reads, and what its changed days cause. */
+export interface IncrementalInput {
+  /** A base table or another incremental model. */
+  readonly relation: string;
+  /** Its day column: `dt` for base tables, the partition column for models. */
+  readonly column: string;
+  /**
+   * What the refresh reads of it: `window` the window's days only (the default), `with_previous` also
+   * each window day's previous partition (for a change from the day before), `all` everything (a
+   * small dimension-like input that only triggers refreshes).
+   */
+  readonly read: 'window' | 'with_previous' | 'all';
+  /**
+   * Which days of the model a changed input day D rebuilds: `same` D, `through_latest` D up to the
+   * latest day (running balances), `following:N` D to D+N (moving averages over N+1 days).
+   */
+  readonly refresh:
+    | { readonly kind: 'same' }
+    | { readonly kind: 'through_latest' }
+    | { readonly kind: 'following'; readonly days: number };
+}
+
+/**
+ * Relations the refresh runner defines for an incremental model (never models or base tables):
+ * `refresh_window` (one row: `window_start`, `window_end`, the days being written) and
+ * `prior_partitions` (the model's own carried columns on the partitions just before the window;
+ * empty on a full build).
+ */
+export const RUNNER_RELATIONS: ReadonlySet<string> = new Set(['refresh_window', 'prior_partitions']);
 
 /** A model file that cannot be loaded: unknown relation, cycle, duplicate name. Names the file. */
 export class ModelError extends Error {
@@ -77,6 +134,7 @@ export function loadModels(sqlDir: string = DEFAULT_SQL_DIR): SqlModel[] {
     const dependsOn = new Set<string>();
     for (const ref of model.references) {
       if (byName.has(ref.name)) dependsOn.add(ref.name);
+      else if (model.incremental && RUNNER_RELATIONS.has(ref.name)) continue;
       else if (!BASE_TABLE_NAMES.has(ref.name)) {
         throw new ModelError(
           `${model.file}:${ref.line}: '${ref.name}' is neither a model in ${relative(repoRoot, root) || 'sql'}/ ` +
@@ -93,6 +151,22 @@ export function loadModels(sqlDir: string = DEFAULT_SQL_DIR): SqlModel[] {
         model.file,
       );
     }
+    for (const input of model.incremental?.inputs ?? []) {
+      if (!byName.has(input.relation) && !BASE_TABLE_NAMES.has(input.relation)) {
+        throw new ModelError(
+          `${model.file}: input '${input.relation}' is neither a model nor a base table; fix the -- input: line`,
+          model.file,
+        );
+      }
+      const upstream = byName.get(input.relation);
+      if (upstream && input.read !== 'all' && upstream.materialized !== 'incremental') {
+        throw new ModelError(
+          `${model.file}: input '${input.relation}' is a ${upstream.materialized}; a model read by day must be ` +
+            'incremental (or a base table), or read it with read=all',
+          model.file,
+        );
+      }
+    }
     return {
       name: model.name,
       file: model.file,
@@ -100,6 +174,7 @@ export function loadModels(sqlDir: string = DEFAULT_SQL_DIR): SqlModel[] {
       sql: model.sql,
       dependsOn: [...dependsOn].sort(),
       materialized: model.materialized,
+      ...(model.incremental ? { incremental: model.incremental } : {}),
     };
   });
   return sortByDependencies(models);
@@ -170,7 +245,8 @@ interface ParsedModel {
   readonly layer: string;
   readonly sql: string;
   readonly references: readonly { readonly name: string; readonly line: number }[];
-  readonly materialized: 'view' | 'table';
+  readonly materialized: Materialization;
+  readonly incremental?: IncrementalConfig;
 }
 
 function parseModelFile(path: string, file: string): ParsedModel {
@@ -183,7 +259,10 @@ function parseModelFile(path: string, file: string): ParsedModel {
     );
   }
   const header = /^(?:\s*--[^\n]*\n)*/.exec(text)?.[0] ?? '';
-  const materialized = /--\s*materialized:\s*table\b/i.test(header) ? 'table' : 'view';
+  const kind = /--\s*materialized:\s*([a-z_]+)/i.exec(header)?.[1]?.toLowerCase() ?? 'view';
+  if (kind !== 'view' && kind !== 'table' && kind !== 'incremental') {
+    throw new ModelError(`${file}: materialized must be view, table or incremental, got '${kind}'`, file);
+  }
   const sql = text.slice(header.length).trim().replace(/;\s*$/, '').trimEnd();
   if (sql.length === 0) throw new ModelError(`${file}: the file holds no SELECT`, file);
   return {
@@ -192,8 +271,67 @@ function parseModelFile(path: string, file: string): ParsedModel {
     layer: file.split(/[\\/]/).at(-2) ?? '',
     sql,
     references: relationReferences(tokenize(text)),
-    materialized,
+    materialized: kind,
+    ...(kind === 'incremental' ? { incremental: parseIncrementalHeader(header, file) } : {}),
   };
+}
+
+/** Reads the `partitioned_by`, `input` and `carry` lines of an incremental model's header. */
+function parseIncrementalHeader(header: string, file: string): IncrementalConfig {
+  const lines = header.split('\n').map((line) => line.replace(/^\s*--\s?/, '').trim());
+  const values = (key: string) =>
+    lines
+      .filter((line) => line.toLowerCase().startsWith(`${key}:`))
+      .map((line) => line.slice(key.length + 1).trim());
+  const fail = (what: string): never => {
+    throw new ModelError(`${file}: ${what}`, file);
+  };
+  const partitionBy =
+    values('partitioned_by')[0] ??
+    fail('an incremental model needs a `-- partitioned_by: <date column>` line');
+  if (!/^[a-z_][a-z0-9_]*$/.test(partitionBy))
+    fail(`partitioned_by must be a column name, got '${partitionBy}'`);
+  const inputs = values('input').map((line): IncrementalInput => {
+    const [target, ...options] = line.split(/\s+/);
+    const match = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)$/.exec(target ?? '');
+    if (!match) return fail(`input must be <relation>.<day column>, got '${target}'`);
+    let read: IncrementalInput['read'] = 'window';
+    let refresh: IncrementalInput['refresh'] = { kind: 'same' };
+    for (const option of options) {
+      const [key, value = ''] = option.split('=');
+      if (key === 'read' && (value === 'window' || value === 'with_previous' || value === 'all'))
+        read = value;
+      else if (key === 'refresh' && (value === 'same' || value === 'through_latest'))
+        refresh = { kind: value };
+      else if (key === 'refresh' && /^following:[1-9]\d?$/.test(value))
+        refresh = { kind: 'following', days: Number(value.slice('following:'.length)) };
+      else
+        fail(
+          `input option '${option}' is not one of read=window|with_previous|all, refresh=same|through_latest|following:N`,
+        );
+    }
+    return { relation: match[1]!, column: match[2]!, read, refresh };
+  });
+  if (!inputs.some((input) => input.read !== 'all')) {
+    fail(
+      'an incremental model needs at least one `-- input:` read by day (read=window or read=with_previous)',
+    );
+  }
+  const carry = values('carry')[0];
+  let carryPartitions = 0;
+  let carryColumns: { name: string; type: string }[] = [];
+  if (carry !== undefined) {
+    const match =
+      /^(\d+)\s+(.+)$/.exec(carry) ??
+      fail(`carry must be '<partitions> <column> <type>, ...', got '${carry}'`);
+    carryPartitions = Number(match[1]);
+    carryColumns = match[2]!.split(/,(?![^(]*\))/).map((part) => {
+      const column = /^\s*([a-z_][a-z0-9_]*)\s+([a-z]+(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?)\s*$/.exec(part);
+      if (!column) return fail(`carry column must be '<name> <type>', got '${part.trim()}'`);
+      return { name: column[1]!, type: column[2]!.replace(/\s+/g, '') };
+    });
+  }
+  return { partitionBy, inputs, carryPartitions, carryColumns };
 }
 
 interface Token {

@@ -9,6 +9,7 @@ import {
   readFile,
   rename,
   rmdir,
+  stat,
   unlink,
 } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -17,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
   type GetOptions,
+  type ListOptions,
   type ObjectBody,
   ObjectChangedError,
   type ObjectInfo,
@@ -181,11 +183,11 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     assertValidKey(prefix, 'prefix');
     // Start at the deepest complete folder of the prefix; the rest may end mid-name (`curated/trans`).
     const folderKey = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    yield* this.walk(folderKey, prefix);
+    yield* this.walk(folderKey, prefix, options.etags ?? true);
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -298,7 +300,7 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  private async *walk(folderKey: string, prefix: string): AsyncGenerator<ObjectInfo> {
+  private async *walk(folderKey: string, prefix: string, etags: boolean): AsyncGenerator<ObjectInfo> {
     let entries: Dirent[];
     try {
       entries = await readdir(folderKey === '' ? this.rootDir : join(this.rootDir, ...folderKey.split('/')), {
@@ -316,10 +318,17 @@ export class FsObjectStore implements ObjectStore {
       .sort((a, b) => compareKeys(a.key, b.key));
     for (const { entry, key } of children) {
       if (entry.isDirectory()) {
-        yield* this.walk(key, prefix);
+        yield* this.walk(key, prefix, etags);
         continue;
       }
-      const info = await this.headAt(key, join(this.rootDir, ...key.split('/')));
+      const path = join(this.rootDir, ...key.split('/'));
+      if (!etags) {
+        // Keys, sizes and times only: a stat, not a read of the content.
+        const stats = await stat(path).catch(() => undefined);
+        if (stats?.isFile()) yield { key, size: stats.size, etag: '', lastModified: stats.mtime };
+        continue;
+      }
+      const info = await this.headAt(key, path);
       if (info) yield info;
     }
   }

@@ -21,6 +21,11 @@ export interface PutOptions {
   readonly contentType?: string;
 }
 
+export interface ListOptions {
+  /** @default true */
+  readonly etags?: boolean;
+}
+
 export interface GetOptions {
   /**
    * Read this version only: the etag `head` gave. When the object has been replaced since, `get` throws
@@ -53,8 +58,12 @@ export interface ObjectStore {
    * disk). Returns false, writing nothing, when it already exists. Used for exactly-once ledgers.
    */
   putIfAbsent(key: string, body: string | Uint8Array, options?: PutOptions): Promise<boolean>;
-  /** Every object whose key starts with `prefix`, in lexicographic key order. */
-  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Every object whose key starts with `prefix`, in lexicographic key order. With `etags: false` the
+   * caller needs only keys, sizes and times: a store for which the etag costs a read of the content
+   * (the local one) may return an empty etag.
+   */
+  list(prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
   /** Deletes objects; keys that do not exist are ignored. */
   delete(keys: readonly string[]): Promise<void>;
 }

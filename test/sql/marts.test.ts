@@ -162,11 +162,21 @@ describe('staging dedupe', () => {
       ],
       '2024-03-01T23:00:00Z',
     );
-    // The corrected file, ingested a day later, holds a new version of T1 (and moves it to another day).
+    // The corrected file, ingested a day later, holds a new version of T1 (same day, a later time).
     await lake.writeCurated(
       'transactions',
       'monday-corrected',
-      [transaction({ transaction_id: 'T1', event_time: '2024-03-02T10:00:00Z', amount: 150 })],
+      [transaction({ transaction_id: 'T1', event_time: '2024-03-01T12:00:00Z', amount: 150 })],
+      '2024-03-02T23:00:00Z',
+    );
+    // Another file holds T4 on two days: the dedupe is per event day, so these are two rows.
+    await lake.writeCurated(
+      'transactions',
+      'two-days',
+      [
+        transaction({ transaction_id: 'T4', event_time: '2024-03-01T09:00:00Z', amount: 7 }),
+        transaction({ transaction_id: 'T4', event_time: '2024-03-02T09:00:00Z', amount: 8 }),
+      ],
       '2024-03-02T23:00:00Z',
     );
     // Same ingest time: the tie is broken by source_key ('b-file' > 'a-file').
@@ -190,16 +200,16 @@ describe('staging dedupe', () => {
     await lake?.close();
   });
 
-  it('keeps the latest ingested version of a transaction across two files', async () => {
+  it('keeps the latest ingested version of a transaction within its day across two files', async () => {
     const result = await engine.query(
-      'select transaction_id, amount, event_date, source_key from stg_transactions order by transaction_id',
+      "select transaction_id, amount, event_date, source_key from stg_transactions where transaction_id <> 'T4' order by transaction_id",
     );
 
     expect(result.rows).toEqual([
       {
         transaction_id: 'T1',
         amount: 150,
-        event_date: '2024-03-02',
+        event_date: '2024-03-01',
         source_key: 'landing/transactions/monday-corrected.csv',
       },
       {
@@ -221,8 +231,19 @@ describe('staging dedupe', () => {
     const base = await engine.query('select count(*) as n from transactions');
     const fact = await engine.query('select count(*) as n from fact_transactions');
 
-    // 2 + 1 + 1 + 1 rows ingested; 3 distinct transaction ids.
-    expect([base.rows[0]?.n, fact.rows[0]?.n]).toEqual([5, 3]);
+    // 2 + 1 + 1 + 1 + 2 rows ingested; T1, T2, T3 once and T4 on each of its two days.
+    expect([base.rows[0]?.n, fact.rows[0]?.n]).toEqual([7, 5]);
+  });
+
+  it('keeps a key seen on two event days once per day (the dedupe is per day, so a day rebuilds alone)', async () => {
+    const result = await engine.query(
+      "select event_date, amount from fact_transactions where transaction_id = 'T4' order by event_date",
+    );
+
+    expect(result.rows).toEqual([
+      { event_date: '2024-03-01', amount: 7 },
+      { event_date: '2024-03-02', amount: 8 },
+    ]);
   });
 });
 
