@@ -38,6 +38,12 @@ export interface EvaluateAlertsOptions {
    * @default 1
    */
   readonly lookbackDays?: number;
+  /**
+   * The latest balance date, when the caller knows it (a refresh returns the days `balance_moves`
+   * holds): the look-back then reads no table to find it.
+   * @default - `max(balance_date)` of balance_moves
+   */
+  readonly latestDate?: string;
   /** @default () => new Date() */
   readonly now?: () => Date;
   /** @default the SentAlertLedger on `store` */
@@ -174,8 +180,9 @@ async function datesToEvaluate(engine: QueryEngine, options: EvaluateAlertsOptio
     }
   }
   if (given.length > 0) return [...new Set(given)].sort();
-  const { rows } = await engine.query(`select max(balance_date) as latest from ${BALANCE_MOVES_VIEW}`);
-  const latest = rows[0]?.latest;
+  const latest =
+    options.latestDate ??
+    (await engine.query(`select max(balance_date) as latest from ${BALANCE_MOVES_VIEW}`)).rows[0]?.latest;
   if (typeof latest !== 'string') return [];
   const days = options.lookbackDays ?? 1;
   const end = Date.parse(`${latest}T00:00:00Z`);
