@@ -62,12 +62,14 @@ export async function fingerprintDays(
   const prefixes = days === undefined ? [root] : [...new Set(days)].sort().map((day) => `${root}dt=${day}/`);
   const files = new Map<string, string[]>();
   for (const prefix of prefixes) {
-    // Output names carry the source's content fingerprint, so key, size and time identify a version.
+    // Output names carry the source's content fingerprint, so key and size with the etag (S3, free
+    // in a listing) or the time (a local file, whose etag would cost a read) identify a version.
     for await (const object of store.list(prefix, { etags: false })) {
       const match = /^dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/.exec(object.key.slice(root.length));
       if (!match) continue;
       const list = files.get(match[1]!) ?? [];
-      list.push(`${object.key}\u0000${object.size}\u0000${object.lastModified.getTime()}`);
+      const version = object.etag === '' ? String(object.lastModified.getTime()) : object.etag;
+      list.push(`${object.key}\u0000${object.size}\u0000${version}`);
       files.set(match[1]!, list);
     }
   }

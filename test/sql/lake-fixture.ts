@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATASETS } from '../../datasets/index';
@@ -59,6 +59,20 @@ export class LakeFixture {
       withLineage,
       `cast("${contract.eventTime}" as date)`,
     );
+  }
+
+  /**
+   * Removes what one source file wrote to curated/ (as ingest does when a corrected version of the
+   * file replaces it).
+   */
+  removeCurated(dataset: string, stem: string): void {
+    const root = join(this.dir, 'curated', dataset);
+    if (!existsSync(root)) return;
+    for (const day of readdirSync(root)) {
+      for (const file of readdirSync(join(root, day))) {
+        if (file.startsWith(`${stem}_`)) rmSync(join(root, day, file));
+      }
+    }
   }
 
   /** Writes quarantined rows of one source file (`rules` as `field.rule` ids joined by `|`). */

@@ -1,0 +1,246 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { evaluateAlerts } from '../../src/alerts/evaluate';
+import { buildCatalog, type CatalogBuild } from '../../src/engine/catalog';
+import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
+import { isIncremental } from '../../src/materialize/plan';
+import { loadModels } from '../../src/sql/models';
+import { FsObjectStore } from '../../src/storage/fs-store';
+import { accountRule, RecordingPublisher, referenceDirWith } from '../alerts/support';
+import { type FixtureRow, LakeFixture, transaction } from '../sql/lake-fixture';
+
+const INCREMENTAL = loadModels()
+  .filter(isIncremental)
+  .map((m) => m.name);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function newLake(): Promise<LakeFixture> {
+  const lake = await LakeFixture.create();
+  cleanups.push(() => lake.close());
+  return lake;
+}
+
+/** Builds (refreshes) the catalog on a new engine, as each CLI command does. */
+async function build(
+  lake: LakeFixture,
+  options: { rebuild?: boolean; referenceDir?: string } = {},
+): Promise<{ engine: DuckDbEngine; catalog: CatalogBuild }> {
+  const engine = await openDuckDb({ source: lake.dir, threads: 1 });
+  cleanups.push(() => engine.close());
+  const catalog = await buildCatalog(engine, { lakeDir: lake.dir, ...options });
+  return { engine, catalog };
+}
+
+function refreshOf(catalog: CatalogBuild, model: string) {
+  const entry = catalog.refresh?.models.find((m) => m.model === model);
+  if (!entry) throw new Error(`no refresh entry for ${model}`);
+  return entry;
+}
+
+/** Every row of every incremental model, in a stable order, to compare two builds. */
+async function snapshot(engine: DuckDbEngine): Promise<Record<string, unknown[]>> {
+  const result: Record<string, unknown[]> = {};
+  for (const model of INCREMENTAL)
+    result[model] = [...(await engine.query(`select * from ${model} order by all`)).rows];
+  return result;
+}
+
+/** Transactions of one account on one day: a deposit of `amount` at noon. */
+function deposit(id: string, day: string, amount: number, account = 'A1'): FixtureRow {
+  return transaction({
+    transaction_id: id,
+    event_time: `${day}T12:00:00Z`,
+    amount,
+    account_id: account,
+    customer_id: account.replace('A', 'C'),
+  });
+}
+
+async function tenDays(lake: LakeFixture): Promise<void> {
+  for (let d = 1; d <= 10; d++) {
+    const day = `2024-03-${String(d).padStart(2, '0')}`;
+    await lake.writeCurated('transactions', `day-${d}`, [
+      deposit(`T${d}`, day, 10),
+      deposit(`U${d}`, day, 5, 'A2'),
+    ]);
+  }
+}
+
+describe('incremental refresh of the local marts', () => {
+  it('builds every incremental model in full on a new lake, then rebuilds nothing when nothing changed', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+
+    const first = await build(lake);
+    const again = await build(lake);
+
+    expect(refreshOf(first.catalog, 'fact_account_daily_balance')).toMatchObject({ mode: 'full' });
+    expect(refreshOf(first.catalog, 'fact_account_daily_balance').days).toHaveLength(10);
+    for (const model of INCREMENTAL) {
+      expect(refreshOf(again.catalog, model), model).toMatchObject({
+        mode: 'unchanged',
+        days: [],
+        statements: 0,
+      });
+    }
+    expect(await snapshot(again.engine)).toEqual(await snapshot(first.engine));
+  });
+
+  it('rebuilds only the days a new file touched, and the days after them that carry its balances', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    await build(lake);
+
+    // A late file for day 7 (a new account), and day 11.
+    await lake.writeCurated('transactions', 'late-7', [deposit('N7', '2024-03-07', 40, 'A3')]);
+    await lake.writeCurated('transactions', 'day-11', [deposit('T11', '2024-03-11', 10)]);
+    const { catalog } = await build(lake);
+
+    expect(catalog.refresh?.changedInputs).toEqual({ transactions: ['2024-03-07', '2024-03-11'] });
+    expect(refreshOf(catalog, 'fact_transactions')).toMatchObject({
+      mode: 'incremental',
+      days: ['2024-03-07', '2024-03-11'],
+      statements: 1,
+    });
+    const through = ['2024-03-07', '2024-03-08', '2024-03-09', '2024-03-10', '2024-03-11'];
+    expect(refreshOf(catalog, 'fact_account_daily_balance')).toMatchObject({
+      mode: 'incremental',
+      days: through,
+    });
+    expect(refreshOf(catalog, 'balance_moves')).toMatchObject({ mode: 'incremental', days: through });
+    // kpi_daily: each changed day and the 6 after it, up to the latest day.
+    expect(refreshOf(catalog, 'kpi_daily')).toMatchObject({ mode: 'incremental', days: through });
+    // No invoices arrived: the organization snapshot has nothing to do.
+    expect(refreshOf(catalog, 'fact_organization_daily_financials')).toMatchObject({ mode: 'unchanged' });
+  });
+
+  it('gives exactly what a full build gives after late files, corrections, re-drops and a new account', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    await build(lake);
+
+    // A correction of day 4 replaces its file; day 6 gets a second file; a new account on day 9;
+    // a failed transaction (moves no balance) on day 12 after two quiet days.
+    lake.removeCurated('transactions', 'day-4');
+    await lake.writeCurated(
+      'transactions',
+      'day-4-corrected',
+      [deposit('T4', '2024-03-04', 400)],
+      '2024-03-05T00:00:00Z',
+    );
+    await lake.writeCurated('transactions', 'day-6-extra', [deposit('X6', '2024-03-06', 7, 'A2')]);
+    await build(lake);
+    await lake.writeCurated('transactions', 'new-account', [deposit('N9', '2024-03-09', 60, 'A9')]);
+    await lake.writeCurated('transactions', 'day-12', [
+      transaction({ transaction_id: 'F12', event_time: '2024-03-12T08:00:00Z', status: 'failed', amount: 3 }),
+    ]);
+    const incremental = await build(lake);
+    const afterIncremental = await snapshot(incremental.engine);
+
+    const full = await build(lake, { rebuild: true });
+
+    expect(refreshOf(full.catalog, 'fact_account_daily_balance').mode).toBe('full');
+    expect(afterIncremental).toEqual(await snapshot(full.engine));
+    // The known answer: A1 holds 10 a day for days 1-10 with day 4 at 400, nothing on 11, a failed one on 12.
+    const a1 = await incremental.engine.query(
+      "select balance_date, closing_balance from fact_account_daily_balance where account_id = 'A1' and balance_date in (date '2024-03-03', date '2024-03-04', date '2024-03-12') order by balance_date",
+    );
+    expect(a1.rows).toEqual([
+      { balance_date: '2024-03-03', closing_balance: 30 },
+      { balance_date: '2024-03-04', closing_balance: 430 },
+      { balance_date: '2024-03-12', closing_balance: 490 },
+    ]);
+    const a9 = await incremental.engine.query(
+      "select min(balance_date) as first_day, count(*) as days from fact_account_daily_balance where account_id = 'A9'",
+    );
+    expect(a9.rows).toEqual([{ first_day: '2024-03-09', days: 4 }]);
+  });
+
+  it('refreshes a day once when two files of one batch touch it', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    await build(lake);
+
+    await lake.writeCurated('transactions', 'batch-a', [deposit('BA', '2024-03-10', 1)]);
+    await lake.writeCurated('transactions', 'batch-b', [deposit('BB', '2024-03-10', 2)]);
+    const { catalog, engine } = await build(lake);
+
+    expect(refreshOf(catalog, 'fact_transactions')).toMatchObject({ days: ['2024-03-10'], statements: 1 });
+    expect(refreshOf(catalog, 'fact_account_daily_balance')).toMatchObject({
+      days: ['2024-03-10'],
+      statements: 1,
+    });
+    const rows = await engine.query(
+      "select count(*) as n from fact_transactions where event_date = date '2024-03-10'",
+    );
+    expect(rows.rows).toEqual([{ n: 4 }]);
+  });
+
+  it('empties a day whose only file was withdrawn', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    await build(lake);
+
+    lake.removeCurated('transactions', 'day-5');
+    const { catalog, engine } = await build(lake);
+
+    expect(refreshOf(catalog, 'fact_transactions').days).toEqual(['2024-03-05']);
+    expect(catalog.refresh?.partitions.fact_transactions).not.toContain('2024-03-05');
+    const rows = await engine.query(
+      "select count(*) as n from fact_transactions where event_date = date '2024-03-05'",
+    );
+    expect(rows.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('rebuilds a model in full when a reference file it reads changes', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    const referenceDir = referenceDirWith([accountRule()]);
+    await build(lake, { referenceDir });
+
+    const changed = referenceDirWith([accountRule({ threshold_rate: 0.9 })]);
+    const { catalog } = await build(lake, { referenceDir: changed });
+
+    expect(refreshOf(catalog, 'balance_moves').mode).toBe('full');
+    expect(refreshOf(catalog, 'fact_transactions').mode).toBe('unchanged');
+  });
+
+  it('alerts once, as a revision, when a correction three days back moves a balance again', async () => {
+    const lake = await newLake();
+    const referenceDir = referenceDirWith([accountRule()]);
+    await tenDays(lake);
+    // Day 11: A1 jumps from 100 to 1100 (a breach).
+    await lake.writeCurated('transactions', 'day-11', [deposit('J11', '2024-03-11', 1000)]);
+    for (let d = 12; d <= 14; d++) {
+      await lake.writeCurated('transactions', `day-${d}`, [deposit(`T${d}`, `2024-03-${d}`, 1)]);
+    }
+    const store = new FsObjectStore(lake.dir);
+    const publisher = new RecordingPublisher();
+    const first = await build(lake, { referenceDir });
+    await evaluateAlerts({ engine: first.engine, store, publisher, dates: ['2024-03-11'] });
+    expect(publisher.published.map((p) => p.digest.entries.map((e) => [e.entityId, e.revision]))).toEqual([
+      [['A1', false]],
+    ]);
+
+    // Three days back from the latest (day 14): the jump on day 11 was 2000, not 1000.
+    lake.removeCurated('transactions', 'day-11');
+    await lake.writeCurated('transactions', 'day-11-corrected', [deposit('J11', '2024-03-11', 2000)]);
+    const second = await build(lake, { referenceDir });
+    const days = refreshOf(second.catalog, 'balance_moves').days;
+    expect(days).toEqual(['2024-03-11', '2024-03-12', '2024-03-13', '2024-03-14']);
+    const closing = await second.engine.query(
+      "select closing_balance from fact_account_daily_balance where account_id = 'A1' and balance_date = date '2024-03-14'",
+    );
+    expect(closing.rows).toEqual([{ closing_balance: 2103 }]);
+    const run = await evaluateAlerts({ engine: second.engine, store, publisher, dates: days });
+    const rerun = await evaluateAlerts({ engine: second.engine, store, publisher, dates: days });
+
+    expect(
+      run.delivered.map((d) => [d.digest.day, d.digest.entries.map((e) => [e.entityId, e.revision])]),
+    ).toEqual([['2024-03-11', [['A1', true]]]]);
+    expect(rerun.delivered).toEqual([]);
+  });
+});
