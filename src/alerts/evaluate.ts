@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryEngine, SqlValue } from '../engine/query-engine';
+import type { RefreshResult } from '../materialize/refresh';
 import type { ObjectStore } from '../storage/object-store';
 import { compareMoves, renderDigest } from './digest';
 import { AlertDateError, AlertDeliveryError, AlertRuleError } from './errors';
@@ -48,6 +49,24 @@ export interface EvaluateAlertsOptions {
   readonly now?: () => Date;
   /** @default the SentAlertLedger on `store` */
   readonly ledger?: SentAlertLedger;
+}
+
+/**
+ * What to evaluate after a refresh of the marts, the same on AWS and locally: the days the refresh
+ * rewrote in `balance_moves` when it refreshed them incrementally (a new day, a late file, a
+ * correction); after a full build or when nothing changed, the latest day only (a first build does
+ * not alert on the whole history; the ledger keeps a re-run from sending twice). `latestDate` is
+ * always the last day balance_moves holds, so a look-back reads no table to find it.
+ */
+export function alertDatesAfterRefresh(
+  refresh: RefreshResult | undefined,
+): Pick<EvaluateAlertsOptions, 'dates' | 'latestDate'> {
+  const moves = refresh?.models.find((model) => model.model === BALANCE_MOVES_VIEW);
+  const latest = refresh?.partitions[BALANCE_MOVES_VIEW]?.at(-1);
+  return {
+    ...(moves?.mode === 'incremental' && moves.days.length > 0 ? { dates: moves.days } : {}),
+    ...(latest === undefined ? {} : { latestDate: latest }),
+  };
 }
 
 /** One digest delivered by a run. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evaluateAlerts } from '../../alerts/evaluate';
+import { alertDatesAfterRefresh, evaluateAlerts } from '../../alerts/evaluate';
 import {
   ConsolePublisher,
   FanOutPublisher,
@@ -50,17 +50,20 @@ export async function runAlertsCommand(
 
   const engine = await openDuckDb({ source: dir });
   try {
-    await buildCatalog(engine, {
+    const catalog = await buildCatalog(engine, {
       lakeDir: dir,
       models: ['balance_moves'],
       ...(options.sqlDir === undefined ? {} : { sqlDir: options.sqlDir }),
     });
+    // As on AWS: the days the refresh rewrote, unless the user names them.
+    const after = alertDatesAfterRefresh(catalog.refresh);
     const result = await evaluateAlerts({
       engine,
       store: lake,
       publisher: publishers.length === 1 ? publishers[0]! : new FanOutPublisher(publishers),
       ...(date === undefined ? {} : { date }),
       ...(days === undefined ? {} : { lookbackDays: days }),
+      ...(date === undefined && days === undefined ? after : { latestDate: after.latestDate }),
     });
     if (result.dates.length === 0) {
       write(`no balances in ${dir} yet: ingest transactions or invoices first\n`);
@@ -89,7 +92,10 @@ export function registerAlertsCommand(program: Command): void {
         'and day, and post them to Slack when a webhook is given. Each alert is sent once.',
     )
     .addOption(lakeOption())
-    .option('--date <YYYY-MM-DD>', 'balance date to evaluate (default: the latest date in the lake)')
+    .option(
+      '--date <YYYY-MM-DD>',
+      'balance date to evaluate (default: the days the refresh rewrote, else the latest date in the lake)',
+    )
     .option('--days <n>', 'evaluate the last n balance dates up to the latest (catch-up)')
     .option('--slack-webhook <url>', 'Slack incoming-webhook URL to post each digest to')
     .action(async (options: AlertsCommandOptions) => runAlertsCommand(options));

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type PlantedAlert, plantBalanceMoves } from '../../alerts/demo-moves';
-import { evaluateAlerts } from '../../alerts/evaluate';
+import { alertDatesAfterRefresh, evaluateAlerts } from '../../alerts/evaluate';
 import { ConsolePublisher } from '../../alerts/publishers';
 import { DEMO_DEFAULTS, type DemoFile, generateDemo } from '../../demo/generate';
 import { buildCatalog } from '../../engine/catalog';
@@ -85,7 +85,12 @@ async function showLake(root: string, lake: FsObjectStore): Promise<void> {
     console.log(formatTable(kpis));
 
     console.log('balance alerts (a move of 50% or more, sent once):');
-    const alerts = await evaluateAlerts({ engine, store: lake, publisher: new ConsolePublisher() });
+    const alerts = await evaluateAlerts({
+      engine,
+      store: lake,
+      publisher: new ConsolePublisher(),
+      ...alertDatesAfterRefresh(catalog.refresh),
+    });
     const sentEarlier =
       alerts.alreadySent > 0 ? `, ${alerts.alreadySent} already sent by an earlier run` : '';
     console.log(`${alerts.delivered.length} digest(s) sent${sentEarlier}`);
