@@ -69,6 +69,71 @@ async function tenDays(lake: LakeFixture): Promise<void> {
   }
 }
 
+/** An invoice row of one snapshot delivery. */
+function invoice(id: string, organization: string, day: string, amount: number, status = 'open'): FixtureRow {
+  return {
+    invoice_id: id,
+    organization_id: organization,
+    status,
+    amount,
+    snapshot_date: day,
+    parent_invoice_id: null,
+    transaction_id: null,
+    type: 'invoice',
+    currency: 'EUR',
+    payment_currency: 'EUR',
+    payment_method: 'sepa',
+    payment_amount: status === 'paid' ? amount : null,
+    fx_rate: 1,
+    fx_rate_payment: 1,
+  };
+}
+
+function organization(id: string, day: string, country: string): FixtureRow {
+  return {
+    organization_id: id,
+    legal_entity_country_code: country,
+    count_total_contracts_active: 1,
+    first_payment_date: null,
+    last_payment_date: null,
+    snapshot_date: day,
+  };
+}
+
+describe('incremental refresh of the organization snapshots', () => {
+  it('carries organizations across sparse snapshot dates and matches a full build', async () => {
+    const lake = await newLake();
+    await lake.writeCurated('organizations', 'orgs-1', [organization('org-1', '2024-06-01', 'DE')]);
+    await lake.writeCurated('invoices', 'inv-01', [
+      invoice('i1', 'org-1', '2024-06-01', 600),
+      invoice('i9', 'org-2', '2024-06-01', 50),
+    ]);
+    await lake.writeCurated('invoices', 'inv-04', [invoice('i1', 'org-1', '2024-06-04', 600, 'paid')]);
+    await build(lake);
+
+    // A later snapshot (org-2 absent: its balance falls to 0), a new organization, a new attribute.
+    await lake.writeCurated('invoices', 'inv-09', [invoice('i5', 'org-3', '2024-06-09', 70)]);
+    await lake.writeCurated('organizations', 'orgs-9', [organization('org-1', '2024-06-09', 'FR')]);
+    const incremental = await build(lake);
+    const rows = await incremental.engine.query(
+      "select organization_id, legal_entity_country_code as country, balance from fact_organization_daily_financials where snapshot_date = date '2024-06-09' order by organization_id",
+    );
+    const afterIncremental = await snapshot(incremental.engine);
+    const full = await build(lake, { rebuild: true });
+
+    expect(refreshOf(incremental.catalog, 'fact_organization_daily_financials')).toMatchObject({
+      mode: 'incremental',
+      days: ['2024-06-05', '2024-06-06', '2024-06-07', '2024-06-08', '2024-06-09'],
+    });
+    expect(rows.rows).toEqual([
+      { organization_id: 'org-1', country: 'FR', balance: 0 },
+      { organization_id: 'org-2', country: null, balance: 0 },
+      { organization_id: 'org-3', country: null, balance: 70 },
+    ]);
+    expect(afterIncremental).toEqual(await snapshot(full.engine));
+  });
+});
+
 describe('incremental refresh of the local marts', () => {
   it('builds every incremental model in full on a new lake, then rebuilds nothing when nothing changed', async () => {
     const lake = await newLake();
@@ -158,6 +223,56 @@ describe('incremental refresh of the local marts', () => {
     );
     expect(a9.rows).toEqual([{ first_day: '2024-03-09', days: 4 }]);
   });
+
+  it.each([1, 2, 3])(
+    'matches a full build whatever order the files arrive in (seed %i)',
+    async (seed) => {
+      const lake = await newLake();
+      // Twelve files over 9 days: two accounts, late files, a replaced file, a failed transaction.
+      const files: { stem: string; rows: FixtureRow[]; replaces?: string }[] = [];
+      for (let d = 1; d <= 9; d++) {
+        const day = `2024-04-0${d}`;
+        files.push({ stem: `f${d}`, rows: [deposit(`T${d}`, day, d * 10), deposit(`U${d}`, day, 3, 'A2')] });
+      }
+      files.push({ stem: 'extra-3', rows: [deposit('E3', '2024-04-03', 500, 'A3')] });
+      files.push({ stem: 'f5-corrected', rows: [deposit('T5', '2024-04-05', 5)], replaces: 'f5' });
+      files.push({
+        stem: 'failed-8',
+        rows: [transaction({ transaction_id: 'F8', event_time: '2024-04-08T01:00:00Z', status: 'failed' })],
+      });
+      let state = seed;
+      const random = () => {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        return state / 2 ** 31;
+      };
+      const ordered = files
+        .map((file) => ({ file, key: random() }))
+        .sort((a, b) => a.key - b.key)
+        .map((o) => o.file);
+      // A corrected file arrives after the file it replaces.
+      const corrected = ordered.findIndex((f) => f.replaces);
+      const original = ordered.findIndex((f) => f.stem === ordered[corrected]?.replaces);
+      if (corrected < original) ordered.push(...ordered.splice(corrected, 1));
+
+      // The first build sees the first file only, so every later file is refreshed incrementally.
+      const refreshes: string[] = [];
+      for (const [index, file] of ordered.entries()) {
+        if (file.replaces) lake.removeCurated('transactions', file.replaces);
+        const at = `2024-05-01T00:00:${String(index).padStart(2, '0')}Z`;
+        await lake.writeCurated('transactions', file.stem, file.rows, at);
+        if (index % 3 === 0) {
+          const { catalog } = await build(lake);
+          refreshes.push(refreshOf(catalog, 'fact_account_daily_balance').mode);
+        }
+      }
+      const incremental = await build(lake);
+      const full = await build(lake, { rebuild: true });
+
+      expect(refreshes).toEqual(['full', 'incremental', 'incremental', 'incremental']);
+      expect(await snapshot(incremental.engine)).toEqual(await snapshot(full.engine));
+    },
+    30_000,
+  );
 
   it('refreshes a day once when two files of one batch touch it', async () => {
     const lake = await newLake();
