@@ -8,6 +8,7 @@ import { registerBalanceCommand } from './commands/balance';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
 import { registerQueryCommand } from './commands/query';
+import { registerRefreshCommand } from './commands/refresh';
 import { registerReportCommand } from './commands/report';
 import { createProgram, UsageError } from './program';
 
@@ -18,6 +19,7 @@ registerQueryCommand(program);
 registerBalanceCommand(program);
 registerAlertsCommand(program);
 registerReportCommand(program);
+registerRefreshCommand(program);
 program.exitOverride();
 
 try {

@@ -66,6 +66,23 @@ describe('ledgerlake ingest, then alerts: the marts follow what arrived (shipped
     expect(again).toContain('2024-06-05: 0 balance move(s) breached a rule');
   });
 
+  it('says what a refresh did, rebuilds in full on request, and refuses an unknown model', async () => {
+    const quiet = await cli(lake, 'refresh');
+    const rebuilt = await cli(lake, 'refresh', '--rebuild', '--model', 'fact_account_daily_balance');
+    const unknown = await cli(lake, 'refresh', '--model', 'kpi').catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    expect(quiet).toContain('curated data unchanged since the last refresh');
+    expect(quiet).toMatch(/fact_account_daily_balance\s+unchanged/);
+    expect(rebuilt).toMatch(
+      /fact_account_daily_balance\s+full\s+5 days 2024-06-01\.\.2024-06-05, 1 statement/,
+    );
+    expect(rebuilt).toMatch(/fact_transactions\s+unchanged/);
+    expect(unknown).toMatchObject({ code: 2 });
+    expect((unknown as { stderr: string }).stderr).toContain("'kpi' is not an incremental model");
+  });
+
   it('answers a point-in-time balance from the materialized snapshot', async () => {
     const out = await cli(lake, 'balance', 'A1', '--date', '2024-06-03');
     expect(out).toMatch(/5,?300/);
