@@ -25,10 +25,10 @@ export interface LedgerlakeStackProps extends StackProps {
   /** Validated settings (`parseSettings`). */
   readonly settings: LedgerlakeSettings;
   /**
-   * SQL models to deploy as views, in dependency order.
+   * SQL models to deploy, in dependency order: incremental ones as mart tables, the others as views.
    * @default loadModels() (every model under sql/)
    */
-  readonly models?: readonly Pick<SqlModel, 'name' | 'sql' | 'layer'>[];
+  readonly models?: readonly (Pick<SqlModel, 'name' | 'sql' | 'layer'> & Partial<SqlModel>)[];
   /**
    * Folder holding the reference CSVs.
    * @default the repo's reference/
@@ -51,6 +51,9 @@ export class LedgerlakeStack extends Stack {
   readonly tables: DatasetTables;
   readonly workGroup: CfnWorkGroup;
   readonly workGroupArn: string;
+  /** Workgroup of the refresh's INSERT INTO statements, with its own (larger) scan cutoff. */
+  readonly materializationWorkGroup: CfnWorkGroup;
+  readonly materializationWorkGroupArn: string;
   readonly views: AthenaViews;
   readonly alerts: BalanceAlerts;
   readonly alarms: OperationsAlarms;
@@ -151,6 +154,30 @@ export class LedgerlakeStack extends Stack {
       resource: 'workgroup',
       resourceName: workGroupName,
     });
+    // The refresh's statements read a batch of up to 100 days: a cutoff of their own, so the routine
+    // queries keep the tight one (docs/deploy.md).
+    const materializationWorkGroupName = `${workGroupName}_materialize`;
+    this.materializationWorkGroup = new CfnWorkGroup(this, 'MaterializationWorkGroup', {
+      name: materializationWorkGroupName,
+      description: 'ledgerlake mart refresh (INSERT INTO per batch of days): engine v3, its own scan limit',
+      state: 'ENABLED',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: settings.materializationBytesScannedCutoffMb * 1024 * 1024,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${this.athenaResultsBucket.bucketName}/materialize/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+    this.materializationWorkGroupArn = this.formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: materializationWorkGroupName,
+    });
 
     const models = props.models ?? loadModels();
     this.views = new AthenaViews(this, 'Views', {
@@ -165,19 +192,21 @@ export class LedgerlakeStack extends Stack {
     });
     this.views.resource.node.addDependency(this.workGroup, referenceDeployment);
 
-    // Balance alerts: after each ingest of a balance dataset and on a daily schedule.
+    // Refresh of the marts, then balance alerts: after each ingest and on a daily schedule.
     this.alerts = new BalanceAlerts(this, 'BalanceAlerts', {
       lakeBucket: this.lakeBucket,
       resultsBucket: this.athenaResultsBucket,
       workGroupName,
       workGroupArn: this.workGroupArn,
+      materializationWorkGroupName,
+      materializationWorkGroupArn: this.materializationWorkGroupArn,
       glue: { databaseName: this.tables.databaseName, ...this.tables.catalogArns() },
       alertTopic: this.topics.balanceAlerts,
       ingestedTopic: this.topics.ingested,
       logRetentionDays: settings.logRetentionDays,
       destroyOnRemoval: destroy,
     });
-    this.alerts.node.addDependency(this.views.resource);
+    this.alerts.node.addDependency(this.views.resource, this.materializationWorkGroup);
 
     const functions: Record<string, IFunction> = {
       Ingest: this.ingest.function,

@@ -23,6 +23,11 @@ export interface LedgerlakeSettings {
   readonly noncurrentVersionExpirationDays: number;
   /** Per-query scan limit of the Athena workgroup, in MiB. */
   readonly bytesScannedCutoffMb: number;
+  /**
+   * Per-query scan limit of the materialization workgroup (the refresh's INSERT INTO statements), in
+   * MiB: sized to a full rebuild's batch of 100 days, which reads far more than a routine query.
+   */
+  readonly materializationBytesScannedCutoffMb: number;
   /** Quarantine share (percent of rows read, per dataset and hour) above which the alarm fires. */
   readonly quarantineAlarmThresholdPercent: number;
   /** Timeout of the ingest Lambda, seconds. */
@@ -89,6 +94,7 @@ export const DEFAULT_SETTINGS: Omit<LedgerlakeSettings, 'projectionStartDate'> =
   accessLogsExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
   bytesScannedCutoffMb: 1024,
+  materializationBytesScannedCutoffMb: 10_240,
   quarantineAlarmThresholdPercent: 5,
   ingestTimeoutSeconds: 900,
   ingestMemoryMb: 1024,
@@ -179,6 +185,7 @@ const RULES: readonly SettingRule[] = [
   integerRule('noncurrentVersionExpirationDays', 1, 3650, 'days'),
   // Athena's own minimum for BytesScannedCutoffPerQuery is 10 MB.
   integerRule('bytesScannedCutoffMb', 10, 1_048_576, 'MiB (Athena requires at least 10 MB)'),
+  integerRule('materializationBytesScannedCutoffMb', 10, 1_048_576, 'MiB (Athena requires at least 10 MB)'),
   numberRule('quarantineAlarmThresholdPercent', 0, 100, 'percent'),
   integerRule('ingestTimeoutSeconds', 30, 900, 'seconds (Lambda allows at most 900)'),
   integerRule('ingestMemoryMb', 256, 10_240, 'MiB'),

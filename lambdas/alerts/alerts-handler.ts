@@ -3,11 +3,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { ScheduledEvent, SNSEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent, SNSEvent } from 'aws-lambda';
 import { BALANCE_DATASETS } from '../../src/alerts/balance-datasets';
-import { type AlertRunResult, evaluateAlerts } from '../../src/alerts/evaluate';
+import {
+  type AlertRunResult,
+  BALANCE_MOVES_VIEW,
+  type EvaluateAlertsOptions,
+  evaluateAlerts,
+} from '../../src/alerts/evaluate';
 import type { AlertPublisher } from '../../src/alerts/types';
 import type { QueryEngine } from '../../src/engine/query-engine';
+import type { RefreshResult } from '../../src/materialize/refresh';
 import type { ObjectStore } from '../../src/storage/object-store';
 import type { IngestedMessage } from '../ingest/ingested-events';
 
@@ -29,18 +35,99 @@ export interface AlertsHandlerDependencies {
   readonly metrics: Metrics;
   /** Days the daily run looks back, so a missed day is caught up. */
   readonly lookbackDays: number;
+  /**
+   * Brings the materialized marts up to date before the alerts are evaluated (`createMartRefresh`).
+   * With it, an ingest evaluates exactly the `balance_moves` days the refresh wrote.
+   * @default - no refresh: the alerts read balance_moves as it is, for the days of the event
+   */
+  readonly refresh?: MartRefresh;
+  /** Called first in each invocation with its context (the engines' deadline reads it). */
+  readonly onInvocation?: (context: Context) => void;
+  /**
+   * Returns what the queries of the invocation cost and starts counting again (logged at its end).
+   * @default - nothing logged
+   */
+  readonly resetQueryTotals?: () => Record<string, unknown>;
 }
 
-/** What invokes the function: the "ingested" topic (after an ingest) or the daily schedule. */
-export type AlertsEvent = SNSEvent | ScheduledEvent;
+/** What a refresh is asked to do: list only these days (an ingest's), or rebuild models in full. */
+export interface MartRefreshRequest {
+  /** Per dataset, the days an ingest touched. @default - every day of every dataset (catch-up) */
+  readonly hints?: Readonly<Record<string, readonly string[]>>;
+  /** @default false */
+  readonly rebuild?: boolean | readonly string[];
+}
+
+export type MartRefresh = (request: MartRefreshRequest) => Promise<RefreshResult>;
 
 /**
- * The balance dates an event asks for: after an ingest, the days the balance datasets received
+ * A manual rebuild, e.g. after a changed rule or a new model:
+ * `{"rebuild": true}` (every model) or `{"rebuild": ["balance_moves"]}` (those and what reads them).
+ */
+export interface RebuildEvent {
+  readonly rebuild: true | readonly string[];
+}
+
+/** What invokes the function: the "ingested" topic (after an ingest), the daily schedule, or a rebuild. */
+export type AlertsEvent = SNSEvent | ScheduledEvent | RebuildEvent;
+
+/** The refresh an event asks for: an ingest's days of every dataset, a rebuild, or a catch-up. */
+export function refreshRequestOf(event: AlertsEvent): MartRefreshRequest {
+  if ('rebuild' in event) {
+    const rebuild = event.rebuild;
+    if (rebuild !== true && !(Array.isArray(rebuild) && rebuild.every((name) => typeof name === 'string')))
+      throw new TypeError(
+        `rebuild must be true or a list of model names, got ${JSON.stringify(rebuild)}; ` +
+          'e.g. {"rebuild": true} or {"rebuild": ["balance_moves"]}',
+      );
+    return { rebuild };
+  }
+  if (!('Records' in event)) return {};
+  const hints = new Map<string, Set<string>>();
+  for (const record of event.Records) {
+    const message = JSON.parse(record.Sns.Message) as Partial<IngestedMessage>;
+    if (message.type !== 'ledgerlake.ingested' || typeof message.dataset !== 'string') continue;
+    const days = hints.get(message.dataset) ?? new Set<string>();
+    for (const date of message.dates ?? []) days.add(date);
+    hints.set(message.dataset, days);
+  }
+  return {
+    hints: Object.fromEntries(
+      [...hints.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([dataset, days]) => [dataset, [...days].sort()]),
+    ),
+  };
+}
+
+/**
+ * Which balance dates to evaluate after a refresh: after an ingest, exactly the days the refresh
+ * wrote in balance_moves (none when it did not change it); on the schedule, after a rebuild, or when
+ * balance_moves was rebuilt in full (a changed rule rewrites every day: alerting the whole history
+ * would flood), the last `lookbackDays` up to its latest day. Undefined: nothing to evaluate.
+ */
+export function alertDatesAfterRefresh(
+  event: AlertsEvent,
+  refresh: RefreshResult,
+  lookbackDays: number,
+): Pick<EvaluateAlertsOptions, 'dates' | 'lookbackDays' | 'latestDate'> | undefined {
+  const moves = refresh.models.find((model) => model.model === BALANCE_MOVES_VIEW);
+  if ('Records' in event) {
+    if (moves === undefined || moves.days.length === 0) return undefined;
+    if (moves.mode === 'incremental') return { dates: moves.days };
+  }
+  const latestDate = refresh.partitions[BALANCE_MOVES_VIEW]?.at(-1);
+  return latestDate === undefined ? undefined : { lookbackDays, latestDate };
+}
+
+/**
+ * Without a refresh: the balance dates an event asks for: after an ingest, the days the balance datasets received
  * rows (undefined when the event names none of them: nothing to do); on the schedule, `'latest'`
  * (the last `lookbackDays` balance dates).
  */
 export function datesOf(event: AlertsEvent): readonly string[] | 'latest' | undefined {
   if (!('Records' in event)) return 'latest';
+  // (A rebuild event needs a refresh; without one it evaluates the latest days.)
   const dates = new Set<string>();
   for (const record of event.Records) {
     const message = JSON.parse(record.Sns.Message) as Partial<IngestedMessage>;
@@ -50,21 +137,77 @@ export function datesOf(event: AlertsEvent): readonly string[] | 'latest' | unde
   return dates.size === 0 ? undefined : [...dates].sort();
 }
 
-/** Evaluates the alert rules for the event's dates and publishes the digests. */
+const NOTHING_EVALUATED: AlertRunResult = { dates: [], breaches: 0, alreadySent: 0, delivered: [] };
+
+/**
+ * Refreshes the marts (with `deps.refresh`), then evaluates the alert rules for the dates that
+ * follow from the event and the refresh, and publishes the digests.
+ */
 export async function runAlerts(
   event: AlertsEvent,
   deps: AlertsHandlerDependencies,
 ): Promise<AlertRunResult> {
+  try {
+    const which = deps.refresh
+      ? await refreshThenChooseDates(event, deps, deps.refresh)
+      : legacyDates(event, deps);
+    if (which === undefined) return NOTHING_EVALUATED;
+    return await evaluate(which, deps);
+  } finally {
+    const totals = deps.resetQueryTotals?.();
+    if (totals !== undefined) deps.logger.info('athena queries of this run', totals);
+  }
+}
+
+async function refreshThenChooseDates(
+  event: AlertsEvent,
+  deps: AlertsHandlerDependencies,
+  refresh: MartRefresh,
+): Promise<Pick<EvaluateAlertsOptions, 'dates' | 'lookbackDays' | 'latestDate'> | undefined> {
+  const request = refreshRequestOf(event);
+  if (request.hints !== undefined && Object.keys(request.hints).length === 0) {
+    deps.logger.info('no ingested dataset in the event; nothing to refresh');
+    return undefined;
+  }
+  const result = await refresh(request);
+  deps.logger.info('marts refreshed', {
+    hints: request.hints,
+    rebuild: request.rebuild,
+    changedInputs: result.changedInputs,
+    models: result.models.map(({ model, mode, days, statements, ms }) => ({
+      model,
+      mode,
+      days: days.length === 0 ? [] : [days[0], days.at(-1)],
+      statements,
+      ms: Math.round(ms),
+    })),
+  });
+  const which = alertDatesAfterRefresh(event, result, deps.lookbackDays);
+  if (which === undefined) deps.logger.info('balance_moves did not change; nothing to evaluate');
+  return which;
+}
+
+function legacyDates(
+  event: AlertsEvent,
+  deps: AlertsHandlerDependencies,
+): Pick<EvaluateAlertsOptions, 'dates' | 'lookbackDays'> | undefined {
   const dates = datesOf(event);
   if (dates === undefined) {
     deps.logger.info('no balance dataset in the event; nothing to evaluate');
-    return { dates: [], breaches: 0, alreadySent: 0, delivered: [] };
+    return undefined;
   }
+  return dates === 'latest' ? { lookbackDays: deps.lookbackDays } : { dates };
+}
+
+async function evaluate(
+  which: Pick<EvaluateAlertsOptions, 'dates' | 'lookbackDays' | 'latestDate'>,
+  deps: AlertsHandlerDependencies,
+): Promise<AlertRunResult> {
   const result = await evaluateAlerts({
     engine: deps.engine,
     store: deps.ledger,
     publisher: deps.publisher,
-    ...(dates === 'latest' ? { lookbackDays: deps.lookbackDays } : { dates }),
+    ...which,
   });
   deps.metrics.addMetric(ALERT_METRICS.breaches, MetricUnit.Count, result.breaches);
   deps.metrics.addMetric(ALERT_METRICS.alreadySent, MetricUnit.Count, result.alreadySent);
@@ -84,7 +227,10 @@ export async function runAlerts(
 
 /** The Lambda handler: `runAlerts` with the Lambda context in every log line and metrics flushed. */
 export function createAlertsHandler(deps: AlertsHandlerDependencies) {
-  return middy<AlertsEvent, AlertRunResult>((event: AlertsEvent) => runAlerts(event, deps))
+  return middy<AlertsEvent, AlertRunResult>((event: AlertsEvent, context: Context) => {
+    deps.onInvocation?.(context);
+    return runAlerts(event, deps);
+  })
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics));
 }

@@ -5,6 +5,8 @@ import {
   StartQueryExecutionCommand,
   type StartQueryExecutionCommandOutput,
 } from '@aws-sdk/client-athena';
+import { readState, writeState } from '../../src/materialize/state';
+import type { ObjectStore } from '../../src/storage/object-store';
 import { ViewDeploymentError } from '../shared/errors';
 
 /** One view to deploy: its name and its SELECT body (Trino dialect, no trailing semicolon). */
@@ -13,14 +15,53 @@ export interface ViewDefinition {
   readonly sql: string;
 }
 
+/**
+ * One materialized (incremental) model: a Hive-partitioned Parquet table in the lake, created empty
+ * at deploy and filled by the refresh (src/materialize/athena-writer.ts).
+ */
+export interface MartTableDefinition {
+  readonly name: string;
+  /** A SELECT with the model's output columns, partition column last (`composeSchemaSql`). */
+  readonly sql: string;
+  /** The day column the table is partitioned by. */
+  readonly partitionBy: string;
+  /** Lake key prefix of the table's files, `marts/<name>/`. */
+  readonly prefix: string;
+}
+
+/** A relation of the deployment, in dependency order with the others. */
+export type RelationDefinition =
+  | ({ readonly kind: 'view' } & ViewDefinition)
+  | ({ readonly kind: 'table' } & MartTableDefinition);
+
 /** What the stack passes to the custom resource (CloudFormation turns every value into a string). */
 export interface ViewDeploymentProperties {
   readonly WorkGroup: string;
   readonly Database: string;
-  /** Views in dependency order: each after the views it reads. */
-  readonly Views: readonly ViewDefinition[];
-  /** Hash of every view's SQL: any change makes CloudFormation send an Update. */
+  /** Lake bucket holding `marts/<table>/` and the refresh state. */
+  readonly LakeBucket: string;
+  /** Views and mart tables in dependency order: each after the relations it reads. */
+  readonly Relations: readonly RelationDefinition[];
+  /**
+   * Hash of the base tables' columns (the contracts): when it changes, every mart table is created
+   * again, since a `select *` upstream may now give other columns.
+   */
+  readonly ContractHash: string;
+  /** Hash of every relation and of the contracts: any change makes CloudFormation send an Update. */
   readonly SqlHash: string;
+}
+
+/** Properties of a deployment made before the mart tables existed (views only). */
+export interface LegacyViewDeploymentProperties {
+  readonly Views?: readonly ViewDefinition[];
+}
+
+/** The relations of new or old properties (old ones listed `Views` only). */
+export function relationsOf(
+  props: Partial<ViewDeploymentProperties> & LegacyViewDeploymentProperties,
+): RelationDefinition[] {
+  if (props.Relations) return [...props.Relations];
+  return (props.Views ?? []).map((view) => ({ kind: 'view' as const, ...view }));
 }
 
 /** The part of AthenaClient used here, so tests can pass a recording stand-in. */
@@ -105,27 +146,109 @@ function checkName(name: string): void {
   }
 }
 
-/** Creates (or replaces) the views one after the other, in the given (dependency) order. */
-export async function createViews(
+/** The CTAS that creates a mart table empty, typed and partitioned, over its lake prefix. */
+export function createTableStatement(table: MartTableDefinition, lakeBucket: string): string {
+  return (
+    `CREATE TABLE ${table.name}\n` +
+    `WITH (format = 'PARQUET', write_compression = 'SNAPPY', ` +
+    `external_location = 's3://${lakeBucket}/${table.prefix}', partitioned_by = ARRAY['${table.partitionBy}'])\n` +
+    `AS\n${table.sql}\nWITH NO DATA`
+  );
+}
+
+/** What creating or dropping mart tables needs besides Athena: the lake bucket and its objects. */
+export interface MartTableOptions {
+  readonly lake: ObjectStore;
+  readonly lakeBucket: string;
+}
+
+/**
+ * Drops a mart table, deletes its files and forgets it in the refresh state, so the next refresh
+ * rebuilds it (and everything downstream) in full instead of trusting partitions that are gone.
+ */
+async function dropMartTable(
   options: AthenaDdlOptions,
-  views: readonly ViewDefinition[],
+  marts: MartTableOptions,
+  table: Pick<MartTableDefinition, 'name' | 'prefix'>,
 ): Promise<void> {
-  for (const view of views) {
-    checkName(view.name);
-    await runDdl(options, view.name, 'create', `CREATE OR REPLACE VIEW ${view.name} AS\n${view.sql}`);
+  await runDdl(options, table.name, 'drop', `DROP TABLE IF EXISTS ${table.name}`);
+  const keys: string[] = [];
+  for await (const object of marts.lake.list(table.prefix, { etags: false })) keys.push(object.key);
+  if (keys.length > 0) await marts.lake.delete(keys);
+  const state = await readState(marts.lake);
+  if (state.models[table.name] !== undefined) {
+    const { [table.name]: _forgotten, ...models } = state.models;
+    await writeState(marts.lake, { ...state, models });
   }
 }
 
-/** Drops the views in reverse order, so a view goes before the views it reads. Missing views are fine. */
-export async function dropViews(options: AthenaDdlOptions, names: readonly string[]): Promise<void> {
-  for (const name of [...names].reverse()) {
-    checkName(name);
-    await runDdl(options, name, 'drop', `DROP VIEW IF EXISTS ${name}`);
-  }
+/** Whether a table must be created again: new, was a view, or defined differently. */
+function tableChanged(previous: RelationDefinition | undefined, next: MartTableDefinition): boolean {
+  if (previous?.kind !== 'table') return true;
+  return (
+    previous.sql !== next.sql || previous.partitionBy !== next.partitionBy || previous.prefix !== next.prefix
+  );
 }
 
-/** Views of the old deployment that the new one no longer has (in the old order). */
-export function removedViews(previous: readonly ViewDefinition[], next: readonly ViewDefinition[]): string[] {
-  const kept = new Set(next.map((view) => view.name));
-  return previous.map((view) => view.name).filter((name) => !kept.has(name));
+/**
+ * Deploys the relations in dependency order: each view with CREATE OR REPLACE VIEW; each mart table
+ * that is new or changed (or every one when `recreateTables`) with DROP TABLE IF EXISTS, its files
+ * deleted, its refresh state forgotten, then CTAS `WITH NO DATA`. A relation that changed kind is
+ * dropped as what it was first. Then the relations of `previous` that `next` no longer has are
+ * dropped, in reverse order.
+ */
+export async function deployRelations(
+  options: AthenaDdlOptions,
+  marts: MartTableOptions,
+  next: readonly RelationDefinition[],
+  previous: readonly RelationDefinition[],
+  recreateTables: boolean,
+): Promise<void> {
+  const before = new Map(previous.map((relation) => [relation.name, relation]));
+  for (const relation of next) {
+    checkName(relation.name);
+    const old = before.get(relation.name);
+    if (relation.kind === 'view') {
+      if (old?.kind === 'table') await dropMartTable(options, marts, old);
+      await runDdl(
+        options,
+        relation.name,
+        'create',
+        `CREATE OR REPLACE VIEW ${relation.name} AS\n${relation.sql}`,
+      );
+      continue;
+    }
+    if (!recreateTables && !tableChanged(old, relation)) continue;
+    if (old?.kind === 'view')
+      await runDdl(options, relation.name, 'drop', `DROP VIEW IF EXISTS ${relation.name}`);
+    await dropMartTable(options, marts, relation);
+    await runDdl(options, relation.name, 'create', createTableStatement(relation, marts.lakeBucket));
+  }
+  const kept = new Set(next.map((relation) => relation.name));
+  await dropRelations(
+    options,
+    marts,
+    previous.filter((relation) => !kept.has(relation.name)),
+    { deleteTableFiles: true },
+  );
+}
+
+/**
+ * Drops relations in reverse order (a relation goes before those it reads). A mart table's files are
+ * deleted too with `deleteTableFiles` (a model removed from sql/); on stack deletion they stay in the
+ * retained lake and the next deployment's CTAS starts from an empty prefix anyway.
+ */
+export async function dropRelations(
+  options: AthenaDdlOptions,
+  marts: MartTableOptions,
+  relations: readonly RelationDefinition[],
+  { deleteTableFiles }: { readonly deleteTableFiles: boolean },
+): Promise<void> {
+  for (const relation of [...relations].reverse()) {
+    checkName(relation.name);
+    if (relation.kind === 'view')
+      await runDdl(options, relation.name, 'drop', `DROP VIEW IF EXISTS ${relation.name}`);
+    else if (deleteTableFiles) await dropMartTable(options, marts, relation);
+    else await runDdl(options, relation.name, 'drop', `DROP TABLE IF EXISTS ${relation.name}`);
+  }
 }

@@ -4,21 +4,29 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { ViewDeploymentProperties } from '../../lambdas/athena-views/deploy-views';
+import type { RelationDefinition, ViewDeploymentProperties } from '../../lambdas/athena-views/deploy-views';
+import { athenaNames, martTablePrefix } from '../../src/materialize/athena-writer';
+import { composeSchemaSql, isIncremental } from '../../src/materialize/plan';
+import { MARTS_PREFIX } from '../../src/materialize/state';
+import { BASE_TABLES } from '../../src/sql/base-tables';
 import type { SqlModel } from '../../src/sql/models';
 import { acknowledge, acknowledgeBucketGrant, acknowledgeProvider } from '../nag-acknowledgements';
 import type { DatasetTables } from './dataset-tables';
 import { LedgerlakeFunction } from './ledgerlake-function';
 
 export interface AthenaViewsProps {
-  /** Models in dependency order (`loadModels()`), each deployed as a view named after it. */
-  readonly models: readonly Pick<SqlModel, 'name' | 'sql'>[];
+  /**
+   * Models in dependency order (`loadModels()`): an incremental one is deployed as an empty
+   * partitioned table under `marts/<name>/` of the lake, every other one as a view named after it.
+   * Models without `materialized` are views.
+   */
+  readonly models: readonly (Pick<SqlModel, 'name' | 'sql'> & Partial<SqlModel>)[];
   /** Workgroup the DDL runs in (its enforced settings put results in `resultsBucket`). */
   readonly workGroupName: string;
   readonly workGroupArn: string;
   /** Bucket receiving the workgroup's query results. */
   readonly resultsBucket: IBucket;
-  /** The lake bucket the views read (Athena checks the referenced tables when creating a view). */
+  /** The lake bucket the views read and the mart tables live in (`marts/`). */
   readonly lakeBucket: IBucket;
   /** Database and tables the views live in and read. */
   readonly tables: DatasetTables;
@@ -29,8 +37,40 @@ export interface AthenaViewsProps {
 }
 
 /**
- * The SQL models deployed as Athena views, by a custom resource that runs the DDL through Athena in
- * the stack's workgroup.
+ * The relations of the SQL models from each contract's columns: views, and a CTAS `WITH NO DATA` for
+ * each incremental model (Hive-partitioned Parquet under `marts/<name>/`), in dependency order.
+ */
+export function deploymentRelations(
+  models: AthenaViewsProps['models'],
+  databaseName: string,
+): RelationDefinition[] {
+  const full: SqlModel[] = models.map((model) => ({ file: '', layer: '', dependsOn: [], ...model }));
+  const names = athenaNames(databaseName);
+  return full.map((model): RelationDefinition => {
+    if (!isIncremental(model)) return { kind: 'view', name: model.name, sql: model.sql };
+    return {
+      kind: 'table',
+      name: model.name,
+      sql: composeSchemaSql(model, full, names),
+      partitionBy: model.incremental.partitionBy,
+      prefix: martTablePrefix(model.name),
+    };
+  });
+}
+
+/** A hash of the base tables' names and columns: the contracts every relation reads. */
+export function contractHash(): string {
+  const contracts = BASE_TABLES.map((table) => ({
+    name: table.name,
+    columns: table.columns.map((column) => `${column.name} ${column.type}`),
+    partitions: table.partitionColumns,
+  }));
+  return createHash('sha256').update(JSON.stringify(contracts)).digest('hex');
+}
+
+/**
+ * The SQL models deployed as Athena views and mart tables, by a custom resource that runs the DDL
+ * through Athena in the stack's workgroup.
  *
  * Why a custom resource and not Glue VIRTUAL_VIEW tables: a Glue view must carry the Presto view
  * encoding with the output column names and types of the query, which only the engine can work out
@@ -38,8 +78,11 @@ export interface AthenaViewsProps {
  * VIEW` lets Athena parse and type-check each view at deploy time, and a bad view fails the
  * deployment with the view's name and Athena's own error.
  *
- * One resource holds every view in dependency order; its `SqlHash` changes with any SQL, so an edit
- * re-creates the views on the next deploy, and deleting the stack drops them in reverse order.
+ * One resource holds every relation in dependency order; its `SqlHash` changes with any SQL and with
+ * the contracts (a view's stored column list goes stale when a base table's columns change), so an
+ * edit re-creates the views on the next deploy, and deleting the stack drops them in reverse order.
+ * A mart table is created again only when its own definition (or a contract) changed: its files are
+ * deleted and its refresh state forgotten, so the next refresh rebuilds it in full.
  */
 export class AthenaViews extends Construct {
   readonly resource: CustomResource;
@@ -47,13 +90,14 @@ export class AthenaViews extends Construct {
 
   constructor(scope: Construct, id: string, props: AthenaViewsProps) {
     super(scope, id);
-    const views = props.models.map(({ name, sql }) => ({ name, sql }));
-    const sqlHash = createHash('sha256').update(JSON.stringify(views)).digest('hex');
+    const relations = deploymentRelations(props.models, props.tables.databaseName);
+    const contracts = contractHash();
+    const sqlHash = createHash('sha256').update(JSON.stringify({ relations, contracts })).digest('hex');
 
     this.function = new LedgerlakeFunction(this, 'Function', {
       entry: 'lambdas/athena-views/handler.ts',
       description:
-        'Creates, replaces and drops the ledgerlake SQL views in Athena (CloudFormation custom resource).',
+        'Creates, replaces and drops the ledgerlake SQL views and mart tables in Athena (CloudFormation custom resource).',
       timeout: Duration.minutes(10),
       memorySize: 256,
       logRetentionDays: props.logRetentionDays,
@@ -67,26 +111,17 @@ export class AthenaViews extends Construct {
         resources: [props.workGroupArn],
       }),
     );
-    const glue = props.tables.catalogArns();
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetTables',
-          'glue:CreateTable',
-          'glue:UpdateTable',
-          'glue:DeleteTable',
-        ],
-        resources: [glue.catalog, glue.database, glue.tables],
-      }),
-    );
+    props.tables.grantTableDdl(role);
     // Athena writes each DDL statement's result file to the workgroup's output location.
     props.resultsBucket.grantReadWrite(role);
     props.lakeBucket.grantRead(role);
+    // Mart tables: their files are deleted before a CTAS (its location must be empty) and the
+    // refresh state (marts/_state.json) forgets a re-created table.
+    props.lakeBucket.grantPut(role, `${MARTS_PREFIX}*`);
+    props.lakeBucket.grantDelete(role, `${MARTS_PREFIX}*`);
     acknowledge(role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.tables.databaseName}/*]`]:
-        'The views are Glue tables whose names come from sql/ and change with it; the grant is limited to this database.',
+        'The views and mart tables are Glue tables whose names come from sql/ and change with it; the grant is limited to this database.',
     });
     acknowledgeBucketGrant(role, props.resultsBucket, {
       keyPatterns: ['*'],
@@ -94,9 +129,11 @@ export class AthenaViews extends Construct {
       why: 'Athena writes the result file of each DDL statement under generated keys',
     });
     acknowledgeBucketGrant(role, props.lakeBucket, {
-      keyPatterns: ['*'],
-      write: false,
-      why: 'Athena checks the tables a view reads, which may be under any lake prefix',
+      keyPatterns: ['*', `${MARTS_PREFIX}*`],
+      write: true,
+      why:
+        'Athena checks the tables a view reads, which may be under any lake prefix; deletes and writes are ' +
+        'limited to marts/* (mart table files, refresh state)',
     });
 
     const provider = new Provider(this, 'Provider', {
@@ -107,7 +144,9 @@ export class AthenaViews extends Construct {
     const properties: ViewDeploymentProperties = {
       WorkGroup: props.workGroupName,
       Database: props.tables.databaseName,
-      Views: views,
+      LakeBucket: props.lakeBucket.bucketName,
+      Relations: relations,
+      ContractHash: contracts,
       SqlHash: sqlHash,
     };
     this.resource = new CustomResource(this, 'Views', {

@@ -7,10 +7,25 @@ import { type ITopic, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BALANCE_DATASETS } from '../../src/alerts/balance-datasets';
+import { DATASETS } from '../../datasets/index';
 import { SENT_ALERTS_PREFIX } from '../../src/alerts/ledger';
+import { MARTS_PREFIX } from '../../src/materialize/state';
 import { acknowledge, acknowledgeBucketGrant } from '../nag-acknowledgements';
+import { grantCatalog } from './dataset-tables';
 import { LedgerlakeFunction } from './ledgerlake-function';
+
+/**
+ * Time budget of one run. Every Athena query is given up (and stopped) after `QUERY_TIMEOUT`, and no
+ * query runs into the last `STOP_RESERVE` of the function's time: the engine stops it with
+ * StopQueryExecution and the run fails cleanly, to be redone by the retry or the next run. So the
+ * function's timeout exceeds one query's timeout plus the reserve, and a run of many statements ends
+ * before Lambda kills it, with no query left running.
+ */
+export const REFRESH_TIMING = {
+  functionTimeout: Duration.minutes(15),
+  queryTimeout: Duration.minutes(10),
+  stopReserve: Duration.seconds(30),
+} as const;
 
 export interface BalanceAlertsProps {
   /** The lake: Athena reads the curated data and reference tables with the function's rights; the ledger of sent alerts lives under `alerts/sent/`. */
@@ -19,6 +34,13 @@ export interface BalanceAlertsProps {
   readonly resultsBucket: IBucket;
   readonly workGroupName: string;
   readonly workGroupArn: string;
+  /**
+   * Workgroup of the refresh's statements (INSERT INTO, ALTER TABLE), with its own scan cutoff.
+   * @default - the queries' workgroup
+   */
+  readonly materializationWorkGroupName?: string;
+  /** @default - `workGroupArn` */
+  readonly materializationWorkGroupArn?: string;
   /** The Glue database and the ARNs the queries read (`DatasetTables.catalogArns()`). */
   readonly glue: {
     readonly databaseName: string;
@@ -28,7 +50,7 @@ export interface BalanceAlertsProps {
   };
   /** Topic the digests are published to (email, Slack). */
   readonly alertTopic: ITopic;
-  /** Topic with one message per ingested dataset; the function runs for the balance datasets. */
+  /** Topic with one message per ingested dataset; the function runs for every dataset's messages. */
   readonly ingestedTopic: ITopic;
   /**
    * When the catch-up run starts.
@@ -59,13 +81,18 @@ const PROP_RULES: readonly {
 ];
 
 /**
- * The balance-alerts function and what runs it:
- * - subscribed to the "ingested" topic with a filter on the `dataset` attribute, so it evaluates the
- *   dates an ingest touched in a balance dataset (transactions, invoices, organizations);
- * - an EventBridge schedule (daily) that catches up on the last `lookbackDays` balance dates;
+ * The refresh-and-alerts function and what runs it:
+ * - subscribed to the "ingested" topic for every dataset: it refreshes the materialized marts for
+ *   the days the ingest touched (Athena INSERT INTO the Hive tables under `marts/`), then evaluates
+ *   the alert rules for exactly the balance_moves days the refresh wrote;
+ * - an EventBridge schedule (daily) that catches up (a refresh listing every day) and evaluates the
+ *   last `lookbackDays` balance dates;
+ * - `aws lambda invoke --payload '{"rebuild": true}'` rebuilds every mart (docs/deploy.md);
+ * - reserved concurrency 1: a refresh reads and writes one state object, so runs never overlap
+ *   (SNS and the schedule invoke asynchronously; Lambda retries throttled events);
  * - asynchronous invocations retried twice, then kept in `deadLetterQueue`.
- * It queries through Athena in the stack's workgroup and publishes to the balance-alert topic; the
- * sent-alert ledger in the lake bucket makes repeated runs send each alert once.
+ * It publishes to the balance-alert topic; the sent-alert ledger in the lake bucket makes repeated
+ * runs send each alert once. It reads the SQL models and reference CSVs bundled next to its handler.
  */
 export class BalanceAlerts extends Construct {
   readonly function: LedgerlakeFunction;
@@ -86,17 +113,22 @@ export class BalanceAlerts extends Construct {
     this.function = new LedgerlakeFunction(this, 'Function', {
       entry: 'lambdas/alerts/handler.ts',
       description:
-        'Evaluates the balance-alert rules through Athena and publishes one digest per rule and day.',
-      timeout: Duration.minutes(5),
-      memorySize: 512,
+        'Refreshes the materialized marts through Athena, then evaluates the balance-alert rules for the days refreshed.',
+      timeout: REFRESH_TIMING.functionTimeout,
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
+      bundledFolders: ['sql', 'reference'],
       logRetentionDays: props.logRetentionDays,
       destroyOnRemoval: props.destroyOnRemoval,
       environment: {
         ATHENA_WORKGROUP: props.workGroupName,
+        MATERIALIZE_WORKGROUP: props.materializationWorkGroupName ?? props.workGroupName,
         ATHENA_DATABASE: props.glue.databaseName,
         LAKE_BUCKET: props.lakeBucket.bucketName,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
         LOOKBACK_DAYS: String(props.lookbackDays ?? 3),
+        QUERY_TIMEOUT_MS: String(REFRESH_TIMING.queryTimeout.toMilliseconds()),
+        STOP_RESERVE_MS: String(REFRESH_TIMING.stopReserve.toMilliseconds()),
       },
       retryAttempts: 2,
       deadLetterQueue: this.deadLetterQueue,
@@ -106,7 +138,9 @@ export class BalanceAlerts extends Construct {
 
     props.ingestedTopic.addSubscription(
       new LambdaSubscription(this.function, {
-        filterPolicy: { dataset: SubscriptionFilter.stringFilter({ allowlist: [...BALANCE_DATASETS] }) },
+        filterPolicy: {
+          dataset: SubscriptionFilter.stringFilter({ allowlist: DATASETS.map((dataset) => dataset.name) }),
+        },
         deadLetterQueue: this.deadLetterQueue,
       }),
     );
@@ -121,9 +155,13 @@ export class BalanceAlerts extends Construct {
     });
   }
 
-  /** Athena in the workgroup, the Glue tables it reads, the data it scans, its results, the ledger. */
+  /**
+   * Athena in the workgroups; the Glue tables it reads and the partitions it adds and drops; the data
+   * it scans, the mart files it writes and deletes, its results; the ledger.
+   */
   private grantQueries(props: BalanceAlertsProps): void {
     const role = this.function.role!;
+    const workGroups = [props.workGroupArn, props.materializationWorkGroupArn ?? props.workGroupArn];
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [
@@ -132,33 +170,26 @@ export class BalanceAlerts extends Construct {
           'athena:GetQueryResults',
           'athena:StopQueryExecution',
         ],
-        resources: [props.workGroupArn],
+        resources: [...new Set(workGroups)],
       }),
     );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetTables',
-          'glue:GetPartition',
-          'glue:GetPartitions',
-        ],
-        resources: [props.glue.catalog, props.glue.database, props.glue.tables],
-      }),
-    );
+    grantCatalog(this, role, props.glue, ['read', 'partitions']);
     props.lakeBucket.grantRead(role);
     // The ledger: create claims (conditional PutObject) and release them after a failed publish.
     props.lakeBucket.grantPut(role, `${SENT_ALERTS_PREFIX}*`);
     props.lakeBucket.grantDelete(role, `${SENT_ALERTS_PREFIX}*`);
+    // The marts: Athena's INSERT INTO writes their files with this role's rights; the writer deletes
+    // a batch's old files; the refresh state is marts/_state.json.
+    props.lakeBucket.grantPut(role, `${MARTS_PREFIX}*`);
+    props.lakeBucket.grantDelete(role, `${MARTS_PREFIX}*`);
     props.resultsBucket.grantReadWrite(role);
 
     acknowledgeBucketGrant(role, props.lakeBucket, {
-      keyPatterns: ['*', `${SENT_ALERTS_PREFIX}*`],
+      keyPatterns: ['*', `${SENT_ALERTS_PREFIX}*`, `${MARTS_PREFIX}*`],
       write: true,
       why:
-        'Athena reads any curated partition and reference table; writes (ledger claims, and deleting them ' +
-        'after a failed publish) are limited to alerts/sent/*',
+        'Athena reads any curated partition and reference table; writes are limited to alerts/sent/* ' +
+        '(ledger claims, deleted after a failed publish) and marts/* (mart partitions and the refresh state)',
     });
     acknowledgeBucketGrant(role, props.resultsBucket, {
       keyPatterns: ['*'],
@@ -166,7 +197,7 @@ export class BalanceAlerts extends Construct {
       why: 'Athena writes each query result under a generated key in the workgroup output location',
     });
     acknowledge(role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.glue.databaseName}/*]`]: `Queries read the tables and views of the ${props.glue.databaseName} database only; their names come from the contracts and sql/.`,
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.glue.databaseName}/*]`]: `Queries read, and the refresh adds and drops partitions of, the tables of the ${props.glue.databaseName} database only; their names come from the contracts and sql/.`,
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]':
         'From alertTopic.grantPublish: publishing to the KMS-encrypted topic needs data keys of its key, and only that key.',
     });

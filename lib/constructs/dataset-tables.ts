@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { DATASETS } from '../../datasets/index';
 import { REFERENCE_TABLES } from '../../datasets/reference';
 import { PARTITION_COLUMN } from '../../src/contract/types';
@@ -171,6 +172,60 @@ export interface DatasetTablesProps {
   readonly projectionStartDate?: string;
 }
 
+/** ARNs of the catalog, a database and its tables, as `DatasetTables.catalogArns()` gives them. */
+export interface GlueCatalogArns {
+  readonly catalog: string;
+  readonly database: string;
+  readonly tables: string;
+}
+
+/** Glue actions by what an Athena statement does with the catalog. */
+export const GLUE_ACCESS = {
+  /** Queries: resolve databases, tables and partitions. */
+  read: [
+    'glue:GetDatabase',
+    'glue:GetDatabases',
+    'glue:GetTable',
+    'glue:GetTables',
+    'glue:GetPartition',
+    'glue:GetPartitions',
+    'glue:BatchGetPartition',
+  ],
+  /** INSERT INTO (registers the partitions it wrote) and ALTER TABLE ... DROP PARTITION. */
+  partitions: [
+    'glue:CreatePartition',
+    'glue:BatchCreatePartition',
+    'glue:UpdatePartition',
+    'glue:DeletePartition',
+    'glue:BatchDeletePartition',
+  ],
+  /** CREATE OR REPLACE VIEW, CREATE TABLE AS, DROP TABLE / VIEW. */
+  tables: ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable'],
+} as const;
+
+/**
+ * Grants Glue actions on the catalog, the database and its tables, plus `database/default`: Athena
+ * documents GetDatabase on the default database as needed by DDL and DML, whatever database the
+ * statement names.
+ */
+export function grantCatalog(
+  scope: IConstruct,
+  grantee: IGrantable,
+  arns: GlueCatalogArns,
+  access: readonly (keyof typeof GLUE_ACCESS)[],
+): Grant {
+  const defaultDatabase = Stack.of(scope).formatArn({
+    service: 'glue',
+    resource: 'database',
+    resourceName: 'default',
+  });
+  return Grant.addToPrincipal({
+    grantee,
+    actions: [...new Set(access.flatMap((name) => GLUE_ACCESS[name]))],
+    resourceArns: [arns.catalog, arns.database, defaultDatabase, arns.tables],
+  });
+}
+
 /** The Glue database and one table per base relation; no crawler, no partition registration. */
 export class DatasetTables extends Construct {
   readonly database: CfnDatabase;
@@ -207,12 +262,22 @@ export class DatasetTables extends Construct {
   }
 
   /** ARNs of the catalog, the database and its tables (views are tables too), for IAM grants. */
-  catalogArns(): { catalog: string; database: string; tables: string } {
+  catalogArns(): GlueCatalogArns {
     const stack = Stack.of(this);
     return {
       catalog: stack.formatArn({ service: 'glue', resource: 'catalog' }),
       database: stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
       tables: stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` }),
     };
+  }
+
+  /** Querying the tables and views (Athena SELECT). */
+  grantRead(grantee: IGrantable): Grant {
+    return grantCatalog(this, grantee, this.catalogArns(), ['read']);
+  }
+
+  /** Creating, replacing and dropping views and tables, and their partitions (the deploy's DDL). */
+  grantTableDdl(grantee: IGrantable): Grant {
+    return grantCatalog(this, grantee, this.catalogArns(), ['read', 'tables', 'partitions']);
   }
 }

@@ -18,6 +18,12 @@ export interface LedgerlakeFunctionProps
    * @default false
    */
   readonly destroyOnRemoval?: boolean;
+  /**
+   * Folders of the project root copied next to the bundled handler (e.g. `sql`, `reference`), for a
+   * function that reads them at run time.
+   * @default - none
+   */
+  readonly bundledFolders?: readonly string[];
 }
 
 /**
@@ -35,7 +41,13 @@ export const EXTERNAL_MODULES = ['@aws-sdk/client-*'];
  */
 export class LedgerlakeFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: LedgerlakeFunctionProps) {
-    const { entry, logRetentionDays, destroyOnRemoval, ...rest } = props;
+    const { entry, logRetentionDays, destroyOnRemoval, bundledFolders, ...rest } = props;
+    const folders = bundledFolders ?? [];
+    for (const folder of folders)
+      if (!/^[a-z][a-z0-9_-]*$/.test(folder))
+        throw new Error(
+          `LedgerlakeFunction ${id}: bundledFolders must name top-level folders such as 'sql', got '${folder}'`,
+        );
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,
@@ -66,6 +78,16 @@ export class LedgerlakeFunction extends NodejsFunction {
         // Some bundled CommonJS dependencies call require(); give ESM output a require function.
         banner:
           "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+        ...(folders.length === 0
+          ? {}
+          : {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  folders.map((folder) => `cp -R "${join(inputDir, folder)}" "${join(outputDir, folder)}"`),
+              },
+            }),
       },
     });
     logGroup.grantWrite(role);

@@ -6,9 +6,13 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, transactions } from '../../datasets/index';
+import { createTableStatement, type RelationDefinition } from '../../lambdas/athena-views/deploy-views';
+import { contractHash } from '../../lib/constructs/athena-views';
 import { DatasetTables } from '../../lib/constructs/dataset-tables';
 import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
 import { COLUMN_TYPES, LINEAGE_COLUMNS } from '../../src/contract/types';
+import { isIncremental } from '../../src/materialize/plan';
+import { loadModels } from '../../src/sql/models';
 
 // The built-in CloudFormation schema validation and Lambda bundling run in the nag test; here they
 // would only slow every template build down.
@@ -343,12 +347,144 @@ describe('Athena', () => {
     });
   });
 
-  it('deploys the models as views in dependency order, keyed by a hash of their SQL', () => {
+  it('deploys the models as views in dependency order, keyed by a hash of their SQL and the contracts', () => {
     template.hasResourceProperties('Custom::AthenaViews', {
       WorkGroup: 'ledgerlake',
       Database: 'ledgerlake',
-      Views: MODELS.map(({ name, sql }) => ({ name, sql })),
+      LakeBucket: { Ref: logicalId('LakeBucket') },
+      Relations: MODELS.map(({ name, sql }) => ({ kind: 'view', name, sql })),
+      ContractHash: contractHash(),
       SqlHash: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+    });
+  });
+
+  it('gives the refresh a workgroup of its own with the materialization scan cutoff', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'ledgerlake_materialize',
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: 10_240 * 1024 * 1024,
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+      }),
+    });
+  });
+});
+
+describe('mart tables and their refresh', () => {
+  const models = loadModels();
+  let marts: Template;
+  let martsId: (path: string) => string;
+  beforeAll(() => {
+    const { stack } = createLedgerlakeApp({
+      nag: false,
+      outdir: mkdtempSync(join(tmpdir(), 'ledgerlake-cdk-')),
+      context: { ...SKIP_BUNDLING },
+      today: SYNTH_DAY,
+      stackProps: { models },
+    });
+    marts = Template.fromStack(stack);
+    martsId = (path) =>
+      stack.getLogicalId(
+        stack.node.findAll().find((c) => c.node.path === `Ledgerlake/${path}`)!.node.defaultChild as never,
+      );
+  });
+
+  it('creates one empty partitioned Parquet table per incremental model under marts/, views for the rest, in dependency order', () => {
+    const relations = marts.findResources('Custom::AthenaViews');
+    const [resource] = Object.values(relations) as { Properties: { Relations: RelationDefinition[] } }[];
+    const deployed = resource!.Properties.Relations;
+
+    expect(deployed.map((r) => r.name)).toEqual(models.map((m) => m.name));
+    const tables = deployed.filter((r) => r.kind === 'table');
+    expect(tables.map((t) => [t.name, t.partitionBy, t.prefix])).toEqual(
+      models.filter(isIncremental).map((m) => [m.name, m.incremental.partitionBy, `marts/${m.name}/`]),
+    );
+    for (const table of tables) {
+      expect(createTableStatement(table, 'lake')).toMatch(
+        new RegExp(
+          `^CREATE TABLE ${table.name}\\nWITH \\(format = 'PARQUET', write_compression = 'SNAPPY', ` +
+            `external_location = 's3://lake/marts/${table.name}/', partitioned_by = ARRAY\\['${table.partitionBy}'\\]\\)\\nAS\\n[\\s\\S]+\\nWITH NO DATA$`,
+        ),
+      );
+    }
+  });
+
+  it('runs the refresh one at a time, stopping its queries before the function times out', () => {
+    const [fn] = Object.values(
+      marts.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { MATERIALIZE_WORKGROUP: 'ledgerlake_materialize' } } },
+      }),
+    ) as {
+      Properties: {
+        Timeout: number;
+        ReservedConcurrentExecutions: number;
+        Environment: { Variables: Record<string, string> };
+      };
+    }[];
+    const { Timeout, ReservedConcurrentExecutions, Environment } = fn!.Properties;
+
+    expect(ReservedConcurrentExecutions).toBe(1);
+    expect(Timeout).toBe(900);
+    const queryTimeoutMs = Number(Environment.Variables.QUERY_TIMEOUT_MS);
+    const reserveMs = Number(Environment.Variables.STOP_RESERVE_MS);
+    expect(queryTimeoutMs + reserveMs).toBeLessThan(Timeout * 1000);
+    expect(reserveMs).toBe(30_000);
+  });
+
+  it('subscribes the refresh to the ingested messages of every dataset', () => {
+    marts.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('Ingested') },
+      FilterPolicy: { dataset: DATASETS.map((d) => d.name) },
+    });
+  });
+
+  it('lets the refresh add and drop partitions of the database and write only marts/ and alerts/sent/ of the lake', () => {
+    marts.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: martsId('BalanceAlerts/FunctionRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith([
+              'glue:BatchCreatePartition',
+              'glue:BatchDeletePartition',
+              'glue:GetPartitions',
+            ]),
+            Resource: Match.arrayWith([
+              { 'Fn::Join': ['', Match.arrayWith([':database/default'])] },
+              { 'Fn::Join': ['', Match.arrayWith([':table/ledgerlake/*'])] },
+            ]),
+          }),
+          Match.objectLike({
+            Action: Match.arrayWith(['s3:DeleteObject*', 's3:PutObject']),
+            Resource: Match.arrayWith([
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [martsId('LakeBucket'), 'Arn'] }, '/marts/*']] },
+            ]),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the views function create and drop tables and delete mart files only', () => {
+    marts.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: martsId('Views/FunctionRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith([
+              'glue:CreateTable',
+              'glue:DeleteTable',
+              'glue:GetDatabase',
+              'glue:GetDatabases',
+            ]),
+          }),
+          Match.objectLike({
+            Action: Match.arrayWith(['s3:DeleteObject*', 's3:PutObject']),
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [martsId('LakeBucket'), 'Arn'] }, '/marts/*']] },
+          }),
+        ]),
+      },
     });
   });
 });
