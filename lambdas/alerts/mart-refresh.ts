@@ -1,8 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueryEngine } from '../../src/engine/query-engine';
-import { referenceDefinition } from '../../src/materialize/athena-writer';
+import { referenceDefinition } from '../../src/materialize/definition';
 import { type MartWriter, refreshMarts } from '../../src/materialize/refresh';
-import { MARTS_STATE_KEY } from '../../src/materialize/state';
 import type { SqlModel } from '../../src/sql/models';
 import type { ObjectStore } from '../../src/storage/object-store';
 import type { MartRefresh } from './alerts-handler';
@@ -23,23 +22,17 @@ export interface MartRefreshDependencies {
 }
 
 /**
- * The refresh the alerts function runs before evaluating: `refreshMarts` with the event's hints, or
- * without them when the lake has no refresh state yet. A first refresh builds every model in full
- * and must list every day, not only the ingest's (with hints it would know only those days).
+ * The refresh the alerts function runs before evaluating: `refreshMarts` with the event's hints (the
+ * days an ingest named; a dataset the state has never seen is listed whole by `refreshMarts`).
  */
 export function createMartRefresh(deps: MartRefreshDependencies): MartRefresh {
-  return async (request) => {
-    let hints = request.hints;
-    if (hints !== undefined && (await deps.lake.head(MARTS_STATE_KEY)) === undefined) {
-      deps.logger.info(`no ${MARTS_STATE_KEY} in the lake yet: listing every day, not only the ingest's`);
-      hints = undefined;
-    }
-    return refreshMarts({
+  return async (request) =>
+    refreshMarts({
       engine: deps.engine,
       store: deps.lake,
       writer: deps.writer,
       models: deps.models,
-      ...(hints === undefined ? {} : { hints }),
+      ...(request.hints === undefined ? {} : { hints: request.hints }),
       ...(request.rebuild === undefined ? {} : { rebuild: request.rebuild }),
       definitionExtra: (model) => referenceDefinition(model, deps.models, deps.referenceDir),
       onStatement: ({ model, days, ms }) =>
@@ -51,5 +44,4 @@ export function createMartRefresh(deps: MartRefreshDependencies): MartRefresh {
           ms: Math.round(ms),
         }),
     });
-  };
 }

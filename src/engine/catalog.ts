@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LAKE_PREFIXES } from '../ingest/lake-layout';
+import { referenceDefinition } from '../materialize/definition';
 import { DuckDbMartWriter } from '../materialize/duckdb-writer';
 import { isIncremental } from '../materialize/plan';
 import { type RefreshResult, refreshMarts } from '../materialize/refresh';
@@ -164,6 +164,11 @@ export async function buildModels(
     readonly referenceDir?: string;
     /** @default false */
     readonly rebuild?: boolean | readonly string[];
+    /**
+     * Days that may have changed, per dataset, as an ingest event names them (see `RefreshOptions`).
+     * @default - every day folder is compared with the refresh state
+     */
+    readonly hints?: Readonly<Record<string, readonly string[]>>;
   } = {},
 ): Promise<Pick<CatalogBuild, 'models' | 'refresh'>> {
   const all = loadModels(options.sqlDir ?? DEFAULT_SQL_DIR);
@@ -209,8 +214,9 @@ export async function buildModels(
       models: all,
       only: incremental.map((m) => m.name),
       rebuild: options.rebuild,
+      ...(options.hints === undefined ? {} : { hints: options.hints }),
       inputsFromEngine: options.lakeDir === undefined,
-      definitionExtra: (model) => referenceFingerprint(model, all, referenceDir),
+      definitionExtra: (model) => referenceDefinition(model, all, referenceDir),
     });
   } catch (error) {
     const file = error instanceof QueryError ? 'sql/' : lakeDir;
@@ -234,33 +240,6 @@ function readsIncremental(model: SqlModel, all: readonly SqlModel[]): boolean {
       return target !== undefined && (isIncremental(target) || visit(dep));
     });
   return visit(model.name);
-}
-
-/**
- * The content of the reference files a model reads (directly or upstream), so a changed threshold
- * or fee rebuilds what was computed from the old one.
- */
-function referenceFingerprint(model: SqlModel, all: readonly SqlModel[], referenceDir: string): string {
-  const byName = new Map(all.map((m) => [m.name, m]));
-  const files = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const ref of referencedRelations(byName.get(name)?.sql ?? '')) {
-      const table = BASE_TABLES.find((t) => t.name === ref);
-      if (table?.source.kind === 'reference') files.add(table.source.file);
-    }
-    byName.get(name)?.dependsOn.forEach(visit);
-  };
-  visit(model.name);
-  return [...files]
-    .sort()
-    .map((file) => {
-      const path = join(referenceDir, file);
-      return `${file}:${existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing'}`;
-    })
-    .join('\n');
 }
 
 /** The requested models plus every model they read, in dependency order. */

@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { QueryEngine } from '../engine/query-engine';
-import { BASE_TABLES } from '../sql/base-tables';
-import { referencedRelations, type SqlModel } from '../sql/models';
+import type { SqlModel } from '../sql/models';
 import type { ObjectStore } from '../storage/object-store';
 import { type IncrementalModel, MAX_PARTITIONS_PER_STATEMENT, type RelationNames } from './plan';
 import type { MartWriter } from './refresh';
@@ -103,37 +99,4 @@ export class AthenaMartWriter implements MartWriter {
 /** `ALTER TABLE <model> DROP IF EXISTS PARTITION (<column> = '<day>'), ...` (Hive DDL, unquoted names). */
 export function dropPartitionsStatement(model: string, column: string, days: readonly string[]): string {
   return `ALTER TABLE ${model} DROP IF EXISTS ${days.map((day) => `PARTITION (${column} = '${day}')`).join(', ')}`;
-}
-
-/**
- * The reference files a model reads (directly or through the models upstream of it), with a hash of
- * each one's content: the `definitionExtra` of a refresh, so a changed threshold or fee rebuilds what
- * was computed from the old one. The same rule as the local catalog's (src/engine/catalog.ts keeps
- * its own copy private); here for the Lambda, which bundles `reference/` next to its handler.
- */
-export function referenceDefinition(
-  model: SqlModel,
-  models: readonly SqlModel[],
-  referenceDir: string,
-): string {
-  const byName = new Map(models.map((m) => [m.name, m]));
-  const files = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const ref of referencedRelations(byName.get(name)?.sql ?? '')) {
-      const table = BASE_TABLES.find((t) => t.name === ref);
-      if (table?.source.kind === 'reference') files.add(table.source.file);
-    }
-    byName.get(name)?.dependsOn.forEach(visit);
-  };
-  visit(model.name);
-  return [...files]
-    .sort()
-    .map((file) => {
-      const path = join(referenceDir, file);
-      return `${file}:${existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing'}`;
-    })
-    .join('\n');
 }

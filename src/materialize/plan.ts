@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { IncrementalConfig, IncrementalInput, SqlModel } from '../sql/models';
+import {
+  type IncrementalConfig,
+  type IncrementalInput,
+  referencedRelations,
+  type SqlModel,
+} from '../sql/models';
 
 /**
  * The pure half of incremental materialization: which days of each model a change rebuilds, and the
@@ -112,8 +117,7 @@ export function refreshDays(
     }
   }
   if (days.size === 0) return [];
-  const gapFree =
-    config.carryPartitions > 0 || config.inputs.some((i) => i.refresh.kind === 'through_latest');
+  const gapFree = isGapFree(config);
   if (gapFree && ownLast !== undefined) {
     const first = [...days].sort()[0]!;
     for (let d = addDays(ownLast, 1); d < first; d = addDays(d, 1)) days.add(d);
@@ -123,8 +127,10 @@ export function refreshDays(
     // Only days that hold (or held) data: a late customers snapshot re-keys the fact days after it
     // that exist, not every calendar day up to the latest.
     const held = new Set<string>(ownPartitions);
-    for (const input of dayInputs) for (const day of partitions.get(input.relation) ?? []) held.add(day);
-    for (const input of config.inputs) for (const day of changed.get(input.relation) ?? []) held.add(day);
+    for (const input of dayInputs) {
+      for (const day of partitions.get(input.relation) ?? []) held.add(day);
+      for (const day of changed.get(input.relation) ?? []) held.add(day);
+    }
     sorted = sorted.filter((day) => held.has(day));
   }
   return sorted;
@@ -151,9 +157,18 @@ export function fullBuildDays(model: IncrementalModel, partitions: PartitionInde
   }
   const sorted = [...all].sort();
   if (sorted.length === 0) return [];
-  const gapFree =
-    config.carryPartitions > 0 || config.inputs.some((i) => i.refresh.kind === 'through_latest');
-  return gapFree ? daysBetween(sorted[0]!, sorted.at(-1)!) : sorted;
+  return isGapFree(config) ? daysBetween(sorted[0]!, sorted.at(-1)!) : sorted;
+}
+
+/**
+ * A model that carries state from day to day, or whose day-read input refreshes it through the latest
+ * day (a running balance), holds every day from its first to its last: no gaps.
+ */
+function isGapFree(config: IncrementalConfig): boolean {
+  return (
+    config.carryPartitions > 0 ||
+    config.inputs.some((input) => input.read !== 'all' && input.refresh.kind === 'through_latest')
+  );
 }
 
 /**
@@ -279,11 +294,12 @@ function viewsBetween(
     const known = readsNarrowed.get(name);
     if (known !== undefined) return known;
     const current = byName.get(name);
-    // Incremental models are read as stored tables, never inlined.
+    // Incremental models are read as stored tables, never inlined. `dependsOn` lists models only:
+    // the base tables a view reads come from its text.
     const result =
       current !== undefined &&
       !isIncremental(current) &&
-      current.dependsOn.some((dep) => narrowed.has(dep) || reads(dep));
+      referencedRelations(current.sql).some((dep) => narrowed.has(dep) || reads(dep));
     readsNarrowed.set(name, result);
     return result;
   };

@@ -108,8 +108,11 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
   const changedInputs: Record<string, readonly string[]> = {};
   for (const dataset of options.inputsFromEngine ? [] : datasets) {
     const before = state.inputs[dataset] ?? {};
-    const scope = options.hints ? options.hints[dataset] : undefined;
-    if (options.hints && scope === undefined) continue;
+    // Hints narrow the listing to the days an ingest named, once the state knows the dataset's other
+    // days; a dataset the state has never seen is listed whole (a first build needs every day).
+    const known = state.inputs[dataset] !== undefined;
+    const scope = options.hints && known ? options.hints[dataset] : undefined;
+    if (options.hints && known && scope === undefined) continue;
     const listed = await fingerprintDays(store, dataset, scope);
     const after = scope ? mergeScope(before, listed, scope) : listed;
     const days = changedDays(before, after, scope);
@@ -189,6 +192,9 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
     partitions.set(model.name, held);
     modelState[model.name] = { definition, partitions: held };
     changed.set(model.name, days);
+    // Progress survives a run stopped part-way (a long rebuild): the models done so far, with the
+    // inputs as they were before this run, so the next run redoes the rest from the same changes.
+    await writeState(store, { version: 1, inputs: state.inputs, models: modelState });
     results.push({
       model: model.name,
       mode: full ? 'full' : 'incremental',

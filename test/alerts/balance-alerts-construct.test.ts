@@ -8,6 +8,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { DATASETS } from '../../datasets/index';
 import { BalanceAlerts, type BalanceAlertsProps } from '../../lib/constructs/balance-alerts';
 import { SecureBucket } from '../../lib/constructs/secure-bucket';
 import { FEATURE_FLAGS } from '../../lib/ledgerlake-app';
@@ -63,13 +64,13 @@ describe('BalanceAlerts', () => {
     });
   });
 
-  it('subscribes to the ingested topic for the balance datasets only', () => {
+  it('subscribes to the ingested topic for every dataset (each one feeds a materialized model)', () => {
     const { stack } = alertsStack();
 
     Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       TopicArn: { Ref: Match.stringLikeRegexp('^Ingested') },
-      FilterPolicy: { dataset: ['transactions', 'invoices', 'organizations'] },
+      FilterPolicy: { dataset: DATASETS.map((dataset) => dataset.name) },
     });
   });
 
@@ -85,7 +86,7 @@ describe('BalanceAlerts', () => {
     });
   });
 
-  it('may query Athena in its workgroup only and write the ledger under alerts/sent/ only', () => {
+  it('may query Athena in its workgroup only and write the lake under alerts/sent/ and marts/ only', () => {
     const { stack } = alertsStack();
 
     const template = Template.fromStack(stack);
@@ -104,12 +105,9 @@ describe('BalanceAlerts', () => {
           }),
           Match.objectLike({
             Action: Match.arrayWith(['s3:DeleteObject*', 's3:PutObject']),
-            Resource: {
-              'Fn::Join': [
-                '',
-                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Lake'), 'Arn'] }, '/alerts/sent/*'],
-              ],
-            },
+            Resource: ['/alerts/sent/*', '/marts/*'].map((suffix) => ({
+              'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Lake'), 'Arn'] }, suffix]],
+            })),
           }),
           Match.objectLike({
             Action: 'sns:Publish',

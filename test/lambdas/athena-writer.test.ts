@@ -6,9 +6,9 @@ import { AthenaQueryEngine, type AthenaSend } from '../../src/engine/athena';
 import {
   AthenaMartWriter,
   dropPartitionsStatement,
-  referenceDefinition,
   TooManyPartitionsError,
 } from '../../src/materialize/athena-writer';
+import { referenceDefinition } from '../../src/materialize/definition';
 import { daysBetween, definitionHash, isIncremental } from '../../src/materialize/plan';
 import { refreshMarts } from '../../src/materialize/refresh';
 import { fingerprintDays, writeState } from '../../src/materialize/state';

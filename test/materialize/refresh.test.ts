@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { evaluateAlerts } from '../../src/alerts/evaluate';
-import { buildCatalog, type CatalogBuild } from '../../src/engine/catalog';
+import {
+  buildCatalog,
+  buildModels,
+  type CatalogBuild,
+  createBaseTables,
+  installCompatMacros,
+} from '../../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
 import { isIncremental } from '../../src/materialize/plan';
 import { loadModels } from '../../src/sql/models';
@@ -278,6 +284,30 @@ describe('incremental refresh of the local marts', () => {
     },
     30_000,
   );
+
+  it('lists only the hinted days once the state knows a dataset, and catches up the rest without hints', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    const hinted = async (hints?: Record<string, string[]>) => {
+      const engine = await openDuckDb({ source: lake.dir, threads: 1 });
+      cleanups.push(() => engine.close());
+      await installCompatMacros(engine);
+      await createBaseTables(engine, { lakeDir: lake.dir });
+      return (await buildModels(engine, { lakeDir: lake.dir, ...(hints ? { hints } : {}) })).refresh!;
+    };
+
+    // No state yet: a hint for day 10 still builds every day.
+    const first = await hinted({ transactions: ['2024-03-10'] });
+    await lake.writeCurated('transactions', 'late-2', [deposit('L2', '2024-03-02', 1)]);
+    await lake.writeCurated('transactions', 'day-11', [deposit('T11', '2024-03-11', 1)]);
+    const narrow = await hinted({ transactions: ['2024-03-11'] });
+    const catchUp = await hinted();
+
+    expect(first.partitions.fact_transactions).toHaveLength(10);
+    expect(narrow.changedInputs).toEqual({ transactions: ['2024-03-11'] });
+    expect(catchUp.changedInputs).toEqual({ transactions: ['2024-03-02'] });
+    expect(catchUp.models.find((m) => m.model === 'fact_transactions')?.days).toEqual(['2024-03-02']);
+  });
 
   it('refreshes a day once when two files of one batch touch it', async () => {
     const lake = await newLake();
