@@ -142,6 +142,20 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
     options.rebuild === true || (Array.isArray(options.rebuild) && options.rebuild.includes(name));
   const rebuiltInFull = new Set<string>();
   const results: ModelRefresh[] = [];
+  // A requested rebuild is recorded first (as a definition no model has), so a run stopped part-way
+  // leaves the models it did not reach marked: the next run, whatever asks for it, rebuilds them.
+  const asked = selected.filter(
+    (model) => rebuildAsked(model.name) || upstreamOf(model, models).some((name) => rebuildAsked(name)),
+  );
+  if (asked.length > 0) {
+    for (const model of asked) {
+      modelState[model.name] = {
+        definition: REBUILD_REQUESTED,
+        partitions: state.models[model.name]?.partitions ?? [],
+      };
+    }
+    await writeState(store, { version: 1, inputs: state.inputs, models: modelState });
+  }
   for (const model of selected) {
     const started = performance.now();
     const definition = definitionHash(model, models, options.definitionExtra?.(model) ?? '');
@@ -209,6 +223,9 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
   for (const model of selected) held[model.name] = partitions.get(model.name) ?? [];
   return { changedInputs, models: results, partitions: held };
 }
+
+/** The definition recorded for a model whose rebuild was asked for and has not finished. */
+const REBUILD_REQUESTED = 'rebuild-requested';
 
 /** Incremental models to refresh: all, or those named and every incremental model they read. */
 function selectModels(models: readonly SqlModel[], only: readonly string[] | undefined): IncrementalModel[] {

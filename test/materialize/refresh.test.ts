@@ -5,10 +5,14 @@ import {
   buildModels,
   type CatalogBuild,
   createBaseTables,
+  DEFAULT_REFERENCE_DIR,
   installCompatMacros,
 } from '../../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
+import { referenceDefinition } from '../../src/materialize/definition';
+import { DuckDbMartWriter } from '../../src/materialize/duckdb-writer';
 import { isIncremental } from '../../src/materialize/plan';
+import { refreshMarts } from '../../src/materialize/refresh';
 import { loadModels } from '../../src/sql/models';
 import { FsObjectStore } from '../../src/storage/fs-store';
 import { accountRule, RecordingPublisher, referenceDirWith } from '../alerts/support';
@@ -307,6 +311,47 @@ describe('incremental refresh of the local marts', () => {
     expect(narrow.changedInputs).toEqual({ transactions: ['2024-03-11'] });
     expect(catchUp.changedInputs).toEqual({ transactions: ['2024-03-02'] });
     expect(catchUp.models.find((m) => m.model === 'fact_transactions')?.days).toEqual(['2024-03-02']);
+  });
+
+  it('finishes a rebuild that was stopped part-way on the next run, even one that asks for nothing', async () => {
+    const lake = await newLake();
+    await tenDays(lake);
+    await build(lake);
+    // A rebuild whose statement for kpi_daily fails (as a run stopped at its deadline would).
+    const engine = await openDuckDb({ source: lake.dir, threads: 1 });
+    cleanups.push(() => engine.close());
+    await installCompatMacros(engine);
+    await createBaseTables(engine, { lakeDir: lake.dir });
+    await buildModels(engine, { lakeDir: lake.dir });
+    const writer = new DuckDbMartWriter(engine, lake.dir);
+    const failing = {
+      names: writer.names,
+      prepare: writer.prepare.bind(writer),
+      replacePartitions: async (
+        model: Parameters<typeof writer.replacePartitions>[0],
+        days: readonly string[],
+        sql: string,
+      ) => {
+        if (model.name === 'kpi_daily') throw new Error('stopped at the deadline');
+        await writer.replacePartitions(model, days, sql);
+      },
+    };
+    const models = loadModels();
+    const stopped = await refreshMarts({
+      engine,
+      store: new FsObjectStore(lake.dir),
+      writer: failing,
+      models,
+      rebuild: true,
+      definitionExtra: (model) => referenceDefinition(model, models, DEFAULT_REFERENCE_DIR),
+    }).catch((error: Error) => error);
+
+    const next = await build(lake);
+
+    expect(stopped).toBeInstanceOf(Error);
+    expect(refreshOf(next.catalog, 'fact_transactions').mode).toBe('unchanged');
+    expect(refreshOf(next.catalog, 'kpi_daily').mode).toBe('full');
+    expect(refreshOf(next.catalog, 'balance_moves').mode).toBe('full');
   });
 
   it('refreshes a day once when two files of one batch touch it', async () => {
