@@ -18,6 +18,7 @@ import {
 } from '../sql/models';
 import { FsObjectStore } from '../storage/fs-store';
 import type { DuckDbEngine } from './duckdb';
+import { ParquetSchemaCache } from './parquet-schemas';
 import { QueryError } from './query-engine';
 
 /** The repo's `reference/` folder (CSV lookups). */
@@ -121,8 +122,9 @@ export async function createBaseTables(
 ): Promise<string[]> {
   const lakeDir = resolve(options.lakeDir);
   const referenceDir = resolve(options.referenceDir ?? DEFAULT_REFERENCE_DIR);
+  const schemas = new ParquetSchemaCache(lakeDir);
   for (const table of BASE_TABLES) {
-    const sql = baseTableSql(table, { lakeDir, referenceDir });
+    const sql = await baseTableSqlFor(engine, table, { lakeDir, referenceDir }, schemas);
     await dropRelation(engine, table.name);
     try {
       await engine.execute(sql);
@@ -137,7 +139,30 @@ export async function createBaseTables(
       );
     }
   }
+  schemas.save();
   return BASE_TABLES.map((table) => table.name);
+}
+
+/** `baseTableSql`, binding a dataset folder from one footer when all its files share a schema. */
+async function baseTableSqlFor(
+  engine: DuckDbEngine,
+  table: BaseTable,
+  dirs: { readonly lakeDir: string; readonly referenceDir: string },
+  schemas: ParquetSchemaCache,
+): Promise<string> {
+  const folders =
+    table.source.kind === 'curated'
+      ? [join(dirs.lakeDir, LAKE_PREFIXES.curated, table.source.dataset)]
+      : table.source.kind === 'quarantine'
+        ? existsSync(join(dirs.lakeDir, LAKE_PREFIXES.quarantine))
+          ? readdirSync(join(dirs.lakeDir, LAKE_PREFIXES.quarantine)).map((dataset) =>
+              join(dirs.lakeDir, LAKE_PREFIXES.quarantine, dataset),
+            )
+          : []
+        : [];
+  const uniform = new Set<string>();
+  for (const folder of folders) if (await schemas.uniform(engine, folder)) uniform.add(folder);
+  return baseTableSql(table, { ...dirs, uniform });
 }
 
 /**
@@ -262,9 +287,15 @@ function withDependencies(all: readonly SqlModel[], names: readonly string[]): S
 /** DuckDB statement that creates one base table, typed exactly as declared. */
 export function baseTableSql(
   table: BaseTable,
-  dirs: { readonly lakeDir: string; readonly referenceDir: string },
+  dirs: {
+    readonly lakeDir: string;
+    readonly referenceDir: string;
+    /** Folders whose files all share one schema: bound from one footer. @default none */
+    readonly uniform?: ReadonlySet<string>;
+  },
 ): string {
   const source = table.source;
+  const readPartitions = (folder: string) => readPartitionsOf(folder, !(dirs.uniform?.has(folder) ?? false));
   switch (source.kind) {
     case 'curated': {
       const folder = join(dirs.lakeDir, LAKE_PREFIXES.curated, source.dataset);
@@ -314,9 +345,16 @@ export function baseTableSql(
   }
 }
 
-/** Every Parquet file of a dataset folder, Hive partitions as columns (missing columns read as null). */
-function readPartitions(folder: string): string {
-  return `read_parquet(${sqlString(join(folder, 'dt=*', '*.parquet'))}, hive_partitioning = true, union_by_name = true)`;
+/**
+ * Every Parquet file of a dataset folder, Hive partitions as columns. With `unionByName` (files of
+ * several schemas, e.g. before and after a contract gained a column) missing columns read as null,
+ * at the price of reading every file's footer to bind.
+ */
+function readPartitionsOf(folder: string, unionByName: boolean): string {
+  return (
+    `read_parquet(${sqlString(join(folder, 'dt=*', '*.parquet'))}, hive_partitioning = true` +
+    `${unionByName ? ', union_by_name = true' : ''})`
+  );
 }
 
 /** Casts each column to its declared type, so the table's types match the contract exactly. */

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,42 @@ describe('buildCatalog', () => {
 
     const result = await engine.query('select count(*) as n from fact_transactions');
     expect(result.rows).toEqual([{ n: 2 }]);
+  });
+
+  it('binds a dataset from one footer while its files share a schema, and reads every footer once they differ', async () => {
+    const lake = await LakeFixture.create();
+    cleanups.push(() => lake.close());
+    await lake.writeCurated('transactions', 'first', [
+      transaction({ transaction_id: 'T1', event_time: '2024-03-01T10:00:00Z' }),
+    ]);
+    const viewSql = async (engine: DuckDbEngine) =>
+      String(
+        (await engine.query("select sql from duckdb_views() where view_name = 'transactions'")).rows[0]?.sql,
+      );
+    const uniform = await engineFor(lake.dir);
+    await buildCatalog(uniform, { lakeDir: lake.dir });
+
+    // A file written before the contract had processing_time_s (an older ingest): fewer columns.
+    const older = join(lake.dir, 'curated', 'transactions', 'dt=2024-02-28');
+    mkdirSync(older, { recursive: true });
+    await uniform.execute(
+      `copy (select 'T0' as transaction_id, timestamptz '2024-02-28 09:00:00+00' as event_time, 'C1' as customer_id,
+        'A1' as account_id, 'upi' as channel, 'Boston' as city, 'deposit' as type, cast(5 as decimal(18,2)) as amount,
+        'USD' as currency, 'success' as status, 'landing/transactions/old.csv' as source_key, 1 as source_line,
+        timestamptz '2024-02-28 10:00:00+00' as ingested_at) to '${join(older, 'old.parquet')}' (format parquet)`,
+    );
+    const mixed = await engineFor(lake.dir);
+    await buildCatalog(mixed, { lakeDir: lake.dir });
+    const rows = await mixed.query(
+      'select transaction_id, processing_time_s from transactions order by transaction_id',
+    );
+
+    expect(await viewSql(uniform)).not.toContain('union_by_name');
+    expect(await viewSql(mixed)).toContain('union_by_name');
+    expect(rows.rows).toEqual([
+      { transaction_id: 'T0', processing_time_s: null },
+      { transaction_id: 'T1', processing_time_s: 0.5 },
+    ]);
   });
 
   it('builds only the requested models and what they read', async () => {
