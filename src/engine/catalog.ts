@@ -13,7 +13,6 @@ import {
   loadModels,
   type Materialization,
   REPO_ROOT,
-  referencedRelations,
   type SqlModel,
 } from '../sql/models';
 import { FsObjectStore } from '../storage/fs-store';
