@@ -8,13 +8,7 @@ import { DuckDbMartWriter } from '../materialize/duckdb-writer';
 import { isIncremental } from '../materialize/plan';
 import { type RefreshResult, refreshMarts } from '../materialize/refresh';
 import { BASE_TABLES, type BaseColumn, type BaseTable, baseColumnType } from '../sql/base-tables';
-import {
-  DEFAULT_SQL_DIR,
-  loadModels,
-  type Materialization,
-  REPO_ROOT,
-  type SqlModel,
-} from '../sql/models';
+import { DEFAULT_SQL_DIR, loadModels, type Materialization, REPO_ROOT, type SqlModel } from '../sql/models';
 import { FsObjectStore } from '../storage/fs-store';
 import type { DuckDbEngine } from './duckdb';
 import { ParquetSchemaCache } from './parquet-schemas';
