@@ -87,6 +87,12 @@ try {
   const build = await timed('build the whole catalog (base tables + all models)', () =>
     buildCatalog(engine, { lakeDir }),
   );
+  for (const entry of build.refresh?.models ?? []) {
+    console.log(
+      `  refresh ${entry.model.padEnd(34)} ${entry.mode.padEnd(11)} ${String(entry.days.length).padStart(4)} days ` +
+        `${String(entry.statements).padStart(3)} statements ${(entry.ms / 1000).toFixed(2).padStart(7)} s`,
+    );
+  }
   const slowest = [...build.models].sort((a, b) => b.ms - a.ms).slice(0, 6);
   for (const model of slowest) {
     console.log(
