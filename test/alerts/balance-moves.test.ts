@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDbEngine } from '../../src/engine/duckdb';
-import { LakeFixture, transaction } from '../sql/lake-fixture';
+import { invoiceRow, LakeFixture, transaction } from '../sql/lake-fixture';
 import { accountRule, alertCatalog, organizationRule, referenceDirWith } from './support';
 
 type Row = Record<string, unknown>;
@@ -240,18 +240,7 @@ describe('fact_organization_daily_financials', () => {
   let lake: LakeFixture;
   let engine: DuckDbEngine;
 
-  const invoice = (overrides: Record<string, string | number | null>) => ({
-    parent_invoice_id: null,
-    transaction_id: null,
-    type: 'invoice',
-    currency: 'EUR',
-    payment_currency: 'EUR',
-    payment_method: 'sepa',
-    payment_amount: null,
-    fx_rate: 1,
-    fx_rate_payment: 1,
-    ...overrides,
-  });
+  const invoice = invoiceRow;
 
   beforeAll(async () => {
     lake = await LakeFixture.create();

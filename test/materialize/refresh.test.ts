@@ -16,7 +16,7 @@ import { refreshMarts } from '../../src/materialize/refresh';
 import { loadModels } from '../../src/sql/models';
 import { FsObjectStore } from '../../src/storage/fs-store';
 import { accountRule, RecordingPublisher, referenceDirWith } from '../alerts/support';
-import { type FixtureRow, LakeFixture, transaction } from '../sql/lake-fixture';
+import { type FixtureRow, invoiceRow, LakeFixture, transaction } from '../sql/lake-fixture';
 
 const INCREMENTAL = loadModels()
   .filter(isIncremental)
@@ -81,22 +81,14 @@ async function tenDays(lake: LakeFixture): Promise<void> {
 
 /** An invoice row of one snapshot delivery. */
 function invoice(id: string, organization: string, day: string, amount: number, status = 'open'): FixtureRow {
-  return {
+  return invoiceRow({
     invoice_id: id,
     organization_id: organization,
     status,
     amount,
     snapshot_date: day,
-    parent_invoice_id: null,
-    transaction_id: null,
-    type: 'invoice',
-    currency: 'EUR',
-    payment_currency: 'EUR',
-    payment_method: 'sepa',
     payment_amount: status === 'paid' ? amount : null,
-    fx_rate: 1,
-    fx_rate_payment: 1,
-  };
+  });
 }
 
 function organization(id: string, day: string, country: string): FixtureRow {

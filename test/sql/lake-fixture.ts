@@ -163,3 +163,19 @@ export function transaction(
     ...overrides,
   };
 }
+
+/** An invoice row (one line of an invoicing-system snapshot) in EUR at rate 1; override what the test is about. */
+export function invoiceRow(overrides: Readonly<Record<string, FixtureValue>>): FixtureRow {
+  return {
+    parent_invoice_id: null,
+    transaction_id: null,
+    type: 'invoice',
+    currency: 'EUR',
+    payment_currency: 'EUR',
+    payment_method: 'sepa',
+    payment_amount: null,
+    fx_rate: 1,
+    fx_rate_payment: 1,
+    ...overrides,
+  };
+}
