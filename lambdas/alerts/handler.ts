@@ -70,7 +70,12 @@ export const handler = createAlertsHandler({
   refresh: createMartRefresh({
     engine: materializeEngine,
     lake,
-    writer: new AthenaMartWriter({ engine: materializeEngine, lake, database: env.ATHENA_DATABASE }),
+    writer: new AthenaMartWriter({
+      engine: materializeEngine,
+      lake,
+      database: env.ATHENA_DATABASE,
+      lakeBucket: env.LAKE_BUCKET,
+    }),
     models,
     referenceDir: join(bundleDir, 'reference'),
     logger,

@@ -5,6 +5,7 @@ import {
   StartQueryExecutionCommand,
   type StartQueryExecutionCommandOutput,
 } from '@aws-sdk/client-athena';
+import { WHOLE_TABLE_INITIAL_FOLDER } from '../../src/materialize/athena-writer';
 import { readState, writeState } from '../../src/materialize/state';
 import type { ObjectStore } from '../../src/storage/object-store';
 import { ViewDeploymentError } from '../shared/errors';
@@ -23,8 +24,11 @@ export interface MartTableDefinition {
   readonly name: string;
   /** A SELECT with the model's output columns, partition column last (`composeSchemaSql`). */
   readonly sql: string;
-  /** The day column the table is partitioned by. */
-  readonly partitionBy: string;
+  /**
+   * The day column the table is partitioned by (an incremental model); none for a model stored
+   * whole (`materialized: table`), whose files the refresh writes to a new folder each time.
+   */
+  readonly partitionBy?: string;
   /** Lake key prefix of the table's files, `marts/<name>/`. */
   readonly prefix: string;
 }
@@ -148,10 +152,13 @@ function checkName(name: string): void {
 
 /** The CTAS that creates a mart table empty, typed and partitioned, over its lake prefix. */
 export function createTableStatement(table: MartTableDefinition, lakeBucket: string): string {
+  const where =
+    table.partitionBy === undefined
+      ? `external_location = 's3://${lakeBucket}/${table.prefix}${WHOLE_TABLE_INITIAL_FOLDER}'`
+      : `external_location = 's3://${lakeBucket}/${table.prefix}', partitioned_by = ARRAY['${table.partitionBy}']`;
   return (
     `CREATE TABLE ${table.name}\n` +
-    `WITH (format = 'PARQUET', write_compression = 'SNAPPY', ` +
-    `external_location = 's3://${lakeBucket}/${table.prefix}', partitioned_by = ARRAY['${table.partitionBy}'])\n` +
+    `WITH (format = 'PARQUET', write_compression = 'SNAPPY', ${where})\n` +
     `AS\n${table.sql}\nWITH NO DATA`
   );
 }

@@ -38,7 +38,8 @@ export interface AthenaViewsProps {
 
 /**
  * The relations of the SQL models from each contract's columns: views, and a CTAS `WITH NO DATA` for
- * each incremental model (Hive-partitioned Parquet under `marts/<name>/`), in dependency order.
+ * each incremental model (Hive-partitioned Parquet under `marts/<name>/`) and each model stored whole
+ * (`materialized: table`, filled by the refresh), in dependency order.
  */
 export function deploymentRelations(
   models: AthenaViewsProps['models'],
@@ -47,6 +48,10 @@ export function deploymentRelations(
   const full: SqlModel[] = models.map((model) => ({ file: '', layer: '', dependsOn: [], ...model }));
   const names = athenaNames(databaseName);
   return full.map((model): RelationDefinition => {
+    // A model stored whole (a small dimension): an empty table the refresh fills and swaps.
+    if (model.materialized === 'table') {
+      return { kind: 'table', name: model.name, sql: model.sql, prefix: martTablePrefix(model.name) };
+    }
     if (!isIncremental(model)) return { kind: 'view', name: model.name, sql: model.sql };
     return {
       kind: 'table',

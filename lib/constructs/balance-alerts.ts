@@ -173,7 +173,8 @@ export class BalanceAlerts extends Construct {
         resources: [...new Set(workGroups)],
       }),
     );
-    grantCatalog(this, role, props.glue, ['read', 'partitions']);
+    // The refresh adds and drops partitions, and rebuilds whole tables (CTAS, SET LOCATION, DROP).
+    grantCatalog(this, role, props.glue, ['read', 'partitions', 'tables']);
     props.lakeBucket.grantRead(role);
     // The ledger: create claims (conditional PutObject) and release them after a failed publish.
     props.lakeBucket.grantPut(role, `${SENT_ALERTS_PREFIX}*`);
@@ -197,7 +198,7 @@ export class BalanceAlerts extends Construct {
       why: 'Athena writes each query result under a generated key in the workgroup output location',
     });
     acknowledge(role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.glue.databaseName}/*]`]: `Queries read, and the refresh adds and drops partitions of, the tables of the ${props.glue.databaseName} database only; their names come from the contracts and sql/.`,
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.glue.databaseName}/*]`]: `Queries read, and the refresh adds and drops partitions of and rebuilds whole tables in, the tables of the ${props.glue.databaseName} database only; their names come from the contracts and sql/.`,
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]':
         'From alertTopic.grantPublish: publishing to the KMS-encrypted topic needs data keys of its key, and only that key.',
     });

@@ -15,6 +15,9 @@ export function martTablePrefix(model: string): string {
   return `${MARTS_PREFIX}${model}/`;
 }
 
+/** Where the deployment's empty CTAS points a whole table, before its first refresh: `marts/<model>/initial/`. */
+export const WHOLE_TABLE_INITIAL_FOLDER = 'initial/';
+
 /** Raised when a batch names more days than one Athena statement may write. */
 export class TooManyPartitionsError extends Error {
   constructor(
@@ -37,6 +40,10 @@ export interface AthenaMartWriterProps {
   readonly lake: ObjectStore;
   /** Glue database of the mart tables. */
   readonly database: string;
+  /** Lake bucket name, for the locations of rebuilt whole tables. */
+  readonly lakeBucket: string;
+  /** Id of a rebuild, for its folder and temporary table. @default a time-ordered random id */
+  readonly newId?: () => string;
 }
 
 /**
@@ -68,11 +75,40 @@ export class AthenaMartWriter implements MartWriter {
   readonly names: RelationNames;
   private readonly engine: QueryEngine;
   private readonly lake: ObjectStore;
+  private readonly lakeBucket: string;
+  private readonly newId: () => string;
 
   constructor(props: AthenaMartWriterProps) {
     this.engine = props.engine;
     this.lake = props.lake;
+    this.lakeBucket = props.lakeBucket;
     this.names = athenaNames(props.database);
+    this.newId = props.newId ?? (() => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
+  }
+
+  /**
+   * Rebuilds a model stored whole (`materialized: table`, a small dimension such as the SCD2
+   * customers) without a moment where readers see it empty: CTAS of a temporary table into a new
+   * folder `marts/<model>/<id>/`, `ALTER TABLE <model> SET LOCATION` to that folder, DROP of the
+   * temporary table (its files stay: they are the model's now), then the older folders are deleted.
+   */
+  async replaceTable(model: SqlModel): Promise<void> {
+    const id = this.newId();
+    const folder = `${martTablePrefix(model.name)}${id}/`;
+    const temporary = `${model.name}__${id}`;
+    const location = `s3://${this.lakeBucket}/${folder}`;
+    await this.engine.query(
+      `CREATE TABLE ${this.names.qualified(temporary)}\n` +
+        `WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = '${location}')\n` +
+        `AS\n${model.sql}`,
+    );
+    await this.engine.query(`ALTER TABLE ${model.name} SET LOCATION '${location}'`);
+    await this.engine.query(`DROP TABLE IF EXISTS ${temporary}`);
+    const stale: string[] = [];
+    for await (const object of this.lake.list(martTablePrefix(model.name), { etags: false })) {
+      if (!object.key.startsWith(folder)) stale.push(object.key);
+    }
+    if (stale.length > 0) await this.lake.delete(stale);
   }
 
   /** Nothing to do: the tables are created (empty, typed, partitioned) when the stack is deployed. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { QueryEngine } from '../engine/query-engine';
 import { BASE_TABLES } from '../sql/base-tables';
-import type { SqlModel } from '../sql/models';
+import { referencedRelations, type SqlModel } from '../sql/models';
 import type { ObjectStore } from '../storage/object-store';
 import {
   composeRefreshSql,
@@ -30,6 +30,11 @@ export interface MartWriter {
    * days); a day without rows ends up empty. At most 100 days.
    */
   replacePartitions(model: IncrementalModel, days: readonly string[], select: string): Promise<void>;
+  /**
+   * Rebuilds a model stored whole (`materialized: table`) from its SQL. A writer without it (DuckDB,
+   * whose catalog builds such tables in memory at every start) leaves those models to the catalog.
+   */
+  replaceTable?(model: SqlModel, models: readonly SqlModel[]): Promise<void>;
 }
 
 export interface RefreshOptions {
@@ -142,6 +147,9 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
     options.rebuild === true || (Array.isArray(options.rebuild) && options.rebuild.includes(name));
   const rebuiltInFull = new Set<string>();
   const results: ModelRefresh[] = [];
+  // Whole tables first in their place in the dependency order: a customers snapshot rebuilds the
+  // SCD2 dimension before the facts that look up its keys.
+  const wholeTables = writer.replaceTable ? tablesToKeep(models, options.only) : [];
   // A requested rebuild is recorded first (as a definition no model has), so a run stopped part-way
   // leaves the models it did not reach marked: the next run, whatever asks for it, rebuilds them.
   const asked = selected.filter(
@@ -156,9 +164,34 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
     }
     await writeState(store, { version: 1, inputs: state.inputs, models: modelState });
   }
-  for (const model of selected) {
+  for (const model of orderLike(models, [...wholeTables, ...selected])) {
     const started = performance.now();
     const definition = definitionHash(model, models, options.definitionExtra?.(model) ?? '');
+    if (!isIncremental(model)) {
+      // A whole table: rebuilt when what it reads changed. Only a new definition (or a request)
+      // rebuilds the models downstream in full; new data reaches them through their own inputs
+      // (e.g. `customers.dt read=all refresh=through_latest`).
+      const previous = state.models[model.name];
+      const redefined =
+        previous === undefined || previous.definition !== definition || rebuildAsked(model.name);
+      const written = new Set(results.filter((r) => r.mode !== 'unchanged').map((r) => r.model));
+      const rebuild =
+        redefined ||
+        baseInputsOf(model, models).some((dataset) => changed.has(dataset)) ||
+        upstreamOf(model, models).some((name) => written.has(name));
+      if (rebuild) await writer.replaceTable?.(model, models);
+      if (redefined) rebuiltInFull.add(model.name);
+      modelState[model.name] = { definition, partitions: [] };
+      if (rebuild) await writeState(store, { version: 1, inputs: state.inputs, models: modelState });
+      results.push({
+        model: model.name,
+        mode: rebuild ? 'full' : 'unchanged',
+        days: [],
+        statements: rebuild ? 1 : 0,
+        ms: performance.now() - started,
+      });
+      continue;
+    }
     const previous = state.models[model.name];
     const upstreamFull = upstreamOf(model, models).some((name) => rebuiltInFull.has(name));
     const full =
@@ -222,6 +255,39 @@ export async function refreshMarts(options: RefreshOptions): Promise<RefreshResu
   const held: Record<string, readonly string[]> = {};
   for (const model of selected) held[model.name] = partitions.get(model.name) ?? [];
   return { changedInputs, models: results, partitions: held };
+}
+
+/** Models stored whole (`materialized: table`) that the selected models read (or all of them). */
+function tablesToKeep(models: readonly SqlModel[], only: readonly string[] | undefined): SqlModel[] {
+  const tables = models.filter((m) => m.materialized === 'table');
+  if (!only) return tables;
+  const wanted = new Set<string>();
+  for (const name of only) for (const dep of [name, ...upstreamOf({ name }, models)]) wanted.add(dep);
+  return tables.filter((m) => wanted.has(m.name));
+}
+
+/** `subset` in the order of `models` (dependency order). */
+function orderLike<T extends SqlModel>(models: readonly SqlModel[], subset: readonly T[]): T[] {
+  const rank = new Map(models.map((m, index) => [m.name, index]));
+  return [...subset].sort((a, b) => (rank.get(a.name) ?? 0) - (rank.get(b.name) ?? 0));
+}
+
+/** Base tables a model reads, directly or through the views and tables it reads. */
+function baseInputsOf(model: SqlModel, models: readonly SqlModel[]): string[] {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const bases = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (current: SqlModel) => {
+    if (seen.has(current.name)) return;
+    seen.add(current.name);
+    for (const ref of referencedRelations(current.sql)) {
+      const target = byName.get(ref);
+      if (target) visit(target);
+      else bases.add(ref);
+    }
+  };
+  visit(model);
+  return [...bases];
 }
 
 /** The definition recorded for a model whose rebuild was asked for and has not finished. */

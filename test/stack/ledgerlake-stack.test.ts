@@ -389,16 +389,32 @@ describe('mart tables and their refresh', () => {
       );
   });
 
-  it('creates one empty partitioned Parquet table per incremental model under marts/, views for the rest, in dependency order', () => {
+  it('creates one empty partitioned Parquet table per incremental model under marts/, an empty whole table per stored dimension, views for the rest, in dependency order', () => {
     const relations = marts.findResources('Custom::AthenaViews');
     const [resource] = Object.values(relations) as { Properties: { Relations: RelationDefinition[] } }[];
     const deployed = resource!.Properties.Relations;
 
     expect(deployed.map((r) => r.name)).toEqual(models.map((m) => m.name));
-    const tables = deployed.filter((r) => r.kind === 'table');
+    const allTables = deployed.filter(
+      (r): r is Extract<RelationDefinition, { kind: 'table' }> => r.kind === 'table',
+    );
+    const tables = allTables.filter((r) => r.partitionBy !== undefined);
     expect(tables.map((t) => [t.name, t.partitionBy, t.prefix])).toEqual(
       models.filter(isIncremental).map((m) => [m.name, m.incremental.partitionBy, `marts/${m.name}/`]),
     );
+    const whole = allTables.filter((r) => r.partitionBy === undefined);
+    expect(whole.map((t) => t.name)).toEqual(
+      models.filter((m) => m.materialized === 'table').map((m) => m.name),
+    );
+    expect(whole.map((t) => t.name)).toContain('dim_customer');
+    for (const table of whole) {
+      expect(createTableStatement(table, 'lake')).toMatch(
+        new RegExp(
+          `^CREATE TABLE ${table.name}\\nWITH \\(format = 'PARQUET', write_compression = 'SNAPPY', ` +
+            `external_location = 's3://lake/marts/${table.name}/initial/'\\)\\nAS\\n[\\s\\S]+\\nWITH NO DATA$`,
+        ),
+      );
+    }
     for (const table of tables) {
       expect(createTableStatement(table, 'lake')).toMatch(
         new RegExp(
