@@ -7,6 +7,7 @@ import type { Context, ScheduledEvent, SNSEvent } from 'aws-lambda';
 import { BALANCE_DATASETS } from '../../src/alerts/balance-datasets';
 import {
   type AlertRunResult,
+  alertDatesAfterRefresh,
   BALANCE_MOVES_VIEW,
   type EvaluateAlertsOptions,
   evaluateAlerts,
@@ -102,22 +103,23 @@ export function refreshRequestOf(event: AlertsEvent): MartRefreshRequest {
 
 /**
  * Which balance dates to evaluate after a refresh: after an ingest, exactly the days the refresh
- * wrote in balance_moves (none when it did not change it); on the schedule, after a rebuild, or when
- * balance_moves was rebuilt in full (a changed rule rewrites every day: alerting the whole history
- * would flood), the last `lookbackDays` up to its latest day. Undefined: nothing to evaluate.
+ * wrote in balance_moves (`alertDatesAfterRefresh`, as the CLI does; none when it did not change);
+ * on the schedule, after a rebuild, or when balance_moves was rebuilt in full (a changed rule rewrites
+ * every day: alerting the whole history would flood), the last `lookbackDays` up to its latest day.
+ * Undefined: nothing to evaluate.
  */
-export function alertDatesAfterRefresh(
+export function alertDatesForEvent(
   event: AlertsEvent,
   refresh: RefreshResult,
   lookbackDays: number,
 ): Pick<EvaluateAlertsOptions, 'dates' | 'lookbackDays' | 'latestDate'> | undefined {
-  const moves = refresh.models.find((model) => model.model === BALANCE_MOVES_VIEW);
+  const after = alertDatesAfterRefresh(refresh);
   if ('Records' in event) {
-    if (moves === undefined || moves.days.length === 0) return undefined;
-    if (moves.mode === 'incremental') return { dates: moves.days };
+    if (after.dates !== undefined) return { dates: after.dates };
+    const moves = refresh.models.find((model) => model.model === BALANCE_MOVES_VIEW);
+    if (moves?.mode !== 'full') return undefined;
   }
-  const latestDate = refresh.partitions[BALANCE_MOVES_VIEW]?.at(-1);
-  return latestDate === undefined ? undefined : { lookbackDays, latestDate };
+  return after.latestDate === undefined ? undefined : { lookbackDays, latestDate: after.latestDate };
 }
 
 /**
@@ -182,7 +184,7 @@ async function refreshThenChooseDates(
       ms: Math.round(ms),
     })),
   });
-  const which = alertDatesAfterRefresh(event, result, deps.lookbackDays);
+  const which = alertDatesForEvent(event, result, deps.lookbackDays);
   if (which === undefined) deps.logger.info('balance_moves did not change; nothing to evaluate');
   return which;
 }

@@ -5,7 +5,7 @@ import type { ScheduledEvent, SNSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AlertsHandlerDependencies,
-  alertDatesAfterRefresh,
+  alertDatesForEvent,
   type MartRefreshRequest,
   refreshRequestOf,
   runAlerts,
@@ -160,7 +160,7 @@ describe('what an event asks of the refresh', () => {
       partitions: { balance_moves: ['2024-01-01', '2024-06-03'] },
     };
 
-    expect(alertDatesAfterRefresh(ingested(['transactions', ['2024-06-03']]), refresh, 3)).toEqual({
+    expect(alertDatesForEvent(ingested(['transactions', ['2024-06-03']]), refresh, 3)).toEqual({
       lookbackDays: 3,
       latestDate: '2024-06-03',
     });
