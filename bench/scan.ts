@@ -449,6 +449,34 @@ async function run(days: number): Promise<Summary> {
     const afterKpi = await afterQuery(kpiSql);
     const afterBalance = await afterQuery(balanceSql);
 
+    // AFTER (d): a correction three days back (the day's file replaced), refresh + alerts.
+    const correctedDay = addDays(newDay, -3);
+    rmSync(join(txFolder, `dt=${correctedDay}`), { recursive: true, force: true });
+    {
+      const rewriter = await openDuckDb();
+      await writeTransactions(rewriter, lakeDir, days - 3, days - 2);
+      await rewriter.close();
+    }
+    let correctionRefresh: RefreshResult | undefined;
+    const afterCorrection = await (async () => {
+      const p = await ProfiledEngine.open(work, lakeDir);
+      const store = new FsObjectStore(mkdtempSync(join(work, 'ledger-')));
+      const total = await p.measure(async () => {
+        correctionRefresh = (await buildCatalog(p.engine, { lakeDir })).refresh;
+        const moves = correctionRefresh?.models.find((m) => m.model === 'balance_moves')?.days ?? [];
+        await evaluateAlerts({
+          engine: p.engine,
+          store,
+          publisher: new CountingPublisher(),
+          dates: moves,
+          latestDate: correctionRefresh?.partitions.balance_moves?.at(-1),
+          ledger: new SentAlertLedger(store),
+        });
+      });
+      await p.close();
+      return total;
+    })();
+
     // BEFORE: every model a view; the old alerts path (max(balance_date), then the breaches of that day).
     const beforeQuery = async (step: (engine: DuckDbEngine) => Promise<unknown>) => {
       const p = await ProfiledEngine.open(work, lakeDir);
@@ -483,6 +511,12 @@ async function run(days: number): Promise<Summary> {
             `after = ${(afterAlerts.bytes / dayBytes).toFixed(2)}x one day's curated data, ` +
             `${(afterAlerts.bytes / (dayBytes + martDayBytes(lakeDir, newDay))).toFixed(2)}x one day of the lake ` +
             `(curated + every mart's partition of that day; target <= 2x)`,
+        },
+        {
+          label: '(d) correction 3 days back: refresh + alerts',
+          before: beforeAlerts,
+          after: afterCorrection,
+          note: `rewrote ${correctionRefresh?.models.find((m) => m.model === 'fact_account_daily_balance')?.days.length ?? 0} balance days; ${(afterCorrection.bytes / (dayBytes + martDayBytes(lakeDir, newDay))).toFixed(2)}x one day of the lake`,
         },
         { label: `(b) kpi_daily last 7 days`, before: beforeKpi, after: afterKpi },
         { label: `(c) balance A42 on ${balanceDay}`, before: beforeBalance, after: afterBalance },
