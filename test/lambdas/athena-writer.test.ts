@@ -148,18 +148,16 @@ describe('AthenaMartWriter under the real refresh', () => {
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The writer under test, on the recording engine and the temporary lake; rebuild ids are `r1`. */
+  const athenaWriter = (engine: AthenaQueryEngine) =>
+    new AthenaMartWriter({ engine, lake, database: DATABASE, lakeBucket: 'lake-bucket', newId: () => 'r1' });
+
   async function refreshAfterLateFile() {
     // A late file for 8 May and a new day, 11 May, as one ingest reports them.
     curated('transactions', '2024-05-08', 'late.parquet');
     curated('transactions', '2024-05-11');
     const { engine, statements } = recordingAthena();
-    const writer = new AthenaMartWriter({
-      engine,
-      lake,
-      database: DATABASE,
-      lakeBucket: 'lake-bucket',
-      newId: () => 'r1',
-    });
+    const writer = athenaWriter(engine);
     const result = await refreshMarts({
       engine,
       store: lake,
@@ -198,13 +196,7 @@ describe('AthenaMartWriter under the real refresh', () => {
     await refreshMarts({
       engine,
       store: lake,
-      writer: new AthenaMartWriter({
-        engine,
-        lake,
-        database: DATABASE,
-        lakeBucket: 'lake-bucket',
-        newId: () => 'r1',
-      }),
+      writer: athenaWriter(engine),
       models,
       rebuild: true,
       definitionExtra,
@@ -248,13 +240,7 @@ describe('AthenaMartWriter under the real refresh', () => {
     const result = await refreshMarts({
       engine,
       store: lake,
-      writer: new AthenaMartWriter({
-        engine,
-        lake,
-        database: DATABASE,
-        lakeBucket: 'lake-bucket',
-        newId: () => 'r1',
-      }),
+      writer: athenaWriter(engine),
       models,
       hints: { customers: ['2024-05-09'] },
       definitionExtra,
@@ -282,13 +268,7 @@ describe('AthenaMartWriter under the real refresh', () => {
 
   it('refuses a batch of more than 100 days', async () => {
     const { engine, statements } = recordingAthena();
-    const writer = new AthenaMartWriter({
-      engine,
-      lake,
-      database: DATABASE,
-      lakeBucket: 'lake-bucket',
-      newId: () => 'r1',
-    });
+    const writer = athenaWriter(engine);
     const model = models.filter(isIncremental).find((m) => m.name === 'fact_transactions')!;
 
     const write = writer.replacePartitions(model, daysBetween('2024-01-01', '2024-04-10'), 'select 1');
