@@ -235,6 +235,20 @@ describe('staging dedupe', () => {
     expect([base.rows[0]?.n, fact.rows[0]?.n]).toEqual([7, 5]);
   });
 
+  it('lists a key seen on two event days in transactions_on_several_days, and no other', async () => {
+    const result = await engine.query('select * from transactions_on_several_days');
+
+    expect(result.rows).toEqual([
+      {
+        transaction_id: 'T4',
+        day_count: 2,
+        first_day: '2024-03-01',
+        last_day: '2024-03-02',
+        latest_source_key: 'landing/transactions/two-days.csv',
+      },
+    ]);
+  });
+
   it('keeps a key seen on two event days once per day (the dedupe is per day, so a day rebuilds alone)', async () => {
     const result = await engine.query(
       "select event_date, amount from fact_transactions where transaction_id = 'T4' order by event_date",
