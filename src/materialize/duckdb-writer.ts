@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { DuckDbEngine } from '../engine/duckdb';
 import type { SqlModel } from '../sql/models';
 import { composeSchemaSql, type IncrementalModel, type RelationNames } from './plan';
@@ -66,6 +66,10 @@ export class DuckDbMartWriter implements MartWriter {
       }
     } finally {
       rmSync(staging, { recursive: true, force: true });
+      // The staging parent goes too once empty (another writer may still use it).
+      try {
+        rmdirSync(dirname(staging));
+      } catch {}
     }
     await this.prepare(model, this.models);
   }

@@ -11,6 +11,7 @@ import type { QueryResult } from '../../engine/query-engine';
 import { type IngestResult, ingestObject } from '../../ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../ingest/lake-layout';
 import type { Manifest } from '../../ingest/manifest';
+import { MARTS_PREFIX } from '../../materialize/state';
 import { FsObjectStore } from '../../storage/fs-store';
 import { DEFAULT_LAKE_DIR, lakeDir, lakeOption, parsePositiveIntOption } from '../program';
 import { createProgress } from '../progress';
@@ -142,13 +143,13 @@ export function registerDemoCommand(program: Command): void {
     .addOption(lakeOption())
     .option('--days <n>', 'days of sample transactions', String(DEMO_DEFAULTS.days))
     .option('--seed <n>', 'seed of the sample data generator', String(DEMO_DEFAULTS.seed))
-    .option('--fresh', 'empty the lake first (landing, curated, quarantine, manifests, alerts)', false)
+    .option('--fresh', 'empty the lake first (landing, curated, quarantine, manifests, marts, alerts)', false)
     .action(async (options: { lake: string; days: string; seed: string; fresh: boolean }) => {
       const days = parsePositiveIntOption(options.days, '--days');
       const seed = parsePositiveIntOption(options.seed, '--seed');
       const root = lakeDir(options);
       if (options.fresh) {
-        for (const prefix of [...Object.values(LAKE_PREFIXES), 'alerts/']) {
+        for (const prefix of [...Object.values(LAKE_PREFIXES), MARTS_PREFIX, 'alerts/']) {
           await rm(join(root, prefix), { recursive: true, force: true });
         }
       }
