@@ -8,6 +8,7 @@ import {
   postSlackMessage,
   type SlackPostOptions,
 } from '../../src/alerts/slack';
+import { alarmFromSnsMessage, buildAlarmSlackMessage } from './alarm-message';
 
 /**
  * How the notifier posts: everything `postSlackMessage` takes except `deadLetter`. Without one a
@@ -25,20 +26,23 @@ export interface SlackHandlerDependencies {
 }
 
 /**
- * Posts every SNS record to Slack as the same Block Kit message the local `ledgerlake alerts
- * --slack-webhook` sends. Throws when a record cannot be delivered after the retries, so Lambda's
- * asynchronous retries and then the dead-letter queue take over.
+ * Posts every SNS record to Slack: a balance alert as the same Block Kit message the local
+ * `ledgerlake alerts --slack-webhook` sends, an alarm notification (CloudWatch's JSON, from the
+ * operations topic) as its state, name, description and reason. Throws when a record cannot be
+ * delivered after the retries, so Lambda's asynchronous retries and then the dead-letter queue take
+ * over.
  *
  * @throws SlackDeliveryError (from src/alerts/errors) when Slack did not accept a record
  */
 export async function deliverToSlack(event: SNSEvent, deps: SlackHandlerDependencies): Promise<void> {
   const url = await deps.webhookUrl();
   for (const record of event.Records) {
-    const { attempts } = await postSlackMessage(
-      url,
-      buildSlackMessage(notificationFromSns(record.Sns)),
-      deps.post,
-    );
+    const alarm = alarmFromSnsMessage(record.Sns.Message);
+    const message =
+      alarm === undefined
+        ? buildSlackMessage(notificationFromSns(record.Sns))
+        : buildAlarmSlackMessage(alarm);
+    const { attempts } = await postSlackMessage(url, message, deps.post);
     deps.logger.info('posted to Slack', {
       messageId: record.Sns.MessageId,
       topic: record.Sns.TopicArn,

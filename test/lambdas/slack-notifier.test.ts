@@ -63,6 +63,33 @@ const alertEvent = (): SNSEvent =>
 
 const noWait = { sleep: async () => undefined };
 
+/** An SNS event as the operations topic delivers it: CloudWatch's alarm JSON as the message. */
+const alarmEvent = (newState: string, oldState: string): SNSEvent =>
+  ({
+    Records: [
+      {
+        Sns: {
+          MessageId: 'sns-2',
+          TopicArn: 'arn:aws:sns:eu-west-1:1:operations',
+          Subject: `${newState}: "Ledgerlake-AlarmsIngestErrors" in EU (Ireland)`,
+          Message: JSON.stringify({
+            AlarmName: 'Ledgerlake-AlarmsIngestErrors',
+            AlarmDescription: 'The Ingest function failed.',
+            AWSAccountId: '111111111111',
+            NewStateValue: newState,
+            NewStateReason: `Threshold Crossed: 1 datapoint [2.0] (${oldState} -> ${newState}).`,
+            StateChangeTime: '2026-12-02T15:05:00.000+0000',
+            Region: 'EU (Ireland)',
+            AlarmArn: 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:Ledgerlake-AlarmsIngestErrors',
+            OldStateValue: oldState,
+            Trigger: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1 },
+          }),
+          MessageAttributes: {},
+        },
+      },
+    ],
+  }) as unknown as SNSEvent;
+
 describe('Slack notifier', () => {
   it('posts the alert to the webhook as the Block Kit message of the balance alerts', async () => {
     const event = alertEvent();
@@ -87,6 +114,48 @@ describe('Slack notifier', () => {
         ],
       },
     ]);
+  });
+
+  it('posts an alarm notification as its state, name, description and reason, not as raw JSON', async () => {
+    const event = alarmEvent('ALARM', 'OK');
+
+    await deliverToSlack(event, { logger: new Logger(), webhookUrl: async () => url });
+
+    expect(received).toEqual([
+      {
+        text: ':rotating_light: ALARM: Ledgerlake-AlarmsIngestErrors',
+        blocks: [
+          {
+            type: 'header',
+            text: { type: 'plain_text', text: 'ALARM: Ledgerlake-AlarmsIngestErrors', emoji: true },
+          },
+          {
+            type: 'section',
+            text: {
+              type: 'mrkdwn',
+              text: 'The Ingest function failed.\n_Threshold Crossed: 1 datapoint [2.0] (OK -&gt; ALARM)._',
+            },
+          },
+          {
+            type: 'context',
+            elements: [
+              {
+                type: 'mrkdwn',
+                text:
+                  ':rotating_light: OK → *ALARM* | EU (Ireland) | account 111111111111 | ' +
+                  '2026-12-02T15:05:00.000+0000',
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('marks the return to OK with a check mark', async () => {
+    await deliverToSlack(alarmEvent('OK', 'ALARM'), { logger: new Logger(), webhookUrl: async () => url });
+
+    expect(received).toMatchObject([{ text: ':white_check_mark: OK: Ledgerlake-AlarmsIngestErrors' }]);
   });
 
   it('logs how many attempts the delivery took', async () => {
