@@ -88,6 +88,7 @@ export class LedgerlakeStack extends Stack {
     // Topics (balance alerts, operations, ingested) and the Slack notifier
     this.topics = new AlertTopics(this, 'Topics', {
       alertEmail: settings.alertEmail,
+      opsEmail: settings.opsEmail,
       slackWebhookSecretName: settings.slackWebhookSecretName,
       logRetentionDays: settings.logRetentionDays,
       destroyOnRemoval: destroy,

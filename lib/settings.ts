@@ -11,6 +11,8 @@ export interface LedgerlakeSettings {
   readonly databaseName: string;
   /** Email address subscribed to the balance-alert topic; none when undefined. */
   readonly alertEmail: string | undefined;
+  /** Email address subscribed to the operations topic (alarm and OK notifications); none when undefined. */
+  readonly opsEmail: string | undefined;
   /** Secrets Manager name of the Slack incoming-webhook URL; no Slack notifier when undefined. */
   readonly slackWebhookSecretName: string | undefined;
   /** Days after which landed files expire (their content lives on in the lake). */
@@ -38,7 +40,10 @@ export interface LedgerlakeSettings {
   readonly ingestBatchSize: number;
   /** Most ingest Lambdas running at once. */
   readonly ingestMaxConcurrency: number;
-  /** Receives of a message before it moves to the dead-letter queue. */
+  /**
+   * Receives of a message before it moves to the dead-letter queue. The default of 5 is AWS's
+   * recommendation for a queue that feeds a Lambda function, so throttled receives do not dead-letter a file.
+   */
   readonly maxReceiveCount: number;
   /** Retention of the Lambda log groups, days (must be a CloudWatch Logs retention value). */
   readonly logRetentionDays: number;
@@ -88,6 +93,7 @@ export function lakeDayProblem(value: unknown): string | undefined {
 export const DEFAULT_SETTINGS: Omit<LedgerlakeSettings, 'projectionStartDate'> = {
   databaseName: 'ledgerlake',
   alertEmail: undefined,
+  opsEmail: undefined,
   slackWebhookSecretName: undefined,
   landingExpirationDays: 30,
   athenaResultsExpirationDays: 7,
@@ -100,7 +106,7 @@ export const DEFAULT_SETTINGS: Omit<LedgerlakeSettings, 'projectionStartDate'> =
   ingestMemoryMb: 1024,
   ingestBatchSize: 5,
   ingestMaxConcurrency: 5,
-  maxReceiveCount: 3,
+  maxReceiveCount: 5,
   logRetentionDays: 30,
   destroyOnRemoval: false,
 };
@@ -166,6 +172,8 @@ function patternRule(key: SettingKey, pattern: RegExp, expected: string): Settin
   };
 }
 
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /** The rule table: one entry per setting. Optional settings accept undefined (and '' from `-c key=`). */
 const RULES: readonly SettingRule[] = [
   patternRule(
@@ -173,7 +181,8 @@ const RULES: readonly SettingRule[] = [
     /^[a-z][a-z0-9_]{0,254}$/,
     'a Glue database name: lower-case letters, digits and _, starting with a letter',
   ),
-  patternRule('alertEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address such as ops@example.com'),
+  patternRule('alertEmail', EMAIL_PATTERN, 'an email address such as ops@example.com'),
+  patternRule('opsEmail', EMAIL_PATTERN, 'an email address such as oncall@example.com'),
   patternRule(
     'slackWebhookSecretName',
     /^[A-Za-z0-9/_+=.@-]{1,512}$/,

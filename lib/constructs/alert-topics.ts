@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,7 +15,14 @@ export interface AlertTopicsProps {
    */
   readonly alertEmail?: string;
   /**
-   * Secrets Manager name of the Slack webhook URL, read by the notifier at run time.
+   * Email address subscribed to the operations topic, i.e. alarm and OK notifications (the address
+   * must confirm the subscription).
+   * @default - no email subscription
+   */
+  readonly opsEmail?: string;
+  /**
+   * Secrets Manager name of the Slack webhook URL, read by the notifier at run time. The notifier
+   * subscribes to the balance-alert and the operations topics.
    * @default - no Slack notifier
    */
   readonly slackWebhookSecretName?: string;
@@ -27,10 +34,12 @@ export interface AlertTopicsProps {
 /**
  * The SNS side of ledgerlake, all topics encrypted with one customer-managed KMS key (rotated yearly):
  * - `balanceAlerts`: balance alerts (published by the balance-alerts function), to email and Slack;
- * - `operations`: alarm and OK notifications;
+ * - `operations`: alarm and OK notifications (published by CloudWatch), to the ops email and Slack;
  * - `ingested`: one message per dataset and ingest batch, with the days that got new rows.
  * A customer-managed key (not `alias/aws/sns`) because CloudWatch alarms can only publish to an
- * encrypted topic whose key policy lets `cloudwatch.amazonaws.com` use the key.
+ * encrypted topic whose key policy lets `cloudwatch.amazonaws.com` use the key. `enforceSSL` makes
+ * CDK write a topic policy, which replaces SNS's default one: the operations topic's policy therefore
+ * allows CloudWatch to publish, and both grants are limited to this account's alarms.
  */
 export class AlertTopics extends Construct {
   readonly key: Key;
@@ -47,11 +56,27 @@ export class AlertTopics extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
+    // CloudWatch signs its publish with the alarm's ARN and account (confused-deputy protection).
+    const stack = Stack.of(this);
+    const fromThisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     this.key.addToResourcePolicy(
       new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromThisAccountsAlarms,
       }),
     );
     const topic = (topicId: string, displayName: string) =>
@@ -59,9 +84,21 @@ export class AlertTopics extends Construct {
     this.balanceAlerts = topic('BalanceAlerts', 'ledgerlake balance alerts');
     this.operations = topic('Operations', 'ledgerlake operations');
     this.ingested = topic('Ingested', 'ledgerlake ingested datasets');
+    this.operations.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.operations.topicArn],
+        conditions: fromThisAccountsAlarms,
+      }),
+    );
 
     if (props.alertEmail !== undefined) {
       this.balanceAlerts.addSubscription(new EmailSubscription(props.alertEmail));
+    }
+    if (props.opsEmail !== undefined) {
+      this.operations.addSubscription(new EmailSubscription(props.opsEmail));
     }
     if (props.slackWebhookSecretName !== undefined) {
       this.slack = this.createSlackNotifier(props.slackWebhookSecretName, props);
@@ -76,7 +113,8 @@ export class AlertTopics extends Construct {
     });
     const fn = new LedgerlakeFunction(this, 'SlackNotifier', {
       entry: 'lambdas/slack-notifier/handler.ts',
-      description: 'Posts balance alerts to Slack; the webhook URL is read from Secrets Manager at run time.',
+      description:
+        'Posts balance alerts and alarm notifications to Slack; the webhook URL is read from Secrets Manager at run time.',
       timeout: Duration.seconds(60),
       memorySize: 256,
       logRetentionDays: props.logRetentionDays,
@@ -89,7 +127,9 @@ export class AlertTopics extends Construct {
     });
     Secret.fromSecretNameV2(this, 'SlackWebhookSecret', secretName).grantRead(fn);
     // SNS's own DLQ: messages SNS could not hand to the function at all (throttled, deleted...).
-    this.balanceAlerts.addSubscription(new LambdaSubscription(fn, { deadLetterQueue }));
+    for (const topic of [this.balanceAlerts, this.operations]) {
+      topic.addSubscription(new LambdaSubscription(fn, { deadLetterQueue }));
+    }
     return { function: fn, deadLetterQueue };
   }
 }

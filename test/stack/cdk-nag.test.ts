@@ -31,9 +31,10 @@ describe('cdk-nag AwsSolutions checks', () => {
   it.each([
     ['the default settings', { 'aws:cdk:bundling-stacks': [] }, 0],
     [
-      'email, Slack and destroyOnRemoval',
+      'emails, Slack and destroyOnRemoval',
       {
         alertEmail: 'ops@example.com',
+        opsEmail: 'oncall@example.com',
         slackWebhookSecretName: 'ledgerlake/slack-webhook',
         destroyOnRemoval: 'true',
       },

@@ -148,13 +148,13 @@ describe('landing queue and ingest function', () => {
     });
   });
 
-  it('moves a message to the dead-letter queue after three receives and hides it for six function timeouts', () => {
+  it('moves a message to the dead-letter queue after five receives and hides it for six function timeouts', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 6 * 900,
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalId('Ingest/DeadLetterQueue'), 'Arn'] },
-        maxReceiveCount: 3,
+        maxReceiveCount: 5,
       },
     });
   });

@@ -16,9 +16,14 @@ describe('stack settings from CDK context', () => {
     });
   });
 
+  it('dead-letters a message after five receives by default, as AWS recommends for a Lambda source', () => {
+    expect(parseSettings({}).maxReceiveCount).toBe(5);
+  });
+
   it('parses -c strings and cdk.json values into typed settings', () => {
     const settings = parseSettings({
       alertEmail: 'ops@example.com',
+      opsEmail: 'oncall@example.com',
       landingExpirationDays: '14',
       bytesScannedCutoffMb: 500,
       destroyOnRemoval: 'true',
@@ -27,6 +32,7 @@ describe('stack settings from CDK context', () => {
 
     expect(settings).toMatchObject({
       alertEmail: 'ops@example.com',
+      opsEmail: 'oncall@example.com',
       landingExpirationDays: 14,
       bytesScannedCutoffMb: 500,
       destroyOnRemoval: true,
@@ -42,6 +48,7 @@ describe('stack settings from CDK context', () => {
       'bytesScannedCutoffMb="5" must be a whole number of MiB (Athena requires at least 10 MB)',
     ],
     ['alertEmail', 'ops', 'alertEmail="ops" must be an email address such as ops@example.com'],
+    ['opsEmail', 'oncall@', 'opsEmail="oncall@" must be an email address such as oncall@example.com'],
     ['databaseName', 'Ledger-Lake', 'databaseName="Ledger-Lake" must be a Glue database name'],
     ['destroyOnRemoval', 'yes', 'destroyOnRemoval="yes" must be true or false'],
     ['logRetentionDays', '10', 'logRetentionDays="10" must be one of the CloudWatch Logs retention values'],
