@@ -3,6 +3,16 @@ import type { AlertDigest, AlertEntry, AlertNotification, BalanceMove } from './
 /** SNS rejects email subjects longer than this. */
 export const MAX_SUBJECT_LENGTH = 100;
 
+/** SNS's limit for one published message, body and attributes together, in UTF-8 bytes (256 KiB). */
+export const SNS_MESSAGE_LIMIT_BYTES = 262_144;
+
+/**
+ * The most a rendered digest may weigh (subject, text and attributes in UTF-8 bytes). Well under
+ * SNS's 256 KiB, so a digest never fails to publish on its size (and then again on every run); a
+ * larger digest lists its largest moves up to this and says how to query the rest.
+ */
+export const DIGEST_BUDGET_BYTES = 200 * 1024;
+
 /**
  * Orders moves for a person triaging: the largest absolute change first (the most money moved), then
  * the entity id so equal moves always list the same way.
@@ -17,9 +27,62 @@ export function compareMoves(a: BalanceMove, b: BalanceMove): number {
  * Subject, e.g. `[WARNING] account_balance_move 2024-06-03: 3 accounts moved, top acct-17 +60.0%`:
  * severity first so mail rules and eyes can sort, then the rule, the day, how many and the largest
  * move. ASCII only and at most 100 characters, as SNS requires.
+ *
+ * The table lists every entity while the notification weighs at most `budgetBytes` (UTF-8, subject
+ * and attributes included); beyond that it lists as many of the largest moves as fit, then
+ * "and N more accounts (M breaches in all)" and the SQL that lists them all. Counts in the subject
+ * and the text are always of the whole digest.
  */
-export function renderDigest(digest: AlertDigest): AlertNotification {
+export function renderDigest(
+  digest: AlertDigest,
+  budgetBytes: number = DIGEST_BUDGET_BYTES,
+): AlertNotification {
   const entries = [...digest.entries].sort(compareMoves);
+  // Cells formatted once: the bisection below renders the table a dozen times or so.
+  const rows = entries.map(tableRow);
+  const whole = renderListing(digest, entries, rows, entries.length);
+  if (notificationBytes(whole) <= budgetBytes) return whole;
+  // The size only grows with the rows listed (columns widen, never narrow), so the most rows that
+  // fit is found by bisection on the real rendered size.
+  let fits = 0;
+  let over = entries.length;
+  while (over - fits > 1) {
+    const middle = Math.floor((fits + over) / 2);
+    if (notificationBytes(renderListing(digest, entries, rows, middle)) <= budgetBytes) fits = middle;
+    else over = middle;
+  }
+  return renderListing(digest, entries, rows, fits);
+}
+
+/** What a notification weighs against SNS's limit: subject, text and attributes, in UTF-8 bytes. */
+export function notificationBytes(notification: AlertNotification): number {
+  let bytes = Buffer.byteLength(notification.subject) + Buffer.byteLength(notification.text);
+  for (const [name, value] of Object.entries(notification.attributes)) {
+    // SNS counts each attribute's name, data type ('String') and value.
+    bytes += Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value);
+  }
+  return bytes;
+}
+
+/**
+ * The query that lists every breach of the digest's rule on its day, largest move first; it filters
+ * on `balance_date`, the partition column, so it reads one day.
+ */
+export function allBreachesQuery(digest: Pick<AlertDigest, 'rule' | 'day'>): string {
+  const rule = digest.rule.replaceAll("'", "''");
+  return (
+    `select * from balance_moves where rule_name = '${rule}' and balance_date = date '${digest.day}'` +
+    ' and is_breach order by abs(change) desc'
+  );
+}
+
+/** The notification listing the first `listed` of `entries` (sorted, largest move first). */
+function renderListing(
+  digest: AlertDigest,
+  entries: readonly AlertEntry[],
+  rows: readonly (readonly string[])[],
+  listed: number,
+): AlertNotification {
   const top = entries[0];
   const revised = entries.some((entry) => entry.revision);
   const noun = entityNoun(digest.entityKey, entries.length);
@@ -38,10 +101,20 @@ export function renderDigest(digest: AlertDigest): AlertNotification {
     `Threshold: |change| >= ${formatPercent(digest.thresholdRate, false)} of the previous balance, ${directionText}`,
     `Day:       ${digest.day}`,
     '',
-    `${entries.length} ${noun} breached, largest move first:`,
+    listed === entries.length
+      ? `${entries.length} ${noun} breached, largest move first:`
+      : `${entries.length} ${noun} breached, the ${listed} largest moves first:`,
     '',
-    ...table(digest.entityKey, entries),
+    ...table(digest.entityKey, rows.slice(0, listed)),
   ];
+  if (listed < entries.length) {
+    const more = entries.length - listed;
+    lines.push(
+      '',
+      `and ${more} more ${entityNoun(digest.entityKey, more)} (${entries.length} breaches in all); to see them all:`,
+      allBreachesQuery(digest),
+    );
+  }
   if (revised) {
     lines.push(
       '',
@@ -62,19 +135,27 @@ export function renderDigest(digest: AlertDigest): AlertNotification {
   };
 }
 
-function table(entityKey: string, entries: readonly AlertEntry[]): string[] {
-  const header = [entityKey, 'previous', 'new', 'change', 'rate', 'note'];
-  const rows = entries.map((entry) => [
+/** One entry's table cells: entity, previous, new, change, rate, note. */
+function tableRow(entry: AlertEntry): string[] {
+  return [
     entry.entityId,
     formatAmount(entry.previousBalance),
     formatAmount(entry.currentBalance),
     formatAmount(entry.change, true),
     entry.changeRate === null ? 'from 0' : formatPercent(entry.changeRate, true),
     notes(entry),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
+  ];
+}
+
+function table(entityKey: string, rows: readonly (readonly string[])[]): string[] {
+  const header = [entityKey, 'previous', 'new', 'change', 'rate', 'note'];
+  // A loop, not Math.max(...rows): spreading a digest of 100,000+ rows overflows the call stack.
+  const widths = header.map((title) => title.length);
+  for (const row of rows) {
+    row.forEach((cell, column) => {
+      widths[column] = Math.max(widths[column]!, cell.length);
+    });
+  }
   // Amounts right-aligned so digits line up; the id and the note left-aligned.
   const rightAligned = new Set([1, 2, 3, 4]);
   const format = (cells: readonly string[]) =>
@@ -106,9 +187,12 @@ function moveLabel(move: BalanceMove): string {
     : formatPercent(move.changeRate, true);
 }
 
+/** One formatter for every amount: `toLocaleString` builds a new one per call, slow over 5,000 rows. */
+const AMOUNT_FORMAT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 /** `1,234.50`, `-290.00`; with `signed`, a `+` for positive values. */
 export function formatAmount(value: number, signed = false): string {
-  const text = value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const text = AMOUNT_FORMAT.format(value);
   return signed && value > 0 ? `+${text}` : text;
 }
 

@@ -175,14 +175,53 @@ function parseRetryAfter(value: string | null): number | undefined {
 function codeBlock(text: string): string {
   const fence = '```';
   const room = SECTION_LIMIT - 2 * fence.length - 2;
-  const lines = text.trimEnd().split('\n');
-  let kept = lines;
-  let joined = kept.join('\n');
-  while (joined.length > room && kept.length > 1) {
-    kept = kept.slice(0, -1);
-    joined = `${kept.join('\n')}\n... ${lines.length - kept.length} more line(s) in the email`;
+  return `${fence}\n${truncate(fitLines(text.trimEnd().split('\n'), room), room)}\n${fence}`;
+}
+
+/**
+ * The text's lines within `room` characters. Table rows (the indented lines after the table's
+ * header) are cut first, from the smallest move up, so what follows the table (how many more there
+ * are, the query to see them all, a revision note) still shows; only when that is not enough are
+ * lines cut from the end.
+ */
+function fitLines(lines: readonly string[], room: number): string {
+  const joined = lines.join('\n');
+  if (joined.length <= room) return joined;
+  const header = lines.findIndex((line) => line.startsWith('  '));
+  let end = header + 1;
+  while (header >= 0 && end < lines.length && lines[end]!.startsWith('  ')) end++;
+  const rows = end - header - 1;
+  if (rows > 0) {
+    const head = lines.slice(0, header + 1);
+    const tail = lines.slice(end);
+    // Rows are added while the head, the kept rows, a marker line and the tail fit.
+    const marker = (left: number) => `  ... ${left} more row(s) in the email`;
+    let length = [...head, marker(rows), ...tail].join('\n').length;
+    if (length <= room) {
+      let kept = 0;
+      while (kept < rows - 1) {
+        const next =
+          length +
+          lines[header + 1 + kept]!.length +
+          1 +
+          String(rows - kept - 1).length -
+          String(rows - kept).length;
+        if (next > room) break;
+        length = next;
+        kept++;
+      }
+      return [...head, ...lines.slice(header + 1, header + 1 + kept), marker(rows - kept), ...tail].join(
+        '\n',
+      );
+    }
   }
-  return `${fence}\n${truncate(joined, room)}\n${fence}`;
+  let kept = [...lines];
+  let cut = joined;
+  while (cut.length > room && kept.length > 1) {
+    kept = kept.slice(0, -1);
+    cut = `${kept.join('\n')}\n... ${lines.length - kept.length} more line(s) in the email`;
+  }
+  return cut;
 }
 
 function truncate(text: string, limit: number): string {
