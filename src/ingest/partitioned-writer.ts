@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   type ColumnValues,
+  type FileSink,
   fileSink,
   type ParquetColumn,
   ParquetPartWriter,
@@ -9,6 +10,13 @@ import {
 
 /** Rows per Parquet row group: ~128k, the size Athena and DuckDB scan well. */
 export const ROW_GROUP_SIZE = 131_072;
+
+/**
+ * Part files one writer keeps open at once. A Lambda function gets 1,024 file descriptors and an ingest
+ * runs two writers (curated and quarantine) beside the S3 client's sockets; a file spanning five years
+ * has about 1,800 days.
+ */
+export const MAX_OPEN_PARTS = 64;
 
 /** One finished Parquet file in the staging folder, waiting to be committed to the lake. */
 export interface StagedPart {
@@ -67,6 +75,7 @@ interface PartitionBuffer {
   readonly columns: ColumnBuffer[];
   rows: number;
   writer?: ParquetPartWriter;
+  sink?: FileSink;
   written: number;
 }
 
@@ -75,11 +84,19 @@ interface PartitionBuffer {
  * folder, one row group at a time. Memory is bounded: when all buffers together hold more than
  * `maxBufferedRows` (one row group by default), the largest is written out as a (smaller) row group,
  * so a file spanning many days never holds more than about one row group of rows.
+ *
+ * File descriptors are bounded too: at most `maxOpenParts` part files are open at once. Writing to
+ * another one first closes the least recently written (its bytes so far are on disk, its footer is
+ * still to come); it is reopened to append when its day gets its next row group. Each day stays one
+ * Parquet file, so its name and the manifest do not depend on how many days the source file spans.
  */
 export class PartitionedWriter {
   private readonly buffers = new Map<number, PartitionBuffer>();
   private buffered = 0;
   private last: PartitionBuffer | undefined;
+  /** Partitions whose part file is open, least recently written first (a Set keeps insertion order). */
+  private readonly openParts = new Set<PartitionBuffer>();
+  private readonly maxOpenParts: number;
   private readonly width: number;
   /** For each Parquet column: its index among the varying values, or -1 when it is a constant. */
   private readonly varyingIndex: readonly number[];
@@ -101,11 +118,21 @@ export class PartitionedWriter {
     private readonly stagingDir: string,
     private readonly name: string,
     private readonly options: {
+      /** @default ROW_GROUP_SIZE */
       rowGroupSize?: number;
+      /** @default - the row group size */
       maxBufferedRows?: number;
+      /** Part files open at once; `Infinity` keeps every day's file open until `finish()`. @default MAX_OPEN_PARTS */
+      maxOpenParts?: number;
       kvMetadata?: Record<string, string>;
     } = {},
   ) {
+    this.maxOpenParts = options.maxOpenParts ?? MAX_OPEN_PARTS;
+    if (!(this.maxOpenParts >= 1)) {
+      throw new RangeError(
+        `maxOpenParts must be at least 1, got ${this.maxOpenParts}: a part file must be open to be written`,
+      );
+    }
     let varying = 0;
     this.varyingIndex = columns.map((c) => (c.name in constants ? -1 : varying++));
     this.width = varying;
@@ -156,9 +183,13 @@ export class PartitionedWriter {
 
   private async flush(buffer: PartitionBuffer): Promise<void> {
     if (buffer.rows === 0) return;
-    buffer.writer ??= new ParquetPartWriter(fileSink(this.partPath(buffer.day)), this.columns, {
-      kvMetadata: this.options.kvMetadata,
-    });
+    await this.holdOpen(buffer);
+    if (!buffer.writer) {
+      buffer.sink = fileSink(this.partPath(buffer.day));
+      buffer.writer = new ParquetPartWriter(buffer.sink, this.columns, {
+        kvMetadata: this.options.kvMetadata,
+      });
+    }
     const { rows } = buffer;
     await buffer.writer.writeRowGroup(
       this.columns.map((column, i): ColumnValues => {
@@ -177,6 +208,23 @@ export class PartitionedWriter {
     buffer.columns.splice(0, this.width, ...this.newColumns());
   }
 
+  /**
+   * Makes room for `buffer`'s part file among the open ones, closing the least recently written, and
+   * marks it as the most recently written. Its sink opens (or reopens to append) on its next write.
+   */
+  private async holdOpen(buffer: PartitionBuffer): Promise<void> {
+    if (this.openParts.delete(buffer)) {
+      this.openParts.add(buffer);
+      return;
+    }
+    while (this.openParts.size >= this.maxOpenParts) {
+      const [oldest] = this.openParts;
+      this.openParts.delete(oldest!);
+      await oldest!.sink?.release();
+    }
+    this.openParts.add(buffer);
+  }
+
   private partPath(day: number): string {
     return join(this.stagingDir, String(day), `${this.name}.parquet`);
   }
@@ -187,7 +235,9 @@ export class PartitionedWriter {
     for (const buffer of [...this.buffers.values()].sort((a, b) => a.day - b.day)) {
       await this.flush(buffer);
       if (!buffer.writer) continue;
+      await this.holdOpen(buffer);
       const totals = await buffer.writer.finish();
+      this.openParts.delete(buffer);
       parts.push({
         day: buffer.day,
         path: this.partPath(buffer.day),
