@@ -280,6 +280,36 @@ export class LedgerlakeStack extends Stack {
       'Run a query; fetch rows with aws athena get-query-results --query-execution-id <id>.',
     );
     output(
+      'BalanceAlertsFunctionName',
+      this.alerts.function.functionName,
+      'Refresh and balance alerts; invoke with {"rebuild": true} to rebuild the marts.',
+    );
+
+    // One output per function log group, for `aws logs tail <name> --follow`.
+    const logGroups: [string, string, string][] = [
+      ['Ingest', this.ingest.function.logGroup.logGroupName, 'the ingest function'],
+      ['BalanceAlerts', this.alerts.function.logGroup.logGroupName, 'the mart refresh and balance alerts'],
+      ['Views', this.views.function.logGroup.logGroupName, 'the views custom resource (deploy time)'],
+      [
+        'ViewsProvider',
+        this.views.providerLogGroup.logGroupName,
+        'the custom resource Provider framework of the views (deploy time)',
+      ],
+      [
+        'BucketNotificationsHandler',
+        this.ingest.notificationsHandlerLogGroup.logGroupName,
+        'the CDK handler writing the landing bucket notifications (deploy time)',
+      ],
+    ];
+    if (this.topics.slack)
+      logGroups.push([
+        'SlackNotifier',
+        this.topics.slack.function.logGroup.logGroupName,
+        'the Slack notifier',
+      ]);
+    for (const [name, logGroupName, what] of logGroups)
+      output(`${name}LogGroupName`, logGroupName, `Log group of ${what}.`);
+    output(
       'RedriveCommand',
       `aws sqs start-message-move-task --source-arn ${this.ingest.deadLetterQueue.queueArn}`,
       'Move dead-lettered messages back to the ingest queue once the cause is fixed.',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -30,7 +31,7 @@ export interface AthenaViewsProps {
   readonly lakeBucket: IBucket;
   /** Database and tables the views live in and read. */
   readonly tables: DatasetTables;
-  /** Retention of the function's log group, days. */
+  /** Retention of the function's and the Provider framework function's log groups, days. */
   readonly logRetentionDays: number;
   /** @default false */
   readonly destroyOnRemoval?: boolean;
@@ -92,6 +93,8 @@ export function contractHash(): string {
 export class AthenaViews extends Construct {
   readonly resource: CustomResource;
   readonly function: LedgerlakeFunction;
+  /** Log group of the custom resource Provider's framework function, with `logRetentionDays`. */
+  readonly providerLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: AthenaViewsProps) {
     super(scope, id);
@@ -141,8 +144,15 @@ export class AthenaViews extends Construct {
         'limited to marts/* (mart table files, refresh state)',
     });
 
+    // The framework function (`Provider/framework-onEvent`) logs to a group of ours, not to a
+    // never-expiring default one.
+    this.providerLogGroup = new LogGroup(this, 'ProviderLogs', {
+      retention: props.logRetentionDays as RetentionDays,
+      removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
     const provider = new Provider(this, 'Provider', {
       onEventHandler: this.function,
+      logGroup: this.providerLogGroup,
     });
     acknowledgeProvider(provider, this.function);
 

@@ -1,7 +1,14 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  type BucketNotificationDestinationConfig,
+  BucketNotificationDestinationType,
+  EventType,
+  type IBucket,
+  type IBucketNotificationDestination,
+} from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -37,6 +44,11 @@ export class IngestPipeline extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly function: LedgerlakeFunction;
+  /**
+   * Log group of the CDK-provided function that writes the landing bucket's notification
+   * configuration at deploy (`BucketNotificationsHandler...`), with the same retention as ours.
+   */
+  readonly notificationsHandlerLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: IngestPipelineProps) {
     super(scope, id);
@@ -56,9 +68,14 @@ export class IngestPipeline extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });
-    props.landingBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), {
-      prefix: LAKE_PREFIXES.landing,
-    });
+    props.landingBucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new LandingQueueDestination(this.queue),
+      {
+        prefix: LAKE_PREFIXES.landing,
+      },
+    );
+    this.notificationsHandlerLogGroup = retainNotificationsHandlerLogs(this, props);
 
     this.function = new LedgerlakeFunction(this, 'Function', {
       entry: 'lambdas/ingest/handler.ts',
@@ -109,4 +126,53 @@ export class IngestPipeline extends Construct {
         'From topic.grantPublish on the KMS-encrypted ingested topic; limited to the topic key.',
     });
   }
+}
+
+/**
+ * S3 -> SQS like `SqsDestination`, with the confused-deputy guard on both keys: S3 may send only for
+ * the landing bucket (`aws:SourceArn`) of this account (`aws:SourceAccount`; a bucket ARN names no
+ * account, so without it a same-named bucket elsewhere would match). The queues use SQS-managed
+ * encryption, so no KMS key policy is involved.
+ */
+class LandingQueueDestination implements IBucketNotificationDestination {
+  constructor(private readonly queue: Queue) {}
+
+  bind(_scope: Construct, bucket: IBucket): BucketNotificationDestinationConfig {
+    this.queue.grantSendMessages(
+      new ServicePrincipal('s3.amazonaws.com', {
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+        },
+      }),
+    );
+    return {
+      arn: this.queue.queueArn,
+      type: BucketNotificationDestinationType.QUEUE,
+      dependencies: [this.queue],
+    };
+  }
+}
+
+/** The stack-wide singleton aws-cdk-lib creates behind `addEventNotification` (fixed id). */
+const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
+/**
+ * The notifications handler has no log settings of its own and would log to a never-expiring
+ * `/aws/lambda/...` group: send its logs to a group with our retention (escape hatch on its
+ * `AWS::Lambda::Function`; its managed basic execution policy already allows writing there).
+ */
+function retainNotificationsHandlerLogs(scope: Construct, props: IngestPipelineProps): LogGroup {
+  const handler = Stack.of(scope).node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
+  const resource = handler?.node.tryFindChild('Resource') as CfnResource | undefined;
+  if (!resource)
+    throw new Error(
+      `IngestPipeline: aws-cdk-lib no longer creates ${NOTIFICATIONS_HANDLER_ID}/Resource; find where the bucket notifications handler went and give it a log group`,
+    );
+  const logGroup = new LogGroup(scope, 'NotificationsHandlerLogs', {
+    retention: props.logRetentionDays as RetentionDays,
+    removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+  resource.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+  return logGroup;
 }

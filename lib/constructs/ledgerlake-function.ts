@@ -27,15 +27,18 @@ export interface LedgerlakeFunctionProps
 }
 
 /**
- * The AWS SDK v3 clients ship with the Node.js 22/24 Lambda runtimes, so they stay out of the bundle
- * (smaller packages, faster synth). `@aws-sdk/lib-storage` is not part of the runtime and is bundled;
- * it resolves `@aws-sdk/client-s3` to the runtime's copy like our own code does.
+ * Nothing is left to the runtime: the AWS SDK v3 packages (`@aws-sdk/*`, `@smithy/*`) are bundled at
+ * the versions of package-lock.json, the ones the tests ran with. The Node.js runtimes ship an SDK of
+ * their own, updated by AWS on their schedule; leaving the clients to it while bundling
+ * `@aws-sdk/lib-storage` would pair our lib-storage with whatever `@aws-sdk/client-s3` the runtime
+ * has that day, a pair nobody tested. The price is a larger package (a few hundred kB minified).
  */
-export const EXTERNAL_MODULES = ['@aws-sdk/client-*'];
+export const EXTERNAL_MODULES: readonly string[] = [];
 
 /**
  * A NodejsFunction with the project's defaults: Node.js 24 on arm64, bundled by the local esbuild (no
- * Docker) as minified ESM without source maps, and its own role and log group. The role
+ * Docker) as minified ESM without source maps with the whole AWS SDK inside (`EXTERNAL_MODULES`),
+ * and its own role and log group (retention `logRetentionDays`). The role
  * has no managed policy: the only grant it starts with is writing to its own log group, and
  * everything else comes from `grant*` calls at the call site.
  */
@@ -73,7 +76,8 @@ export class LedgerlakeFunction extends NodejsFunction {
         target: 'node24',
         minify: true,
         sourceMap: false,
-        externalModules: EXTERNAL_MODULES,
+        // Explicitly empty: left unset, NodejsFunction marks `@aws-sdk/*` external on Node.js 18+.
+        externalModules: [...EXTERNAL_MODULES],
         mainFields: ['module', 'main'],
         // Some bundled CommonJS dependencies call require(); give ESM output a require function.
         banner:
