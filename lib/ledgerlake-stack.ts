@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -57,6 +58,8 @@ export class LedgerlakeStack extends Stack {
   readonly views: AthenaViews;
   readonly alerts: BalanceAlerts;
   readonly alarms: OperationsAlarms;
+  /** Log group of the reference-data deployment's function. */
+  readonly referenceDataLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: LedgerlakeStackProps) {
     super(scope, id, props);
@@ -110,7 +113,13 @@ export class LedgerlakeStack extends Stack {
 
     // Reference data: the repo's CSVs, as the TSV the Glue tables read (see lib/reference-data.ts)
     const referenceDir = props.referenceDir ?? join(PROJECT_ROOT, 'reference');
+    // The deployment's CDK function logs to a group of ours with the configured retention.
+    this.referenceDataLogGroup = new LogGroup(this, 'ReferenceDataLogs', {
+      retention: settings.logRetentionDays as RetentionDays,
+      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
     const referenceDeployment = new BucketDeployment(this, 'ReferenceData', {
+      logGroup: this.referenceDataLogGroup,
       sources: REFERENCE_TABLES.map((table) =>
         Source.data(
           referenceObjectKey(table).slice(LAKE_PREFIXES.reference.length),
@@ -294,6 +303,11 @@ export class LedgerlakeStack extends Stack {
         'ViewsProvider',
         this.views.providerLogGroup.logGroupName,
         'the custom resource Provider framework of the views (deploy time)',
+      ],
+      [
+        'ReferenceData',
+        this.referenceDataLogGroup.logGroupName,
+        'the CDK function copying the reference data to the lake (deploy time)',
       ],
       [
         'BucketNotificationsHandler',
