@@ -9,7 +9,7 @@ import type { RelationDefinition, ViewDeploymentProperties } from '../../lambdas
 import { athenaNames, martTablePrefix } from '../../src/materialize/athena-writer';
 import { composeSchemaSql, isIncremental } from '../../src/materialize/plan';
 import { MARTS_PREFIX } from '../../src/materialize/state';
-import { BASE_TABLES } from '../../src/sql/base-tables';
+import { BASE_TABLES, type BaseTable } from '../../src/sql/base-tables';
 import type { SqlModel } from '../../src/sql/models';
 import { acknowledge, acknowledgeBucketGrant, acknowledgeProvider } from '../nag-acknowledgements';
 import type { DatasetTables } from './dataset-tables';
@@ -64,9 +64,14 @@ export function deploymentRelations(
   });
 }
 
-/** A hash of the base tables' names and columns: the contracts every relation reads. */
-export function contractHash(): string {
-  const contracts = BASE_TABLES.map((table) => ({
+/**
+ * A hash of the base tables' names and columns: the contracts every relation reads. It is part of
+ * the custom resource's properties, so a changed contract re-creates the views (Athena marks a view
+ * stale when a table it reads changes schema) and the mart tables.
+ * @param tables @default BASE_TABLES
+ */
+export function contractHash(tables: readonly BaseTable[] = BASE_TABLES): string {
+  const contracts = tables.map((table) => ({
     name: table.name,
     columns: table.columns.map((column) => `${column.name} ${column.type}`),
     partitions: table.partitionColumns,

@@ -12,6 +12,7 @@ import { DatasetTables } from '../../lib/constructs/dataset-tables';
 import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
 import { COLUMN_TYPES, LINEAGE_COLUMNS } from '../../src/contract/types';
 import { isIncremental } from '../../src/materialize/plan';
+import { BASE_TABLES } from '../../src/sql/base-tables';
 import { loadModels } from '../../src/sql/models';
 
 // The built-in CloudFormation schema validation and Lambda bundling run in the nag test; here they
@@ -356,6 +357,30 @@ describe('Athena', () => {
       ContractHash: contractHash(),
       SqlHash: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
     });
+  });
+
+  it('keys the views on the contracts: a column added to a dataset changes the hash, so the views are re-created', () => {
+    const transactions = BASE_TABLES.find((table) => table.name === 'transactions')!;
+    const widened = BASE_TABLES.map((table) =>
+      table === transactions
+        ? {
+            ...table,
+            columns: [...table.columns, { name: 'memo', type: 'string' as const, description: 'A note.' }],
+          }
+        : table,
+    );
+    const retyped = BASE_TABLES.map((table) =>
+      table === transactions
+        ? {
+            ...table,
+            columns: table.columns.map((c) => (c.name === 'amount' ? { ...c, type: 'double' as const } : c)),
+          }
+        : table,
+    );
+
+    expect(contractHash(widened)).not.toBe(contractHash());
+    expect(contractHash(retyped)).not.toBe(contractHash());
+    expect(contractHash([...BASE_TABLES])).toBe(contractHash());
   });
 
   it('gives the refresh a workgroup of its own with the materialization scan cutoff', () => {
