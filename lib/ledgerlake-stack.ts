@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -238,8 +238,29 @@ export class LedgerlakeStack extends Stack {
       quarantineThresholdPercent: settings.quarantineAlarmThresholdPercent,
     });
 
+    if (destroy) this.logAutoDeleteWithRetention(settings.logRetentionDays);
     this.addOutputs(settings, models);
     acknowledgeStackFindings(this);
+  }
+
+  /**
+   * With `destroyOnRemoval` the buckets empty themselves through CDK's auto-delete provider, a
+   * function CDK creates without a log group of ours: give it one with the configured retention.
+   */
+  private logAutoDeleteWithRetention(logRetentionDays: number): void {
+    const provider = this.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+    const handler = provider?.node.tryFindChild('Handler');
+    if (!(handler instanceof CfnResource)) {
+      throw new Error(
+        'LedgerlakeStack: CDK no longer names its auto-delete provider Custom::S3AutoDeleteObjectsCustomResourceProvider/Handler; ' +
+          'find its function and give it a log group with retention',
+      );
+    }
+    const logGroup = new LogGroup(this, 'AutoDeleteObjectsLogs', {
+      retention: logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
   }
 
   private addOutputs(

@@ -54,6 +54,38 @@ const logicalIdStartingWith = (prefix: string, type?: string) => {
   return found;
 };
 
+describe('log retention with destroyOnRemoval', () => {
+  it("gives CDK's bucket auto-delete function a log group with the configured retention too", () => {
+    const { stack } = createLedgerlakeApp({
+      nag: false,
+      outdir: mkdtempSync(join(tmpdir(), 'ledgerlake-cdk-')),
+      context: {
+        ...SKIP_BUNDLING,
+        destroyOnRemoval: true,
+        logRetentionDays: 14,
+        projectionStartDate: '2024-03-01',
+      },
+      environment: {},
+      stackProps: { models: MODELS },
+    });
+    const json = Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> };
+    const functions = Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    const groups = new Map(
+      Object.entries(json.Resources)
+        .filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')
+        .map(([id, r]) => [id, r.Properties?.RetentionInDays]),
+    );
+
+    expect(functions.map(([id]) => id)).toContainEqual(expect.stringMatching(/^CustomS3AutoDeleteObjects/));
+    for (const [id, fn] of functions) {
+      const ref = (fn.Properties?.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup
+        ?.Ref;
+      expect(ref, id).toBeDefined();
+      expect(groups.get(ref!), id).toBe(14);
+    }
+  });
+});
+
 describe('landing queue policy', () => {
   it('lets S3 send to the ingest queue only for the landing bucket of this account', () => {
     const queue = logicalIdStartingWith('IngestQueue9');
