@@ -10,31 +10,8 @@ import {
   postSlackMessage,
   type SlackDeadLetter,
 } from '../../src/alerts/slack';
-import type { AlertDigest, AlertEntry } from '../../src/alerts/types';
-
-function entry(overrides: Partial<AlertEntry>): AlertEntry {
-  return {
-    rule: 'account_balance_move',
-    severity: 'warning',
-    model: 'fact_account_daily_balance',
-    entityKey: 'account_id',
-    metric: 'closing_balance',
-    entityId: 'acct-1',
-    day: '2024-06-02',
-    previousBalance: 100,
-    currentBalance: 160,
-    change: 60,
-    changeRate: 0.6,
-    isFromZero: false,
-    isSignFlip: false,
-    thresholdRate: 0.5,
-    direction: 'both',
-    description: 'Account closing balance moved by half or more in a day',
-    fingerprint: 'f1',
-    revision: false,
-    ...overrides,
-  };
-}
+import type { AlertDigest } from '../../src/alerts/types';
+import { entry } from './support';
 
 const DIGEST: AlertDigest = {
   rule: 'account_balance_move',

@@ -3,33 +3,10 @@ import { renderDigest } from '../../src/alerts/digest';
 import { SnsAlertPublisher, type SnsSend } from '../../src/alerts/publishers';
 import { buildSlackMessage } from '../../src/alerts/slack';
 import type { AlertDigest, AlertEntry, AlertNotification } from '../../src/alerts/types';
+import { entry } from './support';
 
 /** SNS's limit for a published message, body and attributes together (256 KiB of UTF-8). */
 const SNS_LIMIT_BYTES = 256 * 1024;
-
-function entry(overrides: Partial<AlertEntry>): AlertEntry {
-  return {
-    rule: 'account_balance_move',
-    severity: 'warning',
-    model: 'fact_account_daily_balance',
-    entityKey: 'account_id',
-    metric: 'closing_balance',
-    entityId: 'acct-1',
-    day: '2024-06-02',
-    previousBalance: 100,
-    currentBalance: 160,
-    change: 60,
-    changeRate: 0.6,
-    isFromZero: false,
-    isSignFlip: false,
-    thresholdRate: 0.5,
-    direction: 'both',
-    description: 'Account closing balance moved by half or more in a day',
-    fingerprint: 'f1',
-    revision: false,
-    ...overrides,
-  };
-}
 
 const DIGEST: Omit<AlertDigest, 'entries'> = {
   rule: 'account_balance_move',

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALERT_RULES_TABLE } from '../../datasets/reference';
-import type { AlertDigest, AlertNotification, AlertPublisher } from '../../src/alerts/types';
+import type { AlertDigest, AlertEntry, AlertNotification, AlertPublisher } from '../../src/alerts/types';
 import { buildCatalog, DEFAULT_REFERENCE_DIR } from '../../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
 import type { LakeFixture } from '../sql/lake-fixture';
@@ -85,4 +85,29 @@ export class RecordingPublisher implements AlertPublisher {
     }
     this.published.push({ notification, digest });
   }
+}
+
+/** One breach of the account rule as a digest lists it (acct-1, 100 -> 160); override what the test is about. */
+export function entry(overrides: Partial<AlertEntry>): AlertEntry {
+  return {
+    rule: 'account_balance_move',
+    severity: 'warning',
+    model: 'fact_account_daily_balance',
+    entityKey: 'account_id',
+    metric: 'closing_balance',
+    entityId: 'acct-1',
+    day: '2024-06-02',
+    previousBalance: 100,
+    currentBalance: 160,
+    change: 60,
+    changeRate: 0.6,
+    isFromZero: false,
+    isSignFlip: false,
+    thresholdRate: 0.5,
+    direction: 'both',
+    description: 'Account closing balance moved by half or more in a day',
+    fingerprint: 'f1',
+    revision: false,
+    ...overrides,
+  };
 }
