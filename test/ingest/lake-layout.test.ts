@@ -60,29 +60,3 @@ describe('guessDataset (ledgerlake ingest)', () => {
     expect(guessDataset(path)).toBe(dataset);
   });
 });
-
-describe('ledgerlake ingest with two files of the same name', () => {
-  it('refuses them with a one-line reason instead of letting the second replace the first', async () => {
-    const { execFile } = await import('node:child_process');
-    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join, resolve } = await import('node:path');
-    const dir = await mkdtemp(join(tmpdir(), 'same-name-'));
-    for (const month of ['2024-01', '2024-02']) {
-      await mkdir(join(dir, 'transactions', month), { recursive: true });
-      await writeFile(join(dir, 'transactions', month, 'data.csv'), 'transaction_id\n');
-    }
-    const failure = await new Promise<{ code: number | null; stderr: string }>((done) =>
-      execFile(
-        process.execPath,
-        [resolve('bin/ledgerlake.mjs'), 'ingest', join(dir, 'transactions'), '--lake', join(dir, 'lake')],
-        (error, _stdout, stderr) => done({ code: error ? (error.code as number) : 0, stderr }),
-      ),
-    );
-    expect(failure.code).toBe(2);
-    expect(failure.stderr.trim()).toBe(
-      `ledgerlake: ${join(dir, 'transactions/2024-01/data.csv')} and ${join(dir, 'transactions/2024-02/data.csv')} ` +
-        'would both land as landing/transactions/data.csv: rename one or ingest them separately',
-    );
-  });
-});

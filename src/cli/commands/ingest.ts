@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { DATASETS } from '../../../datasets';
 import { type IngestResult, ingestObject } from '../../ingest/ingest-object';
@@ -10,7 +10,7 @@ import { lakeDir, lakeOption, UsageError } from '../program';
 import { createProgress } from '../progress';
 
 /** Local files to land, each with the dataset it belongs to. */
-interface LocalFile {
+export interface LocalFile {
   readonly path: string;
   readonly dataset: string;
 }
@@ -45,23 +45,39 @@ async function expand(paths: readonly string[], dataset: string | undefined): Pr
     }
   };
   for (const path of paths) await visit(path);
-  // Files land as landing/<dataset>/<file name>: two files with one name would be one source, and the
-  // second would replace what the first wrote.
+  // A drop's identity is its path under the landing zone, as on S3: two files may only share a
+  // landing key when they are the same file (named twice); otherwise the second would replace the first.
   const byKey = new Map<string, string>();
+  const unique: LocalFile[] = [];
   for (const file of files) {
     const key = landingKey(file);
     const other = byKey.get(key);
+    if (other === resolve(file.path)) continue;
     if (other)
-      throw new UsageError(
-        `${other} and ${file.path} would both land as ${key}: rename one or ingest them separately`,
-      );
-    byKey.set(key, file.path);
+      throw new UsageError(`${other} and ${file.path} would both land as ${key}: ingest them separately`);
+    byKey.set(key, resolve(file.path));
+    unique.push(file);
   }
-  return files;
+  return unique;
 }
 
-function landingKey(file: LocalFile): string {
-  return `landing/${file.dataset}/${basename(file.path)}`;
+/**
+ * The landing key of a local file: `landing/<dataset>/` and its path relative to the working folder
+ * (`raw/2026/03/01/transactions.csv`), so same-named files of different folders stay two sources, and
+ * a folder ingested whole gives the same keys as its files ingested one by one. A file already in a
+ * `landing/<dataset>/` layout keeps its path under that folder; a file outside the working folder keeps
+ * its absolute path.
+ */
+export function landingKey(file: LocalFile, cwd = process.cwd()): string {
+  const absolute = resolve(cwd, file.path);
+  const parts = absolute.split(sep);
+  const landing = parts.lastIndexOf('landing');
+  if (landing >= 0 && landing < parts.length - 2 && parts[landing + 1] === file.dataset)
+    return `landing/${file.dataset}/${parts.slice(landing + 2).join('/')}`;
+  const fromCwd = relative(cwd, absolute);
+  const inside = fromCwd !== '' && !fromCwd.startsWith('..') && !isAbsolute(fromCwd);
+  const path = (inside ? fromCwd : absolute).split(sep).filter((part) => part !== '');
+  return `landing/${file.dataset}/${path.join('/')}`;
 }
 
 /** One summary line per file, e.g. `ok  landing/transactions/a.csv  480 valid, 12 quarantined, 3 duplicates, 1 day`. */
