@@ -5,11 +5,13 @@
 import { CommanderError } from 'commander';
 import { registerAlertsCommand } from './commands/alerts';
 import { registerBalanceCommand } from './commands/balance';
+import { registerDatasetsCommand } from './commands/datasets';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
 import { registerQueryCommand } from './commands/query';
 import { registerRefreshCommand } from './commands/refresh';
 import { registerReportCommand } from './commands/report';
+import { registerValidateCommand } from './commands/validate';
 import { createProgram, UsageError } from './program';
 
 const program = createProgram();
@@ -20,6 +22,8 @@ registerBalanceCommand(program);
 registerAlertsCommand(program);
 registerReportCommand(program);
 registerRefreshCommand(program);
+registerValidateCommand(program);
+registerDatasetsCommand(program);
 program.exitOverride();
 
 try {

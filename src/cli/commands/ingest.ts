@@ -31,7 +31,14 @@ export function guessDataset(path: string, known: readonly string[] = DATASETS.m
   return byPrefix ?? basename(dirname(resolve(path)));
 }
 
-async function expand(paths: readonly string[], dataset: string | undefined): Promise<LocalFile[]> {
+/**
+ * The local files named by `paths` (folders walked, hidden entries skipped), each with its dataset.
+ * @throws UsageError for a missing path, or two files that would land under one key
+ */
+export async function expandLocalFiles(
+  paths: readonly string[],
+  dataset: string | undefined,
+): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
   const visit = async (path: string) => {
     const info = await stat(path).catch(() => {
@@ -124,7 +131,7 @@ export function registerIngestCommand(program: Command): void {
         );
       }
       const lake = new FsObjectStore(lakeDir(options));
-      const files = await expand(paths, options.dataset);
+      const files = await expandLocalFiles(paths, options.dataset);
       let failed = 0;
       for (const file of files) {
         const key = landingKey(file);

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const CLI = resolve('bin/ledgerlake.mjs');
+
+async function cli(
+  cwd: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const HEADER = 'transaction_id,event_time,customer_id,channel,type,amount,status,note\n';
+
+describe('ledgerlake validate (shipped binary): a dry run of ingest', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'll-validate-'));
+    await writeFile(
+      join(dir, 'transactions.csv'),
+      HEADER +
+        'T1,2024-06-01T10:00:00Z,C1,upi,deposit,10.00,success,a\n' +
+        'T2,2024-06-01T11:00:00Z,C1,upi,deposit,-5,success,b\n' +
+        'T3,2024-06-02T10:00:00Z,C1,carrier pigeon,deposit,5,success,c\n' +
+        'T4,2024-06-02T12:00:00Z,C2,upi,refund,0,success,d\n',
+    );
+    await mkdir(join(dir, 'clean'));
+    await writeFile(
+      join(dir, 'clean', 'transactions.csv'),
+      `${HEADER}T9,2024-06-01T10:00:00Z,C1,upi,deposit,10.00,success,z\n`,
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports valid and quarantined rows, the top reasons and sample rows, exits 1, and writes nothing', async () => {
+    const { code, stdout } = await cli(dir, 'validate', 'transactions.csv');
+
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'INVALID    transactions.csv  (transactions) 1 valid, 3 quarantined, 0 duplicates of 4 rows',
+    );
+    expect(stdout).toContain('ignored columns (no contract column takes them): note');
+    expect(stdout).toMatch(/top reasons:\n\s+2 {2}amount\.range\n\s+1 {2}channel\.allowed_values/);
+    expect(stdout).toContain('line 3: amount must be > 0, got -5');
+    expect(stdout).toContain("line 4: channel 'carrier pigeon' is not one of");
+    expect(await readdir(dir)).toEqual(['clean', 'transactions.csv']);
+  });
+
+  it('prints a JSON report per file and exits 0 when every row is valid', async () => {
+    const { code, stdout } = await cli(dir, 'validate', 'clean', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject([
+      {
+        file: join('clean', 'transactions.csv'),
+        dataset: 'transactions',
+        status: 'ok',
+        rows_read: 1,
+        rows_valid: 1,
+        rows_quarantined: 0,
+        partitions: ['2024-06-01'],
+        top_reasons: [],
+        samples: [],
+      },
+    ]);
+  });
+
+  it('limits the samples with --samples and refuses a bad value with exit 2', async () => {
+    const one = await cli(dir, 'validate', 'transactions.csv', '--json', '--samples', '1');
+    expect(JSON.parse(one.stdout)[0].samples).toHaveLength(1);
+    const bad = await cli(dir, 'validate', 'transactions.csv', '--samples', 'many');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--samples must be a positive whole number, got 'many'");
+  });
+});
+
+describe('ledgerlake datasets (shipped binary)', () => {
+  it('lists every dataset with its columns, rules and the models it feeds', async () => {
+    const { code, stdout } = await cli(process.cwd(), 'datasets', '--json');
+    expect(code).toBe(0);
+    const datasets = JSON.parse(stdout) as {
+      name: string;
+      feeds: string[];
+      columns: { name: string; rules: string[] }[];
+    }[];
+    expect(datasets.map((d) => d.name)).toEqual([
+      'transactions',
+      'customers',
+      'sales',
+      'organizations',
+      'invoices',
+    ]);
+    const transactions = datasets[0]!;
+    expect(transactions.columns.find((c) => c.name === 'amount')?.rules).toEqual(['required', '> 0']);
+    expect(transactions.feeds).toEqual(
+      expect.arrayContaining(['stg_transactions', 'fact_transactions', 'kpi_daily']),
+    );
+    // fact_sales reads only sales: it must not show up under transactions.
+    expect(transactions.feeds).not.toContain('fact_sales');
+    expect(datasets.find((d) => d.name === 'sales')?.feeds).toContain('fact_sales');
+  });
+
+  it('refuses an unknown dataset with exit 2, naming the known ones', async () => {
+    const { code, stderr } = await cli(process.cwd(), 'datasets', 'wires');
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      "ledgerlake: unknown dataset 'wires' (known: transactions, customers, sales, organizations, invoices)",
+    );
+  });
+});
