@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander';
 import { registerAlertsCommand } from './commands/alerts';
 import { registerBalanceCommand } from './commands/balance';
+import { registerContractCommand } from './commands/contract';
 import { registerDatasetsCommand } from './commands/datasets';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
@@ -24,6 +25,7 @@ registerReportCommand(program);
 registerRefreshCommand(program);
 registerValidateCommand(program);
 registerDatasetsCommand(program);
+registerContractCommand(program);
 program.exitOverride();
 
 try {
