@@ -292,7 +292,7 @@ export class LedgerlakeStack extends Stack {
       'Messages that failed every receive.',
     );
 
-    const dataset = DATASETS[0]?.name ?? 'transactions';
+    const dataset = DATASETS.some((d) => d.name === 'transactions') ? 'transactions' : DATASETS[0]!.name;
     output(
       'DropFileCommand',
       `aws s3 cp ./${dataset}.csv s3://${this.landingBucket.bucketName}/${LAKE_PREFIXES.landing}${dataset}/`,

@@ -5,6 +5,8 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DATASETS } from '../../datasets/index';
+import { serializeContracts } from '../../datasets/registry';
 import { PROJECT_ROOT } from '../project-root';
 
 export interface LedgerlakeFunctionProps
@@ -79,6 +81,14 @@ export class LedgerlakeFunction extends NodejsFunction {
         // Explicitly empty: left unset, NodejsFunction marks `@aws-sdk/*` external on Node.js 18+.
         externalModules: [...EXTERNAL_MODULES],
         mainFields: ['module', 'main'],
+        // The dataset contracts of this synth (datasets/*.yaml and the project's contracts folder, lookups
+        // resolved), compiled into the bundle: the function validates with exactly what synth read, and a
+        // contract change changes the code asset. Base64, so the esbuild command line needs no escaping.
+        define: {
+          LEDGERLAKE_BUNDLED_CONTRACTS: JSON.stringify(
+            Buffer.from(serializeContracts(DATASETS), 'utf8').toString('base64'),
+          ),
+        },
         // Some bundled CommonJS dependencies call require(); give ESM output a require function.
         banner:
           "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",

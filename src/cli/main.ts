@@ -2,6 +2,8 @@
  * The `ledgerlake` command line. Every command takes `--lake DIR`; a usage error prints one line
  * and exits with code 2.
  */
+// First: reads --contracts before the command modules load the datasets.
+import './contracts-option';
 import { CommanderError } from 'commander';
 import { registerAlertsCommand } from './commands/alerts';
 import { registerBalanceCommand } from './commands/balance';

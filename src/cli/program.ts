@@ -14,6 +14,18 @@ export function lakeDir(options: { lake?: string }): string {
   return resolve(options.lake ?? DEFAULT_LAKE_DIR);
 }
 
+/**
+ * The `--contracts DIR` option: a folder of dataset contract files (YAML or JSON) read besides the
+ * built-in datasets; without it, `./contracts` when it holds any. Read before the commands load (see
+ * contracts-option.ts), declared here so commander accepts it and shows it in the help.
+ */
+export function contractsOption(): Option {
+  return new Option(
+    '--contracts <dir>',
+    'folder of dataset contract files (YAML or JSON) besides the built-in datasets (default: ./contracts when present)',
+  );
+}
+
 /** A mistake in how a command was called: reported as one line, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -44,6 +56,7 @@ export function createProgram(): Command {
     .description(
       'Validate transaction and balance files into a Parquet lake, query it with SQL and get balance alerts.',
     )
+    .addOption(contractsOption())
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ outputError: (text, write) => write(text) });
 }

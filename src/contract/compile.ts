@@ -128,6 +128,10 @@ interface CompiledColumn {
   readonly kind: Kind;
   readonly fold: Fold;
   readonly percent: boolean;
+  /** Round to the type's precision instead of refusing more digits (integer and decimal columns). */
+  readonly round: boolean;
+  /** code -> value, for a column that looks its values up in a reference table. */
+  readonly lookup: ReadonlyMap<string, string> | undefined;
   /** 'format' for dates and timestamps, 'type' for the others: the rule id of a parse failure. */
   readonly parseRule: 'format' | 'type';
   readonly index: number;
@@ -270,6 +274,8 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       kind: KIND_OF[spec.type],
       fold: spec.case === 'lower' ? Fold.Lower : spec.case === 'upper' ? Fold.Upper : Fold.None,
       percent: spec.percent ?? false,
+      round: spec.round ?? false,
+      lookup: spec.lookup ? new Map(Object.entries(spec.lookup.entries)) : undefined,
       parseRule: spec.type === 'date' || spec.type === 'timestamp' ? 'format' : 'type',
       index,
       required: spec.required ?? false,
@@ -282,9 +288,15 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       rules: VALUE_RULES.filter((rule) => rule.appliesTo(spec)),
       literalDefault,
       defaultFrom,
-      memo: textual && !statefulPattern(spec) ? new TextMemo<Checked>() : undefined,
-      parsedInText: spec.type !== 'string' && spec.type !== 'boolean' && !spec.valueAliases && !spec.case,
-      memoTrial: spec.allowed || spec.valueAliases || spec.case ? 0 : MEMO_TRIAL,
+      memo: (textual || spec.lookup) && !statefulPattern(spec) ? new TextMemo<Checked>() : undefined,
+      parsedInText:
+        spec.type !== 'string' &&
+        spec.type !== 'boolean' &&
+        !spec.valueAliases &&
+        !spec.case &&
+        !spec.lookup &&
+        !(spec.round && spec.type === 'integer'),
+      memoTrial: spec.allowed || spec.valueAliases || spec.case || spec.lookup ? 0 : MEMO_TRIAL,
       memoHits: 0,
     };
   });
@@ -328,7 +340,22 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
   let checkedValue: unknown = null;
 
   /** Parses a normalised non-null value into `checkedValue` and applies the column's rules. */
-  function check(column: CompiledColumn, value: unknown): Violation | undefined {
+  function check(column: CompiledColumn, source: unknown): Violation | undefined {
+    let value = source;
+    if (column.lookup !== undefined) {
+      const code = typeof source === 'string' ? source : JSON.stringify(source);
+      value = column.lookup.get(code);
+      if (value === undefined) {
+        checkedValue = null;
+        const { name } = column;
+        const lookup = column.spec.lookup!;
+        return {
+          field: name,
+          rule: 'lookup',
+          message: `${name} ${show(source)} has no entry in ${lookup.source} (no row whose ${lookup.key} is ${code})`,
+        };
+      }
+    }
     let parsed: unknown;
     switch (column.kind) {
       case Kind.String:
@@ -340,13 +367,13 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
               : String(value);
         break;
       case Kind.Integer:
-        parsed = parseInteger(value);
+        parsed = parseInteger(value, column.round);
         break;
       case Kind.Double:
         parsed = parseDouble(value, column.percent);
         break;
       case Kind.Decimal:
-        parsed = parseDecimalCents(value);
+        parsed = parseDecimalCents(value, column.round);
         break;
       case Kind.Temporal:
         parsed = parseTemporal(value, column.spec.type as 'date' | 'timestamp', column.formats);
@@ -370,7 +397,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       case Kind.Temporal:
         return temporalIn(text, from, to, column.spec.type as 'date' | 'timestamp', column.formats);
       case Kind.Decimal:
-        return decimalCentsIn(text, from, to);
+        return decimalCentsIn(text, from, to, column.round);
       case Kind.Double:
         return column.percent && text.charCodeAt(to - 1) === 37 /* % */
           ? new ParseFailure('percent')

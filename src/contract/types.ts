@@ -1,6 +1,9 @@
 /**
- * The contract language: how a dataset is declared. One `DatasetContract` per dataset (see `datasets/`)
- * drives validation, the Parquet schema, the Glue table and the DuckDB table.
+ * The contract language: how a dataset is declared. One `DatasetContract` per dataset drives
+ * validation, the Parquet schema, the Glue table and the DuckDB table. Contracts are written as YAML or
+ * JSON files (`datasets/*.yaml` for the built-in ones, a project's `contracts/` folder for its own),
+ * checked against `schema/dataset-contract.schema.json` and compiled into these types by
+ * `contract-file.ts`.
  */
 
 /** Column types a contract can declare. Each maps to one Parquet, Glue and DuckDB type in `COLUMN_TYPES`. */
@@ -11,6 +14,8 @@ export type ColumnType = 'string' | 'integer' | 'double' | 'decimal(18,2)' | 'da
  * - `iso`: `2024-03-05`, `2024-03-05T10:15:00Z`, `2024-03-05 10:15:00`, `2024-03-05T10:15:00.123+02:00`
  *   (no offset means UTC)
  * - `dd/mm/yyyy`, `mm-dd-yyyy`, `yyyy/mm/dd`: day precision, optionally followed by ` HH:MM[:SS]`
+ * - `dd.mm.yyyy`: day precision, optionally followed by ` HH:MM[:SS]`
+ * - `yyyymmdd`: eight digits, as text or as an integer number (`20260301`), day precision
  * - `epoch_millis`, `epoch_seconds`: integer numbers (strings or JSON numbers)
  */
 export type DateFormat =
@@ -18,8 +23,25 @@ export type DateFormat =
   | 'dd/mm/yyyy'
   | 'mm-dd-yyyy'
   | 'yyyy/mm/dd'
+  | 'dd.mm.yyyy'
+  | 'yyyymmdd'
   | 'epoch_millis'
   | 'epoch_seconds';
+
+/**
+ * Values of a column taken from a reference table: the source gives a code (`4`), the row keeps the
+ * table's value for it (`upi`). A code the table does not list quarantines the row.
+ */
+export interface ValueLookup {
+  /** Where the entries come from, for messages, e.g. `reference/channels.csv`. */
+  readonly source: string;
+  /** Column of the table holding the codes. */
+  readonly key: string;
+  /** Column of the table holding the values. */
+  readonly value: string;
+  /** code -> value. Codes are matched after trimming, as written (`04` is not `4`). */
+  readonly entries: Readonly<Record<string, string>>;
+}
 
 /** A numeric range; bounds are inclusive unless marked exclusive. */
 export interface NumericRange {
@@ -100,8 +122,35 @@ export interface ColumnSpec {
    * @default ['iso']
    */
   readonly formats?: readonly DateFormat[];
+  /**
+   * Round numbers to the column's precision (2 places for `decimal(18,2)`, whole numbers for
+   * `integer`; half away from zero) instead of quarantining rows with more digits.
+   * @default false
+   */
+  readonly round?: boolean;
+  /**
+   * Take the value from a reference table by the code the source gives. The looked-up value is then
+   * typed and checked like a source value.
+   * @default - the source value is used as it is
+   */
+  readonly lookup?: ValueLookup;
 }
 
+/**
+ * How a dataset's rows also enter a conformed model: its columns mapped onto the columns of the
+ * built-in dataset that model reads (`transactions` for `stg_transactions`), so a second payments source
+ * reaches the facts and KPIs without a SQL edit.
+ */
+export interface DatasetFeed {
+  /** The built-in dataset whose shape the rows take, e.g. `transactions`. */
+  readonly dataset: string;
+  /**
+   * Target column -> this dataset's column, or a constant (`{ value: 'payment' }`). Target columns not
+   * listed take this dataset's column of the same name, else null.
+   * @default - columns of the same name
+   */
+  readonly columns?: Readonly<Record<string, string | { readonly value: string | number | boolean }>>;
+}
 /** Declaration of one dataset: the single source of truth for its shape and rules. */
 export interface DatasetContract {
   /** Dataset name, snake_case; also the landing folder (`landing/<name>/`) and the table name. */
@@ -118,6 +167,11 @@ export interface DatasetContract {
    * @default - the event time comes from the row only
    */
   readonly snapshotDate?: SnapshotDateSource;
+  /**
+   * The conformed model this dataset's rows also feed.
+   * @default - the dataset feeds no conformed model (it is still a table of its own)
+   */
+  readonly feeds?: DatasetFeed;
 }
 
 /**
@@ -151,9 +205,18 @@ export interface Violation {
 /**
  * - `required`: no value; `type`: not a number/boolean of the declared type; `format`: not a date or
  *   timestamp in an accepted format; `allowed_values`, `range`, `pattern`: the declared checks;
+ * - `lookup`: a code the column's reference table does not list;
  * - `shape`: the record itself is broken (wrong number of CSV fields, an NDJSON line that is not JSON).
  */
-export type RuleId = 'required' | 'type' | 'format' | 'allowed_values' | 'range' | 'pattern' | 'shape';
+export type RuleId =
+  | 'required'
+  | 'type'
+  | 'format'
+  | 'allowed_values'
+  | 'range'
+  | 'pattern'
+  | 'lookup'
+  | 'shape';
 
 /** Engine types for each contract type: written once, used by Parquet, Glue and DuckDB generation. */
 export const COLUMN_TYPES: Readonly<

@@ -35,21 +35,26 @@ export function show(value: unknown): string {
   return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
 }
 
-/** Parses `12`, `-3.5`, `1234.50` (at most 2 decimals) or a JSON number into cents. */
-export function parseDecimalCents(raw: unknown): Parsed {
+/**
+ * Parses `12`, `-3.5`, `1234.50` (at most 2 decimals) or a JSON number into cents. With `round`, more
+ * decimals are rounded half away from zero (`2.345` -> 2.35, `-2.345` -> -2.35) instead of refused.
+ */
+export function parseDecimalCents(raw: unknown, round = false): Parsed {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) return fail('is not a finite number');
-    const cents = Math.round(raw * 100);
-    if (Math.abs(raw * 100 - cents) > 1e-6) return fail('has more than 2 decimal places');
+    // toPrecision(15) first: 1.005 * 100 is 100.49999999999999 in binary, 100.5 as written.
+    const scaled = Number((raw * 100).toPrecision(15));
+    const cents = Math.sign(scaled) * Math.round(Math.abs(scaled));
+    if (!round && Math.abs(raw * 100 - cents) > 1e-6) return fail('has more than 2 decimal places');
     if (Math.abs(cents) > MAX_CENTS) return fail('is too large for decimal(18,2)');
-    return ok(cents);
+    return ok(cents === 0 ? 0 : cents);
   }
   if (typeof raw !== 'string') return fail('is not a decimal number');
-  return decimalCentsIn(raw, 0, raw.length);
+  return decimalCentsIn(raw, 0, raw.length, round);
 }
 
 /** `parseDecimalCents` of the text `s[from, to)`, without cutting it out. */
-export function decimalCentsIn(s: string, from: number, n: number): Parsed {
+export function decimalCentsIn(s: string, from: number, n: number, round = false): Parsed {
   let i = from;
   let negative = false;
   const first = from < n ? s.charCodeAt(from) : Number.NaN;
@@ -67,25 +72,38 @@ export function decimalCentsIn(s: string, from: number, n: number): Parsed {
   }
   let fraction = 0;
   let fractionDigits = 0;
+  let roundUp = false;
   if (i < n && s.charCodeAt(i) === 46 /* . */) {
     i++;
     for (; i < n; i++) {
       const c = s.charCodeAt(i) - 48;
       if (c < 0 || c > 9) break;
       if (fractionDigits < 2) fraction = fraction * 10 + c;
-      else if (c !== 0) return fail('has more than 2 decimal places');
+      else if (round) {
+        if (fractionDigits === 2) roundUp = c >= 5;
+      } else if (c !== 0) return fail('has more than 2 decimal places');
       fractionDigits++;
     }
   }
   if (i !== n || (digits === 0 && fractionDigits === 0)) return fail('is not a decimal number');
   if (fractionDigits === 1) fraction *= 10;
-  const cents = whole * 100 + fraction;
+  const cents = whole * 100 + fraction + (roundUp ? 1 : 0);
   if (digits > 16 || cents > MAX_CENTS) return fail('is too large for decimal(18,2)');
-  return ok(negative ? -cents : cents);
+  return ok(negative && cents !== 0 ? -cents : cents);
 }
 
-/** Parses a whole number in the int32 range (`42`, `-7`, `3.0` from JSON). */
-export function parseInteger(raw: unknown): Parsed {
+/**
+ * Parses a whole number in the int32 range (`42`, `-7`, `3.0` from JSON). With `round`, a number with
+ * decimals is rounded half away from zero (`2.5` -> 3) instead of refused.
+ */
+export function parseInteger(raw: unknown, round = false): Parsed {
+  if (round) {
+    const number = parseDouble(raw);
+    if (number instanceof ParseFailure) return fail('is not a number');
+    const value = number as number;
+    const rounded = Math.sign(value) * Math.round(Math.abs(value));
+    return int32(rounded === 0 ? 0 : rounded);
+  }
   if (typeof raw === 'string') return integerIn(raw, 0, raw.length);
   if (typeof raw !== 'number' || !Number.isInteger(raw)) return fail('is not a whole number');
   return int32(raw);
@@ -378,6 +396,13 @@ function millisIn(s: string, from: number, n: number, format: DateFormat): numbe
   let year: number;
   let month: number;
   let day: number;
+  if (format === 'yyyymmdd') {
+    if (n - from !== 8) return Number.NaN;
+    year = digitsAt(s, from, 4, n);
+    month = digitsAt(s, from + 4, 2, n);
+    day = digitsAt(s, from + 6, 2, n);
+    return year < 0 || month < 0 || day < 0 ? Number.NaN : utcMillis(year, month, day);
+  }
   if (format === 'iso' || format === 'yyyy/mm/dd') {
     const sepCode = format === 'iso' ? 45 : 47;
     if (codeAt(s, from + 4, n) !== sepCode || codeAt(s, from + 7, n) !== sepCode) return Number.NaN;
@@ -385,13 +410,14 @@ function millisIn(s: string, from: number, n: number, format: DateFormat): numbe
     month = digitsAt(s, from + 5, 2, n);
     day = digitsAt(s, from + 8, 2, n);
   } else {
-    const sepCode = format === 'dd/mm/yyyy' ? 47 : 45;
+    const sepCode = format === 'dd/mm/yyyy' ? 47 : format === 'dd.mm.yyyy' ? 46 : 45;
     if (codeAt(s, from + 2, n) !== sepCode || codeAt(s, from + 5, n) !== sepCode) return Number.NaN;
     const a = digitsAt(s, from, 2, n);
     const b = digitsAt(s, from + 3, 2, n);
     year = digitsAt(s, from + 6, 4, n);
-    day = format === 'dd/mm/yyyy' ? a : b;
-    month = format === 'dd/mm/yyyy' ? b : a;
+    const dayFirst = format !== 'mm-dd-yyyy';
+    day = dayFirst ? a : b;
+    month = dayFirst ? b : a;
   }
   if (year < 0 || month < 0 || day < 0) return Number.NaN;
   if (!timeAt(s, from + 10, n, format === 'iso')) return Number.NaN;
@@ -446,6 +472,11 @@ function commonIsoMillis(s: string, from: number, n: number): number | undefined
 /** Parses one spelling; returns epoch millis or NaN. */
 function parseWithFormat(raw: unknown, format: DateFormat): number {
   if (typeof raw === 'number') {
+    if (format === 'yyyymmdd') {
+      return Number.isInteger(raw) && raw > 0
+        ? millisIn(String(raw), 0, String(raw).length, format)
+        : Number.NaN;
+    }
     return format === 'epoch_millis' || format === 'epoch_seconds' ? epochMillis(raw, format) : Number.NaN;
   }
   return typeof raw === 'string' ? millisIn(raw, 0, raw.length, format) : Number.NaN;
@@ -490,7 +521,7 @@ function temporalFailure(type: 'date' | 'timestamp', formats: readonly DateForma
 export function parseValue(
   raw: unknown,
   type: ColumnType,
-  options: { formats: readonly DateFormat[]; percent: boolean },
+  options: { formats: readonly DateFormat[]; percent: boolean; round?: boolean },
 ): Parsed {
   switch (type) {
     case 'string':
@@ -500,11 +531,11 @@ export function parseValue(
           ? ok(JSON.stringify(raw))
           : ok(String(raw));
     case 'integer':
-      return parseInteger(raw);
+      return parseInteger(raw, options.round);
     case 'double':
       return parseDouble(raw, options.percent);
     case 'decimal(18,2)':
-      return parseDecimalCents(raw);
+      return parseDecimalCents(raw, options.round);
     case 'date':
     case 'timestamp':
       return parseTemporal(raw, type, options.formats);

@@ -3,7 +3,7 @@
  * CSVs of the customer master, in which some customers change segment, city or email (some more than
  * once), so the SCD2 dimension has history to show.
  */
-import { customers as customersContract } from '../../datasets/customers';
+import { customers as customersContract } from '../../datasets';
 import { dayToIso } from '../ingest/lake-layout';
 import {
   CITIES,

@@ -3,7 +3,7 @@
  * nested `product` object, discounts absent / as fractions / as percentages, and order dates in every
  * spelling the sales contract accepts.
  */
-import { sales as salesContract } from '../../datasets/sales';
+import { sales as salesContract } from '../../datasets';
 import { dayToIso } from '../ingest/lake-layout';
 import {
   BAD_DISCOUNTS,

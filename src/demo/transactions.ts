@@ -3,7 +3,7 @@
  * in file layouts (aliased headers, value spellings, `;`, CRLF, BOM, gzip, reordered columns) so the
  * demo exercises every path of the CSV reader.
  */
-import { transactions as transactionsContract } from '../../datasets/transactions';
+import { transactions as transactionsContract } from '../../datasets';
 import { dayToIso } from '../ingest/lake-layout';
 import {
   AMOUNT_BY_TYPE,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customers, sales, transactions } from '../../datasets';
-import { organizations } from '../../datasets/organizations';
+import { customers, organizations, sales, transactions } from '../../datasets';
 import { ContractError, compileContract, snapshotDateOf } from '../../src/contract/compile';
 import type { DatasetContract, Violation } from '../../src/contract/types';
 
