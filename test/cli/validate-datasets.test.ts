@@ -96,13 +96,13 @@ describe('ledgerlake datasets (shipped binary)', () => {
       columns: { name: string; rules: string[] }[];
     }[];
     expect(datasets.map((d) => d.name)).toEqual([
-      'transactions',
       'customers',
-      'sales',
-      'organizations',
       'invoices',
+      'organizations',
+      'sales',
+      'transactions',
     ]);
-    const transactions = datasets[0]!;
+    const transactions = datasets.find((d) => d.name === 'transactions')!;
     expect(transactions.columns.find((c) => c.name === 'amount')?.rules).toEqual(['required', '> 0']);
     expect(transactions.feeds).toEqual(
       expect.arrayContaining(['stg_transactions', 'fact_transactions', 'kpi_daily']),
@@ -116,7 +116,7 @@ describe('ledgerlake datasets (shipped binary)', () => {
     const { code, stderr } = await cli(process.cwd(), 'datasets', 'wires');
     expect(code).toBe(2);
     expect(stderr.trim()).toBe(
-      "ledgerlake: unknown dataset 'wires' (known: transactions, customers, sales, organizations, invoices)",
+      "ledgerlake: unknown dataset 'wires' (known: customers, invoices, organizations, sales, transactions)",
     );
   });
 });
