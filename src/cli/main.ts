@@ -11,6 +11,7 @@ import { registerContractCommand } from './commands/contract';
 import { registerDatasetsCommand } from './commands/datasets';
 import { registerDemoCommand } from './commands/demo';
 import { registerIngestCommand } from './commands/ingest';
+import { registerInitCommand } from './commands/init';
 import { registerQueryCommand } from './commands/query';
 import { registerRefreshCommand } from './commands/refresh';
 import { registerReportCommand } from './commands/report';
@@ -28,6 +29,7 @@ registerRefreshCommand(program);
 registerValidateCommand(program);
 registerDatasetsCommand(program);
 registerContractCommand(program);
+registerInitCommand(program);
 program.exitOverride();
 
 try {

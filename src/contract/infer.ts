@@ -18,8 +18,10 @@ export interface InferredContract {
   readonly notes: readonly string[];
 }
 
-/** Day-precision formats tried for a date column, in order. `yyyymmdd` only where the name says date. */
-const DAY_FORMATS: readonly DateFormat[] = ['iso', 'dd/mm/yyyy', 'mm-dd-yyyy', 'yyyy/mm/dd'];
+/** Day-precision formats tried for a date column, in order. */
+const DAY_FORMATS: readonly DateFormat[] = ['iso', 'dd/mm/yyyy', 'mm-dd-yyyy', 'yyyy/mm/dd', 'dd.mm.yyyy'];
+/** Formats that also read plain numbers (`20260301`): tried only where the column is named like a date. */
+const NUMBER_LIKE_DAY_FORMATS: readonly DateFormat[] = ['yyyymmdd'];
 const NAMED_DATE = /(date|day|dt)(_?key)?$|^(date|day|dt)_/i;
 /** A time of day after a date (ISO `T` or a space): a timestamp rather than a date. */
 const HAS_TIME = /\d[T ]\d{1,2}:\d{2}/;
@@ -71,11 +73,7 @@ interface ColumnGuess {
   readonly formats?: DateFormat[];
 }
 
-function guessType(
-  name: string,
-  values: readonly unknown[],
-  extraDayFormats: readonly DateFormat[],
-): ColumnGuess {
+function guessType(name: string, values: readonly unknown[]): ColumnGuess {
   if (values.length === 0) return { type: 'string' };
   const texts = values.map((v) => (typeof v === 'string' ? v.trim() : v));
   if (
@@ -84,7 +82,7 @@ function guessType(
     )
   )
     return { type: 'boolean' };
-  const dayFormats = NAMED_DATE.test(name) ? [...DAY_FORMATS, ...extraDayFormats] : DAY_FORMATS;
+  const dayFormats = NAMED_DATE.test(name) ? [...DAY_FORMATS, ...NUMBER_LIKE_DAY_FORMATS] : DAY_FORMATS;
   const stringsOnly = texts.every((v) => typeof v === 'string');
   if (stringsOnly || NAMED_DATE.test(name)) {
     const formats = temporalFormats(texts, dayFormats);
@@ -107,15 +105,13 @@ function numericValue(value: unknown): number {
 
 /**
  * Proposes a contract for `rows` (values in the order of `columns`, as the readers give them: CSV
- * text, JSON values). `extraDayFormats` are day formats the contract language accepts beyond the
- * common ones (tried only for columns named like a date), so the proposal never names a format the
- * language lacks.
+ * text, JSON values).
  */
 export function inferContract(
   name: string,
   columns: readonly SampleColumn[],
   rows: readonly (readonly unknown[])[],
-  options: { readonly fileName: string; readonly extraDayFormats?: readonly DateFormat[] },
+  options: { readonly fileName: string },
 ): InferredContract {
   const notes: string[] = [];
   const taken = new Set<string>();
@@ -128,7 +124,7 @@ export function inferContract(
     taken.add(colName);
     const all = rows.map((row) => row[index]);
     const present = all.filter((v) => !isMissing(v));
-    const guess = guessType(colName, present, options.extraDayFormats ?? []);
+    const guess = guessType(colName, present);
     const distinct = new Set(present.map((v) => (typeof v === 'string' ? v.trim() : JSON.stringify(v))));
     distinctByColumn.push(distinct.size);
     completeByColumn.push(present.length === rows.length && rows.length > 0);

@@ -56,7 +56,7 @@ export async function readSample(
 /** A contract as YAML, with the schema comment editors use to complete and check it. */
 export function contractYaml(contract: object, notes: readonly string[]): string {
   const header = [
-    '# yaml-language-server: $schema=./dataset-contract.schema.json',
+    '# yaml-language-server: $schema=./schema/dataset-contract.schema.json',
     '# Proposed by `ledgerlake contract infer`: check every guess, describe each column, then ingest.',
     ...notes.map((note) => `# - ${note}`),
   ];

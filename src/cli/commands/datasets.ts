@@ -34,6 +34,9 @@ export function columnRules(column: ColumnSpec): string[] {
   if (column.pattern) rules.push(`pattern: ${column.pattern.description}`);
   if (column.formats) rules.push(`formats: ${column.formats.join(', ')}`);
   if (column.case) rules.push(`${column.case} case`);
+  if (column.round) rules.push('rounded');
+  if (column.lookup)
+    rules.push(`lookup: ${column.lookup.key} -> ${column.lookup.value} in ${column.lookup.source}`);
   if (column.default !== undefined)
     rules.push(
       typeof column.default === 'object'

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DATASETS } from '../../../datasets';
+import { loadContractFile } from '../../contract/contract-file';
+import type { DatasetContract } from '../../contract/types';
 import { openDuckDb } from '../../engine/duckdb';
 import { ingestObject } from '../../ingest/ingest-object';
 import type { Manifest } from '../../ingest/manifest';
@@ -37,6 +39,7 @@ export async function validateFile(
   path: string,
   dataset: string,
   samples: number,
+  datasets: readonly DatasetContract[] = DATASETS,
 ): Promise<ValidationReport> {
   const scratch = await mkdtemp(join(tmpdir(), 'ledgerlake-validate-'));
   try {
@@ -46,6 +49,7 @@ export async function validateFile(
       lake: new FsObjectStore(scratch),
       key: basename(absolute),
       dataset,
+      datasets,
       force: true,
       tmpDir: scratch,
     });
@@ -125,22 +129,35 @@ export function registerValidateCommand(program: Command): void {
     )
     .argument('<paths...>', 'files or folders to check (CSV, JSON, NDJSON, optionally .gz)')
     .option('--dataset <name>', 'dataset of every file (default: guessed from folders and file names)')
+    .option(
+      '--contract <file>',
+      'check against this contract file (YAML or JSON) instead of a declared dataset',
+    )
     .option('--samples <n>', 'quarantined rows to show per file', '5')
     .option('--json', 'print one JSON report per file (a JSON array)', false)
-    .action(async (paths: string[], options: { dataset?: string; samples: string; json: boolean }) => {
-      if (options.dataset && !DATASETS.some((d) => d.name === options.dataset))
-        throw new UsageError(
-          `unknown dataset '${options.dataset}' (known: ${DATASETS.map((d) => d.name).join(', ')})`,
-        );
-      const samples = parsePositiveIntOption(options.samples, '--samples');
-      const files = await expandLocalFiles(paths, options.dataset);
-      const reports: ValidationReport[] = [];
-      for (const file of files) {
-        const report = await validateFile(file.path, file.dataset, samples);
-        reports.push(report);
-        if (!options.json) console.log(describeValidation(report));
-      }
-      if (options.json) console.log(JSON.stringify(reports, null, 2));
-      if (reports.some((r) => r.status === 'rejected' || r.rows_quarantined > 0)) process.exitCode = 1;
-    });
+    .action(
+      async (
+        paths: string[],
+        options: { dataset?: string; contract?: string; samples: string; json: boolean },
+      ) => {
+        if (options.contract && options.dataset)
+          throw new UsageError('--contract names the dataset itself; give --contract or --dataset, not both');
+        const given = options.contract ? loadContractFile(resolve(options.contract)) : undefined;
+        const datasets = given ? [given] : DATASETS;
+        if (options.dataset && !DATASETS.some((d) => d.name === options.dataset))
+          throw new UsageError(
+            `unknown dataset '${options.dataset}' (known: ${DATASETS.map((d) => d.name).join(', ')})`,
+          );
+        const samples = parsePositiveIntOption(options.samples, '--samples');
+        const files = await expandLocalFiles(paths, given?.name ?? options.dataset);
+        const reports: ValidationReport[] = [];
+        for (const file of files) {
+          const report = await validateFile(file.path, file.dataset, samples, datasets);
+          reports.push(report);
+          if (!options.json) console.log(describeValidation(report));
+        }
+        if (options.json) console.log(JSON.stringify(reports, null, 2));
+        if (reports.some((r) => r.status === 'rejected' || r.rows_quarantined > 0)) process.exitCode = 1;
+      },
+    );
 }
