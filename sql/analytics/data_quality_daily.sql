@@ -1,27 +1,11 @@
 -- data_quality_daily: valid and quarantined rows per dataset and day, and the share rejected
 -- (quarantined / (valid + quarantined)). Valid rows are counted as ingested, before staging dedupe.
 -- grain: one row per dataset and partition day (dt) that received valid or quarantined rows.
--- Every dataset contract has a line in valid_per_day (a test checks it).
+-- Every dataset is counted: int_curated_rows_per_day is generated from the dataset contracts.
 with
 
-transactions_rows as (
-    select * from transactions
-),
-
-customers_rows as (
-    select * from customers
-),
-
-sales_rows as (
-    select * from sales
-),
-
-organizations_rows as (
-    select * from organizations
-),
-
-invoices_rows as (
-    select * from invoices
+curated as (
+    select * from int_curated_rows_per_day
 ),
 
 quarantined as (
@@ -29,15 +13,11 @@ quarantined as (
 ),
 
 valid_per_day as (
-    select 'transactions' as dataset, dt, count(*) as valid_rows from transactions_rows group by dt
-    union all
-    select 'customers' as dataset, dt, count(*) as valid_rows from customers_rows group by dt
-    union all
-    select 'sales' as dataset, dt, count(*) as valid_rows from sales_rows group by dt
-    union all
-    select 'organizations' as dataset, dt, count(*) as valid_rows from organizations_rows group by dt
-    union all
-    select 'invoices' as dataset, dt, count(*) as valid_rows from invoices_rows group by dt
+    select
+        dataset,
+        dt,
+        curated_rows as valid_rows
+    from curated
 ),
 
 quarantined_per_day as (

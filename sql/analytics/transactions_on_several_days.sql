@@ -7,7 +7,7 @@
 with
 
 transactions as (
-    select * from transactions
+    select * from int_transactions_unioned
 ),
 
 per_day as (

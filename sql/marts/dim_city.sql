@@ -11,7 +11,7 @@ reference_cities as (
 -- names does not depend on which version of a row wins, and this skips the dedupe window over the
 -- whole ledger.
 transactions_cities as (
-    select distinct nullif(trim(city), '') as city from transactions
+    select distinct nullif(trim(city), '') as city from int_transactions_unioned
 ),
 
 customers_cities as (

@@ -1,7 +1,9 @@
 -- fact_transactions: the payments ledger with keys to every dimension.
 -- grain: one row per transaction (latest ingested version).
 -- signed_amount: deposit and refund add to the balance; withdrawal, payment and fee subtract.
+-- fee_percent: the source's own fee when its reference data gives one, else the channel's.
 -- revenue: amount x fee_percent / 100 for successful transactions, 0 otherwise (exact decimal).
+-- The input on transactions also stands for every dataset whose contract feeds transactions.
 -- materialized: incremental
 -- partitioned_by: event_date
 -- input: transactions.dt
@@ -59,12 +61,12 @@ final as (
             when transactions.transaction_type in ('deposit', 'refund') then transactions.amount
             else -transactions.amount
         end as signed_amount,
-        coalesce(channels.fee_percent, 0) as fee_percent,
+        coalesce(transactions.fee_percent, channels.fee_percent, 0) as fee_percent,
         -- decimal x decimal x 0.01 stays an exact decimal on both engines (no float rounding).
         cast(
             case
                 when transactions.status = 'success'
-                    then transactions.amount * coalesce(channels.fee_percent, 0) * 0.01
+                    then transactions.amount * coalesce(transactions.fee_percent, channels.fee_percent, 0) * 0.01
                 else 0
             end as decimal(18, 6)
         ) as revenue,

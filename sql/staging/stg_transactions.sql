@@ -1,4 +1,6 @@
 -- stg_transactions: the payments ledger, typed and cleaned, one version per transaction.
+-- Reads the ledger and every source whose contract feeds transactions (int_transactions_unioned,
+-- generated from the contracts), so a second payments source needs no edit here.
 -- grain: one row per transaction_id and event day (dt); across files the latest ingested version of
 -- a transaction within its day wins (ingested_at, then source_key and source_line break ties).
 -- Deduplicating within the day lets every date filter reach the partitions (Trino pushes a filter
@@ -8,7 +10,7 @@
 with
 
 source as (
-    select * from transactions
+    select * from int_transactions_unioned
 ),
 
 ranked as (
@@ -35,6 +37,7 @@ final as (
         currency,
         status,
         processing_time_s,
+        fee_percent,
         source_key,
         source_line,
         ingested_at

@@ -53,6 +53,13 @@ export interface NumericRange {
   readonly maxExclusive?: boolean;
 }
 
+/** A column as tables see it: name, type and meaning. */
+export interface BaseColumnSpec {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly description: string;
+}
+
 /** Declaration of one column of a dataset. */
 export interface ColumnSpec {
   /** Canonical column name, snake_case. */

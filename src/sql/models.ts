@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DATASETS } from '../../datasets/index';
+import type { DatasetContract } from '../contract/types';
 import { BASE_TABLE_NAMES } from './base-tables';
+import { feedersOf, GENERATED_MODELS_FILE, generatedModelTexts } from './generated-models';
 
 /** One SQL model: a SELECT in Athena's (Trino) dialect that is deployed as a view named after its file. */
 export interface SqlModel {
@@ -105,18 +108,31 @@ const NON_MODEL_FOLDERS = new Set(['compat']);
 const LAYER_RANK: Readonly<Record<string, number>> = { staging: 0, intermediate: 1, marts: 2, analytics: 3 };
 
 /**
- * Loads every model under `sqlDir` (`<layer>/<name>.sql`) and returns them in dependency order: a model
- * comes after every model it reads. Dependencies are worked out from the SQL text (relations after
- * `from` / `join` that are not CTEs of the same file). Synchronous so CDK can call it at synth time.
+ * Loads every model under `sqlDir` (`<layer>/<name>.sql`) and the models generated from the dataset
+ * contracts (src/sql/generated-models.ts), and returns them in dependency order: a model comes after
+ * every model it reads. Dependencies are worked out from the SQL text (relations after `from` / `join`
+ * that are not CTEs of the same file). Synchronous so CDK can call it at synth time.
+ *
+ * An `-- input:` line on a conformed dataset (`transactions.dt`) also stands for every dataset whose
+ * contract feeds it, with the same options: their new days refresh the model too.
  *
  * @param sqlDir folder holding the layer folders. @default the repo's `sql/`
+ * @param datasets the contracts the generated models and input lines follow. @default DATASETS
  * @throws ModelError on a reference that is neither a model nor a base table, a cycle, or two models
  *   with the same name; the message names the file (and line for references).
  */
-export function loadModels(sqlDir: string = DEFAULT_SQL_DIR): SqlModel[] {
+export function loadModels(
+  sqlDir: string = DEFAULT_SQL_DIR,
+  datasets: readonly DatasetContract[] = DATASETS,
+): SqlModel[] {
   const root = resolve(sqlDir);
   const repoRoot = dirname(root);
-  const parsed = listModelFiles(root).map((path) => parseModelFile(path, relative(repoRoot, path)));
+  const parsed = [
+    ...listModelFiles(root).map((path) => parseModelFile(path, relative(repoRoot, path))),
+    ...generatedModelTexts(datasets).map((model) =>
+      parseModelText(model.text, GENERATED_MODELS_FILE, model.name, model.layer),
+    ),
+  ].map((model) => withFeederInputs(model, datasets));
 
   const byName = new Map<string, (typeof parsed)[number]>();
   for (const model of parsed) {
@@ -249,9 +265,25 @@ interface ParsedModel {
   readonly incremental?: IncrementalConfig;
 }
 
+/** Adds, after each input on a conformed dataset, the same input on every dataset feeding it. */
+function withFeederInputs(model: ParsedModel, datasets: readonly DatasetContract[]): ParsedModel {
+  if (!model.incremental) return model;
+  const inputs = model.incremental.inputs.flatMap((input) => [
+    input,
+    ...feedersOf(input.relation, datasets)
+      .filter((feeder) => !model.incremental!.inputs.some((other) => other.relation === feeder.name))
+      .map((feeder) => ({ ...input, relation: feeder.name })),
+  ]);
+  return { ...model, incremental: { ...model.incremental, inputs } };
+}
+
 function parseModelFile(path: string, file: string): ParsedModel {
   const text = readFileSync(path, 'utf8');
   const name = file.replace(/^.*[\\/]/, '').replace(/\.sql$/, '');
+  return parseModelText(text, file, name, file.split(/[\\/]/).at(-2) ?? '');
+}
+
+function parseModelText(text: string, file: string, name: string, layer: string): ParsedModel {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
     throw new ModelError(
       `${file}: model file names must be snake_case identifiers (they become view names)`,
@@ -268,7 +300,7 @@ function parseModelFile(path: string, file: string): ParsedModel {
   return {
     name,
     file,
-    layer: file.split(/[\\/]/).at(-2) ?? '',
+    layer,
     sql,
     references: relationReferences(tokenize(text)),
     materialized: kind,

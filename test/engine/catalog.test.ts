@@ -132,6 +132,7 @@ describe('buildCatalog', () => {
         'dim_date',
         'fact_account_daily_balance',
         'fact_transactions',
+        'int_transactions_unioned',
         'stg_customers',
         'stg_transactions',
       ].sort(),
