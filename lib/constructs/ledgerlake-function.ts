@@ -38,6 +38,19 @@ export interface LedgerlakeFunctionProps
 export const EXTERNAL_MODULES: readonly string[] = [];
 
 /**
+ * The esbuild `define` that compiles this synth's dataset contracts (`DATASETS`: datasets/*.yaml and the
+ * project's contracts folder, lookups resolved) into a bundle, read by datasets/registry.ts. Base64, so
+ * the esbuild command line needs no escaping.
+ */
+export function bundledContractsDefine(): Record<string, string> {
+  return {
+    LEDGERLAKE_BUNDLED_CONTRACTS: JSON.stringify(
+      Buffer.from(serializeContracts(DATASETS), 'utf8').toString('base64'),
+    ),
+  };
+}
+
+/**
  * A NodejsFunction with the project's defaults: Node.js 24 on arm64, bundled by the local esbuild (no
  * Docker) as minified ESM without source maps with the whole AWS SDK inside (`EXTERNAL_MODULES`),
  * and its own role and log group (retention `logRetentionDays`). The role
@@ -81,14 +94,9 @@ export class LedgerlakeFunction extends NodejsFunction {
         // Explicitly empty: left unset, NodejsFunction marks `@aws-sdk/*` external on Node.js 18+.
         externalModules: [...EXTERNAL_MODULES],
         mainFields: ['module', 'main'],
-        // The dataset contracts of this synth (datasets/*.yaml and the project's contracts folder, lookups
-        // resolved), compiled into the bundle: the function validates with exactly what synth read, and a
-        // contract change changes the code asset. Base64, so the esbuild command line needs no escaping.
-        define: {
-          LEDGERLAKE_BUNDLED_CONTRACTS: JSON.stringify(
-            Buffer.from(serializeContracts(DATASETS), 'utf8').toString('base64'),
-          ),
-        },
+        // The contracts synth read, compiled in: the function validates with exactly those, and a
+        // contract change changes the code asset.
+        define: bundledContractsDefine(),
         // Some bundled CommonJS dependencies call require(); give ESM output a require function.
         banner:
           "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",

@@ -1,6 +1,12 @@
 import { DATASETS } from '../../datasets/index';
 import { REFERENCE_TABLES } from '../../datasets/reference';
-import { COLUMN_TYPES, type ColumnType, LINEAGE_COLUMNS, PARTITION_COLUMN } from '../contract/types';
+import {
+  COLUMN_TYPES,
+  type ColumnType,
+  type DatasetContract,
+  LINEAGE_COLUMNS,
+  PARTITION_COLUMN,
+} from '../contract/types';
 import { QUARANTINE_COLUMNS } from '../ingest/manifest';
 
 /**
@@ -94,49 +100,57 @@ const DT_COLUMN: BaseColumn = {
   description: 'UTC day of the event time.',
 };
 
-/** Every base relation, in creation order: curated datasets, quarantine, manifests, reference tables. */
-export const BASE_TABLES: readonly BaseTable[] = [
-  ...DATASETS.map(
-    (contract): BaseTable => ({
-      name: contract.name,
-      description: contract.description,
+/**
+ * Every base relation of `datasets`, in creation order: curated datasets, quarantine, manifests,
+ * reference tables.
+ */
+export function baseTables(datasets: readonly DatasetContract[]): BaseTable[] {
+  return [
+    ...datasets.map(
+      (contract): BaseTable => ({
+        name: contract.name,
+        description: contract.description,
+        columns: [
+          ...contract.columns.map(({ name, type, description }) => ({ name, type, description })),
+          ...LINEAGE_COLUMNS,
+          DT_COLUMN,
+        ],
+        partitionColumns: [PARTITION_COLUMN],
+        source: { kind: 'curated', dataset: contract.name },
+      }),
+    ),
+    {
+      name: 'quarantine',
+      description: 'Rows that broke a contract rule, with the original values and the reasons.',
       columns: [
-        ...contract.columns.map(({ name, type, description }) => ({ name, type, description })),
-        ...LINEAGE_COLUMNS,
+        { name: 'dataset', type: 'string', description: 'Dataset the row was meant for.' },
         DT_COLUMN,
+        ...QUARANTINE_COLUMNS,
       ],
-      partitionColumns: [PARTITION_COLUMN],
-      source: { kind: 'curated', dataset: contract.name },
-    }),
-  ),
-  {
-    name: 'quarantine',
-    description: 'Rows that broke a contract rule, with the original values and the reasons.',
-    columns: [
-      { name: 'dataset', type: 'string', description: 'Dataset the row was meant for.' },
-      DT_COLUMN,
-      ...QUARANTINE_COLUMNS,
-    ],
-    partitionColumns: ['dataset', PARTITION_COLUMN],
-    source: { kind: 'quarantine' },
-  },
-  {
-    name: 'manifests',
-    description: 'One row per ingested source file: counts, timings and outcome.',
-    columns: MANIFEST_TABLE_COLUMNS,
-    partitionColumns: [],
-    source: { kind: 'manifests' },
-  },
-  ...REFERENCE_TABLES.map(
-    (table): BaseTable => ({
-      name: table.name,
-      description: table.description,
-      columns: table.columns,
+      partitionColumns: ['dataset', PARTITION_COLUMN],
+      source: { kind: 'quarantine' },
+    },
+    {
+      name: 'manifests',
+      description: 'One row per ingested source file: counts, timings and outcome.',
+      columns: MANIFEST_TABLE_COLUMNS,
       partitionColumns: [],
-      source: { kind: 'reference', file: table.file },
-    }),
-  ),
-];
+      source: { kind: 'manifests' },
+    },
+    ...REFERENCE_TABLES.map(
+      (table): BaseTable => ({
+        name: table.name,
+        description: table.description,
+        columns: table.columns,
+        partitionColumns: [],
+        source: { kind: 'reference', file: table.file },
+      }),
+    ),
+  ];
+}
+
+/** The base relations of this run's datasets (`DATASETS`). */
+export const BASE_TABLES: readonly BaseTable[] = baseTables(DATASETS);
 
 /** Names of every base relation, for resolving model references. */
 export const BASE_TABLE_NAMES: ReadonlySet<string> = new Set(BASE_TABLES.map((table) => table.name));

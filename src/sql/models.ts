@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATASETS } from '../../datasets/index';
 import type { DatasetContract } from '../contract/types';
-import { BASE_TABLE_NAMES } from './base-tables';
+import { baseTables } from './base-tables';
 import { feedersOf, GENERATED_MODELS_FILE, generatedModelTexts } from './generated-models';
 
 /** One SQL model: a SELECT in Athena's (Trino) dialect that is deployed as a view named after its file. */
@@ -134,6 +134,7 @@ export function loadModels(
     ),
   ].map((model) => withFeederInputs(model, datasets));
 
+  const baseTableNames = new Set(baseTables(datasets).map((table) => table.name));
   const byName = new Map<string, (typeof parsed)[number]>();
   for (const model of parsed) {
     const previous = byName.get(model.name);
@@ -151,10 +152,10 @@ export function loadModels(
     for (const ref of model.references) {
       if (byName.has(ref.name)) dependsOn.add(ref.name);
       else if (model.incremental && RUNNER_RELATIONS.has(ref.name)) continue;
-      else if (!BASE_TABLE_NAMES.has(ref.name)) {
+      else if (!baseTableNames.has(ref.name)) {
         throw new ModelError(
           `${model.file}:${ref.line}: '${ref.name}' is neither a model in ${relative(repoRoot, root) || 'sql'}/ ` +
-            `nor a base table (${[...BASE_TABLE_NAMES].join(', ')}); fix the name or add the model`,
+            `nor a base table (${[...baseTableNames].join(', ')}); fix the name or add the model`,
           model.file,
         );
       }
@@ -168,7 +169,7 @@ export function loadModels(
       );
     }
     for (const input of model.incremental?.inputs ?? []) {
-      if (!byName.has(input.relation) && !BASE_TABLE_NAMES.has(input.relation)) {
+      if (!byName.has(input.relation) && !baseTableNames.has(input.relation)) {
         throw new ModelError(
           `${model.file}: input '${input.relation}' is neither a model nor a base table; fix the -- input: line`,
           model.file,

@@ -11,6 +11,7 @@ import {
   loadContractFolder,
   parseContract,
 } from '../../src/contract/contract-file';
+import { CONFORMED_DATASETS } from '../../src/contract/feeds';
 import type { ColumnSpec, DatasetContract, DatasetFeed, NumericRange } from '../../src/contract/types';
 
 /** The built-in contracts as datasets/*.ts declared them before they became files (regexes as text). */
@@ -138,6 +139,10 @@ describe('the JSON Schema and the TypeScript contract agree', () => {
       Object.keys(rangeFields).sort(),
     );
     expect(Object.keys(schema.properties.feeds.properties).sort()).toEqual(Object.keys(feedFields).sort());
+  });
+
+  it('offers exactly the conformed datasets a contract can feed', () => {
+    expect(schema.properties.feeds.properties.dataset.enum).toEqual(Object.keys(CONFORMED_DATASETS));
   });
 
   it('lists the same column types and date formats as the compiler accepts', () => {
