@@ -114,7 +114,7 @@ export function looseKey(name: string): string {
   return name.toLowerCase().replace(/[\s_.-]+/g, '');
 }
 
-/** A contract that cannot work (bad default, unknown key column, ...): a mistake in datasets/*.ts. */
+/** A contract that cannot work (bad default, unknown key column, ...): a mistake in its contract file. */
 export class ContractError extends Error {
   constructor(dataset: string, message: string) {
     super(`dataset contract '${dataset}': ${message}`);

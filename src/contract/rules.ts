@@ -1,6 +1,6 @@
 /**
  * The rules a value is checked against, one entry per rule id, each with the sentence a person reads
- * in the quarantine. Which rules apply to a column is declared in its `ColumnSpec` (datasets/*.ts).
+ * in the quarantine. Which rules apply to a column is declared in its `ColumnSpec` (its contract file).
  */
 
 import type { ColumnSpec, RuleId } from './types';

@@ -48,7 +48,7 @@ export interface IngestRequest {
   readonly lake: ObjectStore;
   /** Landing key, `landing/<dataset>/<anything>`. */
   readonly key: string;
-  /** @default DATASETS (datasets/index.ts) */
+  /** @default DATASETS (the built-in contracts and the project's, datasets/registry.ts) */
   readonly datasets?: readonly DatasetContract[];
   /** Dataset to use instead of the one named by the key's folder. */
   readonly dataset?: string;
