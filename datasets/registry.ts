@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContractFileError, contractFilesIn, loadContractFolder } from '../src/contract/contract-file';
+import { contractFilesIn, loadContractFolder } from '../src/contract/contract-file';
 import type { DatasetContract } from '../src/contract/types';
 
 /**
@@ -51,15 +51,9 @@ export function loadDatasets(): readonly DatasetContract[] {
   }
   const builtIn = loadContractFolder(BUILT_IN_CONTRACTS_DIR);
   const dir = projectContractsDir();
-  const project = dir === undefined || dir === BUILT_IN_CONTRACTS_DIR ? [] : loadContractFolder(dir);
-  for (const contract of project) {
-    if (builtIn.some((b) => b.name === contract.name)) {
-      throw new ContractFileError(
-        dir ?? '',
-        `dataset '${contract.name}' is a built-in dataset (datasets/${contract.name}.yaml); give the contract another name`,
-      );
-    }
-  }
+  const declared = new Map(builtIn.map((d) => [d.name, `the built-in datasets/${d.name}.yaml`]));
+  const project =
+    dir === undefined || dir === BUILT_IN_CONTRACTS_DIR ? [] : loadContractFolder(dir, declared);
   loaded = [...builtIn, ...project];
   return loaded;
 }

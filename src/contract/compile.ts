@@ -343,7 +343,8 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
   function check(column: CompiledColumn, source: unknown): Violation | undefined {
     let value = source;
     if (column.lookup !== undefined) {
-      const code = typeof source === 'string' ? source : JSON.stringify(source);
+      // Codes are matched as text: a JSON or Parquet number 4 finds the row whose code is `4`.
+      const code = typeof source === 'object' ? JSON.stringify(source) : String(source);
       value = column.lookup.get(code);
       if (value === undefined) {
         checkedValue = null;

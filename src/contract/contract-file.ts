@@ -343,13 +343,17 @@ export function contractFilesIn(dir: string): string[] {
 }
 
 /**
- * Every contract of a folder, sorted by file name. Two files declaring the same dataset are an error.
+ * Every contract of a folder, sorted by file name. Two files declaring the same dataset are an error,
+ * and so is a dataset `declared` already names (dataset -> the file that declares it).
  * @throws ContractFileError for the first file that cannot be used
  */
-export function loadContractFolder(dir: string): DatasetContract[] {
+export function loadContractFolder(
+  dir: string,
+  declared: ReadonlyMap<string, string> = new Map(),
+): DatasetContract[] {
   if (!existsSync(dir)) throw new ContractFileError(dir, 'no such contracts folder');
   const contracts: DatasetContract[] = [];
-  const files = new Map<string, string>();
+  const files = new Map<string, string>(declared);
   for (const path of contractFilesIn(dir)) {
     const contract = loadContractFile(path);
     const earlier = files.get(contract.name);

@@ -29,6 +29,11 @@ beforeAll(async () => {
     join(cwd, 'broken', 'wires.yaml'),
     'name: wires\ndescription: Wires.\nprimaryKey: [id]\neventTime: day\ncolumns:\n  - name: id\n    type: string\n    description: Id.\n  - name: day\n    type: money\n    description: Day.\n',
   );
+  await mkdir(join(cwd, 'shadowing'));
+  await writeFile(
+    join(cwd, 'shadowing', 'mine.yaml'),
+    'name: transactions\ndescription: Mine.\nprimaryKey: [id]\neventTime: day\ncolumns:\n  - name: id\n    type: string\n    description: Id.\n  - name: day\n    type: date\n    description: Day.\n',
+  );
 });
 
 afterAll(async () => {
@@ -64,6 +69,14 @@ describe('ledgerlake --contracts DIR', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `ledgerlake: broken/wires.yaml: columns[1].type: must be one of string, integer, double, decimal(18,2), date, timestamp, boolean\n`,
+    );
+  });
+
+  it('refuses a contract that reuses a built-in dataset name', async () => {
+    const result = await cli('--contracts', 'shadowing', 'datasets');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "ledgerlake: shadowing/mine.yaml: name: dataset 'transactions' is already declared in the built-in datasets/transactions.yaml\n",
     );
   });
 

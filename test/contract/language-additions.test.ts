@@ -182,6 +182,12 @@ describe('code -> value lookups from a reference table', () => {
     expect(compiled.validate(raw, out)).toEqual([]);
     expect(out[2]).toBe('debit_card');
     expect(out[1]).toBe(day('2026-03-01'));
+    // A Parquet INT64 arrives as a bigint.
+    compiled
+      .bindJson()
+      .extract({ transaction_id: 'T2', date_key: 20260301, channel_key: 3n, amount: 5 }, raw);
+    expect(compiled.validate(raw, out)).toEqual([]);
+    expect(out[2]).toBe('upi');
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GENERATED_MODELS_FILE } from '../../src/sql/generated-models';
 import { loadModels, ModelError } from '../../src/sql/models';
 
 let dirs: string[] = [];
@@ -32,7 +33,7 @@ describe('loadModels', () => {
       'staging/stg_a.sql': 'select * from transactions',
     });
 
-    const models = loadModels(sqlDir, []);
+    const models = loadModels(sqlDir).filter((m) => m.file !== GENERATED_MODELS_FILE);
 
     expect(models.map((m) => [m.name, m.dependsOn])).toEqual([
       ['stg_a', []],
@@ -47,7 +48,7 @@ describe('loadModels', () => {
       'marts/dim_x.sql': '-- dim_x: a test\n-- grain: one row\n-- materialized: table\nselect 1 as x;\n',
     });
 
-    const [model] = loadModels(sqlDir, []);
+    const [model] = loadModels(sqlDir).filter((m) => m.file !== GENERATED_MODELS_FILE);
 
     expect(model).toEqual({
       name: 'dim_x',
@@ -71,7 +72,7 @@ describe('loadModels', () => {
   ])('does not mistake %s for a relation', (_label, sql) => {
     const sqlDir = sqlFolder({ 'staging/stg_x.sql': sql });
 
-    expect(loadModels(sqlDir, [])[0]?.dependsOn).toEqual([]);
+    expect(loadModels(sqlDir)[0]?.dependsOn).toEqual([]);
   });
 
   it('reads comma-separated relations after FROM', () => {
@@ -81,15 +82,13 @@ describe('loadModels', () => {
       'marts/both.sql': 'select * from stg_a a, stg_b as b where a.customer_id = b.customer_id',
     });
 
-    expect(loadModels(sqlDir, []).find((m) => m.name === 'both')?.dependsOn).toEqual(['stg_a', 'stg_b']);
+    expect(loadModels(sqlDir).find((m) => m.name === 'both')?.dependsOn).toEqual(['stg_a', 'stg_b']);
   });
 
   it('names the file and line of a reference to an unknown relation', () => {
     const sqlDir = sqlFolder({ 'marts/fact_x.sql': 'select *\nfrom stg_missing' });
 
-    expect(() => loadModels(sqlDir, [])).toThrow(
-      /^sql\/marts\/fact_x\.sql:2: 'stg_missing' is neither a model/,
-    );
+    expect(() => loadModels(sqlDir)).toThrow(/^sql\/marts\/fact_x\.sql:2: 'stg_missing' is neither a model/);
   });
 
   it('names the models of a cycle', () => {
@@ -98,8 +97,8 @@ describe('loadModels', () => {
       'marts/b.sql': 'select * from a',
     });
 
-    expect(() => loadModels(sqlDir, [])).toThrow(ModelError);
-    expect(() => loadModels(sqlDir, [])).toThrow(
+    expect(() => loadModels(sqlDir)).toThrow(ModelError);
+    expect(() => loadModels(sqlDir)).toThrow(
       'sql/marts/a.sql: models depend on each other in a cycle: a -> b -> a',
     );
   });
@@ -110,7 +109,7 @@ describe('loadModels', () => {
       'marts/dup.sql': 'select * from sales',
     });
 
-    expect(() => loadModels(sqlDir, [])).toThrow(/a model named 'dup' already exists/);
+    expect(() => loadModels(sqlDir)).toThrow(/a model named 'dup' already exists/);
   });
 
   it('loads the repo models with each one after everything it reads', () => {
