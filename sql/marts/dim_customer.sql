@@ -2,6 +2,8 @@
 -- grain: one row per customer version, plus the unknown member (customer_key = -1) that facts use
 -- when the customer is missing. The current version has valid_to 9999-12-31 and is_current true.
 -- materialized: table
+-- test: unique(customer_key)
+-- test: not_null(customer_key, customer_id)
 with
 
 customers as (

@@ -12,6 +12,10 @@
 -- partitioned_by: balance_date
 -- input: fact_transactions.event_date refresh=through_latest
 -- carry: 1 account_id varchar, customer_id varchar, closing_balance decimal(18, 2)
+-- test: unique(account_id, balance_date)
+-- test: not_null(account_id, opening_balance, closing_balance)
+-- test: expression_is_true(closing_balance = opening_balance + net_change)
+-- test: relationships(date_key, dim_date.date_key)
 with
 
 transactions as (

@@ -5,6 +5,11 @@
 -- partitioned_by: order_date
 -- input: sales.dt
 -- input: customers.dt read=all refresh=through_latest
+-- test: unique(transaction_id, order_date)
+-- test: relationships(customer_key, dim_customer.customer_key) unknown=-1
+-- test: relationships(product_id, dim_product.product_id)
+-- test: relationships(date_key, dim_date.date_key)
+-- test: expression_is_true(total_value = cast(round(quantity * price * (1 - discount), 2) as decimal(18, 2)))
 with
 
 sales as (

@@ -6,6 +6,14 @@
 -- partitioned_by: event_date
 -- input: transactions.dt
 -- input: customers.dt read=all refresh=through_latest
+-- test: unique(transaction_id, event_date)
+-- test: unique(transaction_id) severity=warn
+-- test: not_null(transaction_id, date_key, customer_key, account_id, amount, signed_amount)
+-- test: relationships(customer_key, dim_customer.customer_key) unknown=-1
+-- test: relationships(date_key, dim_date.date_key)
+-- test: relationships(city_key, dim_city.city_key) unknown='unknown'
+-- test: accepted_values(processing_delay_bucket, 'fast', 'medium', 'slow', 'unknown')
+-- test: expression_is_true(abs(signed_amount) = amount)
 with
 
 transactions as (
