@@ -15,6 +15,7 @@ import { registerInitCommand } from './commands/init';
 import { registerQueryCommand } from './commands/query';
 import { registerRefreshCommand } from './commands/refresh';
 import { registerReportCommand } from './commands/report';
+import { registerTestCommand } from './commands/test';
 import { registerValidateCommand } from './commands/validate';
 import { createProgram, UsageError } from './program';
 
@@ -30,6 +31,7 @@ registerValidateCommand(program);
 registerDatasetsCommand(program);
 registerContractCommand(program);
 registerInitCommand(program);
+registerTestCommand(program);
 program.exitOverride();
 
 try {
