@@ -43,7 +43,7 @@ function indent(text: string): string {
     .join('\n');
 }
 
-/** A few rows as an aligned table (values shortened to 40 characters). */
+/** A few rows as an aligned table (values shortened to 80 characters). */
 function rowsTable(rows: readonly Record<string, SqlValue>[]): string {
   const names = Object.keys(rows[0] ?? {});
   const cell = (value: SqlValue | undefined): string => {
@@ -53,7 +53,7 @@ function rowsTable(rows: readonly Record<string, SqlValue>[]): string {
         : typeof value === 'object'
           ? JSON.stringify(value)
           : String(value);
-    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
   };
   const cells = rows.map((row) => names.map((name) => cell(row[name])));
   const widths = names.map((name, i) => Math.max(name.length, ...cells.map((row) => row[i]!.length)));
