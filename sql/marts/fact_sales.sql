@@ -1,6 +1,10 @@
 -- fact_sales: shop orders with keys to the date, customer and product dimensions.
 -- grain: one row per order line (transaction_id).
 -- total_value = quantity x price x (1 - discount), rounded to cents.
+-- column: customer_key: The customer version valid on the order date in dim_customer; -1 when none.
+-- column: gross_value: quantity x price.
+-- column: total_value: quantity x price x (1 - discount), rounded to cents.
+-- column: order_date: Day of the order (partition column).
 -- materialized: incremental
 -- partitioned_by: order_date
 -- input: sales.dt

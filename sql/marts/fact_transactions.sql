@@ -2,6 +2,15 @@
 -- grain: one row per transaction (latest ingested version).
 -- signed_amount: deposit and refund add to the balance; withdrawal, payment and fee subtract.
 -- revenue: amount x fee_percent / 100 for successful transactions, 0 otherwise (exact decimal).
+-- column: date_key: Key of the event date in dim_date (YYYYMMDD).
+-- column: customer_key: The customer version valid at the event time in dim_customer; -1 (unknown member) when none.
+-- column: city_key: Key in dim_city: the lower-cased city, or unknown.
+-- column: is_successful: Whether the transaction moves the balance (status success).
+-- column: signed_amount: amount with the direction of the type: + for deposit and refund, - otherwise.
+-- column: fee_percent: Fee of the channel (ref_channels), in percent.
+-- column: revenue: amount x fee_percent / 100 for successful transactions, else 0.
+-- column: processing_delay_bucket: fast (< 1 s), medium (< 3 s), slow, or unknown.
+-- column: event_date: UTC day of event_time (partition column).
 -- materialized: incremental
 -- partitioned_by: event_date
 -- input: transactions.dt

@@ -10,6 +10,7 @@ import { registerBalanceCommand } from './commands/balance';
 import { registerContractCommand } from './commands/contract';
 import { registerDatasetsCommand } from './commands/datasets';
 import { registerDemoCommand } from './commands/demo';
+import { registerDocsCommand } from './commands/docs';
 import { registerIngestCommand } from './commands/ingest';
 import { registerInitCommand } from './commands/init';
 import { registerQueryCommand } from './commands/query';
@@ -32,6 +33,7 @@ registerDatasetsCommand(program);
 registerContractCommand(program);
 registerInitCommand(program);
 registerTestCommand(program);
+registerDocsCommand(program);
 program.exitOverride();
 
 try {
