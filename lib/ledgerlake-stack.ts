@@ -13,6 +13,7 @@ import { loadModels, type SqlModel } from '../src/sql/models';
 import { AlertTopics } from './constructs/alert-topics';
 import { AthenaViews } from './constructs/athena-views';
 import { BalanceAlerts } from './constructs/balance-alerts';
+import { DataTests } from './constructs/data-tests';
 import { DatasetTables } from './constructs/dataset-tables';
 import { IngestPipeline } from './constructs/ingest-pipeline';
 import { OperationsAlarms } from './constructs/operations-alarms';
@@ -57,6 +58,8 @@ export class LedgerlakeStack extends Stack {
   readonly materializationWorkGroupArn: string;
   readonly views: AthenaViews;
   readonly alerts: BalanceAlerts;
+  /** The data tests of sql/, run daily through Athena; failures go to the operations topic. */
+  readonly dataTests: DataTests;
   readonly alarms: OperationsAlarms;
   /** Log group of the reference-data deployment's function. */
   readonly referenceDataLogGroup: LogGroup;
@@ -218,13 +221,28 @@ export class LedgerlakeStack extends Stack {
     });
     this.alerts.node.addDependency(this.views.resource, this.materializationWorkGroup);
 
+    // Data tests: daily through Athena, after the catch-up refresh; failures to the operations topic.
+    this.dataTests = new DataTests(this, 'DataTests', {
+      lakeBucket: this.lakeBucket,
+      resultsBucket: this.athenaResultsBucket,
+      workGroupName,
+      workGroupArn: this.workGroupArn,
+      glue: { databaseName: this.tables.databaseName, ...this.tables.catalogArns() },
+      operationsTopic: this.topics.operations,
+      logRetentionDays: settings.logRetentionDays,
+      destroyOnRemoval: destroy,
+    });
+    this.dataTests.node.addDependency(this.views.resource);
+
     const functions: Record<string, IFunction> = {
       Ingest: this.ingest.function,
       BalanceAlerts: this.alerts.function,
+      DataTests: this.dataTests.function,
     };
     const deadLetterQueues: Record<string, IQueue> = {
       IngestDeadLetterQueue: this.ingest.deadLetterQueue,
       BalanceAlertsDeadLetterQueue: this.alerts.deadLetterQueue,
+      DataTestsDeadLetterQueue: this.dataTests.deadLetterQueue,
     };
     if (this.topics.slack) {
       functions.SlackNotifier = this.topics.slack.function;
@@ -310,6 +328,11 @@ export class LedgerlakeStack extends Stack {
       'Run a query; fetch rows with aws athena get-query-results --query-execution-id <id>.',
     );
     output(
+      'DataTestsFunctionName',
+      this.dataTests.function.functionName,
+      'Daily data tests; invoke it to run them now (failures go to the operations topic).',
+    );
+    output(
       'BalanceAlertsFunctionName',
       this.alerts.function.functionName,
       'Refresh and balance alerts; invoke with {"rebuild": true} to rebuild the marts.',
@@ -319,6 +342,7 @@ export class LedgerlakeStack extends Stack {
     const logGroups: [string, string, string][] = [
       ['Ingest', this.ingest.function.logGroup.logGroupName, 'the ingest function'],
       ['BalanceAlerts', this.alerts.function.logGroup.logGroupName, 'the mart refresh and balance alerts'],
+      ['DataTests', this.dataTests.function.logGroup.logGroupName, 'the daily data tests'],
       ['Views', this.views.function.logGroup.logGroupName, 'the views custom resource (deploy time)'],
       [
         'ViewsProvider',

@@ -14,6 +14,7 @@ export const SERVICES = {
   slackNotifier: 'slack-notifier',
   athenaViews: 'athena-views',
   alerts: 'alerts',
+  dataTests: 'data-tests',
 } as const;
 
 /** Metrics the ingest function emits per dataset (dimensions `service` and `dataset`). */

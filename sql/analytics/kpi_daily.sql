@@ -9,6 +9,7 @@
 -- partitioned_by: kpi_date
 -- input: fact_transactions.event_date refresh=following:6
 -- carry: 6 revenue decimal(18, 6), transaction_count bigint, failure_rate double, avg_processing_time_s double
+-- test: unique(kpi_date)
 with
 
 transactions as (

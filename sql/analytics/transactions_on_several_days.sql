@@ -6,7 +6,7 @@
 -- It reads the whole ledger's ids and days: an ad-hoc check, not a routine query.
 with
 
-transactions as (
+ledger as (
     select * from int_transactions_unioned
 ),
 
@@ -16,7 +16,7 @@ per_day as (
         dt,
         max(ingested_at) as last_ingested_at,
         max(source_key) as source_key
-    from transactions
+    from ledger
     group by transaction_id, dt
 ),
 

@@ -1,5 +1,6 @@
 -- dim_channel: payment channels with their display name and fee, from reference/channels.csv.
 -- grain: one row per channel.
+-- test: unique(channel)
 with
 
 channels as (

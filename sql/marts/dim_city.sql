@@ -1,6 +1,8 @@
 -- dim_city: cities with state and region from reference/cities.csv, plus cities seen in the data
 -- but missing from the reference (region 'unknown') and the unknown member for rows without a city.
 -- grain: one row per city_key (the lower-cased city name; 'unknown' for the unknown member).
+-- test: unique(city_key)
+-- test: accepted_values(region, 'northeast', 'midwest', 'south', 'west', 'unknown')
 with
 
 reference_cities as (

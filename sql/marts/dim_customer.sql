@@ -1,7 +1,14 @@
 -- dim_customer: customers as SCD Type 2; a change of segment, city or email starts a new version.
 -- grain: one row per customer version, plus the unknown member (customer_key = -1) that facts use
 -- when the customer is missing. The current version has valid_to 9999-12-31 and is_current true.
+-- column: customer_key: Surrogate key of the customer version; -1 is the unknown member.
+-- column: valid_from: When this version starts.
+-- column: valid_to: When the next version starts; 9999-12-31 for the current one.
+-- column: version_number: 1 for the first snapshot of the customer, then 2, 3, ...
+-- column: is_current: Whether this is the customer's latest version.
 -- materialized: table
+-- test: unique(customer_key)
+-- test: not_null(customer_key, customer_id)
 with
 
 customers as (

@@ -3,6 +3,8 @@
 -- Days come from a cross join of ten digits rather than sequence() or generate_series(), whose
 -- names and types differ between Athena and DuckDB.
 -- materialized: table
+-- test: unique(date_key)
+-- test: unique(date_day)
 with
 
 digits as (

@@ -1,5 +1,6 @@
 -- dim_product: products as last seen in the orders (nested product object in sales).
 -- grain: one row per product_id; name, category and price come from the latest order line.
+-- test: unique(product_id)
 with
 
 sales as (

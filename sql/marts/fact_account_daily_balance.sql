@@ -8,10 +8,20 @@
 -- the day before it (prior_partitions), so a day costs that day's transactions and one day of
 -- balances, never the history. A full build is the same text with an empty prior_partitions and a
 -- window from the first day.
+-- column: date_key: Key of the balance date in dim_date (YYYYMMDD).
+-- column: opening_balance: Closing balance of the day before (0 on the account's first day).
+-- column: net_change: Sum of the signed amounts of the day's successful transactions.
+-- column: closing_balance: Balance at the end of the day: opening_balance + net_change.
+-- column: transaction_count: Successful transactions of the account that day.
+-- column: balance_date: The day (partition column).
 -- materialized: incremental
 -- partitioned_by: balance_date
 -- input: fact_transactions.event_date refresh=through_latest
 -- carry: 1 account_id varchar, customer_id varchar, closing_balance decimal(18, 2)
+-- test: unique(account_id, balance_date)
+-- test: not_null(account_id, opening_balance, closing_balance)
+-- test: expression_is_true(closing_balance = opening_balance + net_change)
+-- test: relationships(date_key, dim_date.date_key)
 with
 
 transactions as (

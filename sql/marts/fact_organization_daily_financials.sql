@@ -19,6 +19,10 @@
 -- input: invoices.dt refresh=through_latest
 -- input: organizations.dt read=all refresh=through_latest
 -- carry: 1 organization_id varchar
+-- test: unique(organization_id, snapshot_date)
+-- test: expression_is_true(abs(balance - (accrued_revenue - accepted_payments)) <= 0.01)
+-- test: reconciles_with_manifests(invoices)
+-- test: reconciles_with_manifests(organizations)
 with
 
 source_invoices as (

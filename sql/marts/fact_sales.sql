@@ -1,10 +1,19 @@
 -- fact_sales: shop orders with keys to the date, customer and product dimensions.
 -- grain: one row per order line (transaction_id).
 -- total_value = quantity x price x (1 - discount), rounded to cents.
+-- column: customer_key: The customer version valid on the order date in dim_customer; -1 when none.
+-- column: gross_value: quantity x price.
+-- column: total_value: quantity x price x (1 - discount), rounded to cents.
+-- column: order_date: Day of the order (partition column).
 -- materialized: incremental
 -- partitioned_by: order_date
 -- input: sales.dt
 -- input: customers.dt read=all refresh=through_latest
+-- test: unique(transaction_id, order_date)
+-- test: relationships(customer_key, dim_customer.customer_key) unknown=-1
+-- test: relationships(product_id, dim_product.product_id)
+-- test: relationships(date_key, dim_date.date_key)
+-- test: expression_is_true(total_value = cast(round(quantity * price * (1 - discount), 2) as decimal(18, 2)))
 with
 
 sales as (

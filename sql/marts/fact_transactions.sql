@@ -4,10 +4,27 @@
 -- fee_percent: the source's own fee when its reference data gives one, else the channel's.
 -- revenue: amount x fee_percent / 100 for successful transactions, 0 otherwise (exact decimal).
 -- The input on transactions also stands for every dataset whose contract feeds transactions.
+-- column: date_key: Key of the event date in dim_date (YYYYMMDD).
+-- column: customer_key: The customer version valid at the event time in dim_customer; -1 (unknown member) when none.
+-- column: city_key: Key in dim_city: the lower-cased city, or unknown.
+-- column: is_successful: Whether the transaction moves the balance (status success).
+-- column: signed_amount: amount with the direction of the type: + for deposit and refund, - otherwise.
+-- column: fee_percent: The source's own fee when its reference data gives one, else the channel's (ref_channels), in percent.
+-- column: revenue: amount x fee_percent / 100 for successful transactions, else 0.
+-- column: processing_delay_bucket: fast (< 1 s), medium (< 3 s), slow, or unknown.
+-- column: event_date: UTC day of event_time (partition column).
 -- materialized: incremental
 -- partitioned_by: event_date
 -- input: transactions.dt
 -- input: customers.dt read=all refresh=through_latest
+-- test: unique(transaction_id, event_date)
+-- test: unique(transaction_id) severity=warn
+-- test: not_null(transaction_id, date_key, customer_key, account_id, amount, signed_amount)
+-- test: relationships(customer_key, dim_customer.customer_key) unknown=-1
+-- test: relationships(date_key, dim_date.date_key)
+-- test: relationships(city_key, dim_city.city_key) unknown='unknown'
+-- test: accepted_values(processing_delay_bucket, 'fast', 'medium', 'slow', 'unknown')
+-- test: expression_is_true(abs(signed_amount) = amount)
 with
 
 transactions as (

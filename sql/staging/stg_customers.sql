@@ -1,6 +1,9 @@
 -- stg_customers: customer master snapshots, typed and cleaned.
 -- grain: one row per customer_id and updated_at (one snapshot version); across files the latest
 -- ingested copy of a version wins (ingested_at, then source_key and source_line break ties).
+-- test: unique(customer_id, updated_at)
+-- test: not_null(customer_id, updated_at)
+-- test: reconciles_with_manifests(customers)
 with
 
 source as (

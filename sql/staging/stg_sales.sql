@@ -2,6 +2,9 @@
 -- grain: one row per order line (transaction_id) and order day (dt); across files the latest
 -- ingested version within the day wins (ingested_at, then source_key and source_line break ties).
 -- See stg_transactions for why the dedupe is per day.
+-- test: unique(transaction_id, order_date)
+-- test: not_null(transaction_id, product_id, order_date)
+-- test: reconciles_with_manifests(sales)
 with
 
 source as (

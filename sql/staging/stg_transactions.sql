@@ -7,6 +7,10 @@
 -- through a window only on its PARTITION BY columns), so a day can be rebuilt from that day alone.
 -- A correction that moves a transaction to another day is a re-drop of the same file (which
 -- replaces what the earlier version wrote); a new file with the key on another day adds a row.
+-- test: unique(transaction_id, event_date)
+-- test: not_null(transaction_id, event_time, account_id, amount)
+-- test: recency(ingested_at, 36 hours) severity=warn
+-- test: reconciles_with_manifests(transactions)
 with
 
 source as (

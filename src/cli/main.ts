@@ -10,11 +10,13 @@ import { registerBalanceCommand } from './commands/balance';
 import { registerContractCommand } from './commands/contract';
 import { registerDatasetsCommand } from './commands/datasets';
 import { registerDemoCommand } from './commands/demo';
+import { registerDocsCommand } from './commands/docs';
 import { registerIngestCommand } from './commands/ingest';
 import { registerInitCommand } from './commands/init';
 import { registerQueryCommand } from './commands/query';
 import { registerRefreshCommand } from './commands/refresh';
 import { registerReportCommand } from './commands/report';
+import { registerTestCommand } from './commands/test';
 import { registerValidateCommand } from './commands/validate';
 import { createProgram, UsageError } from './program';
 
@@ -30,6 +32,8 @@ registerValidateCommand(program);
 registerDatasetsCommand(program);
 registerContractCommand(program);
 registerInitCommand(program);
+registerTestCommand(program);
+registerDocsCommand(program);
 program.exitOverride();
 
 try {

@@ -38,7 +38,7 @@ describe('cdk-nag AwsSolutions checks', () => {
         slackWebhookSecretName: 'ledgerlake/slack-webhook',
         destroyOnRemoval: 'true',
       },
-      4,
+      5,
     ],
   ])('finds nothing unacknowledged with %s', (_case, context, bundled) => {
     const outdir = mkdtempSync(join(tmpdir(), 'ledgerlake-nag-'));
@@ -48,7 +48,7 @@ describe('cdk-nag AwsSolutions checks', () => {
 
     const report = readReport(outdir);
     expect(report.pluginReports.filter((plugin) => plugin.conclusion !== 'success')).toEqual([]);
-    // An .mjs handler per bundled NodejsFunction asset (ingest, views, balance alerts, Slack notifier).
+    // An .mjs handler per bundled NodejsFunction asset (ingest, views, balance alerts, data tests, Slack notifier).
     const bundles = readdirSync(outdir).filter((entry) => existsSync(join(outdir, entry, 'index.mjs')));
     expect(bundles).toHaveLength(bundled);
   });
