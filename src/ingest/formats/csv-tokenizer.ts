@@ -113,16 +113,21 @@ export class CsvTokenizer {
       const rest = this.text.slice(this.pos);
       if (!rest.includes('\n') && rest.includes('\r'))
         throw new UnreadableFileError(this.fileName, CR_ONLY_REASON);
-      throw new UnreadableFileError(
-        this.fileName,
-        `the record starting at line ${this.line} is longer than ${this.maxRecordChars} characters;` +
-          ' a quoted field is probably never closed (check the quotes on that line)',
-      );
+      this.tooLong(this.line);
     }
     this.text = unfinished > 0 ? this.text.slice(this.pos) + chunk : chunk;
     this.pos = 0;
     this.nextQuote = -2;
     this.nextDelimiter = -2;
+  }
+
+  /** Rejects the file: the record starting at `line` is longer than the limit. */
+  private tooLong(line: number): never {
+    throw new UnreadableFileError(
+      this.fileName,
+      `the record starting at line ${line} is longer than ${this.maxRecordChars} characters, the longest record` +
+        ' a file may hold; a quoted field is probably never closed (check the quotes on that line)',
+    );
   }
 
   /**
@@ -151,6 +156,7 @@ export class CsvTokenizer {
         }
         let end = lineEnd;
         if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+        if (end - pos > this.maxRecordChars) this.tooLong(line);
         if (end > pos) {
           // Cutting fields straight out of the chunk is ~35% faster than slicing the line and splitting it.
           if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
@@ -179,6 +185,7 @@ export class CsvTokenizer {
       } else {
         const fields = this.parseRecordWithQuotes(text, pos, line, atEnd);
         if (fields === undefined) break;
+        if (this.recordEnd - pos > this.maxRecordChars) this.tooLong(line);
         if (!this.sawFirstRecord) {
           this.sawFirstRecord = true;
           expectedFields = fields.length;
@@ -228,6 +235,7 @@ export class CsvTokenizer {
         }
         let end = lineEnd;
         if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+        if (end - pos > this.maxRecordChars) this.tooLong(line);
         if (end > pos) {
           if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
           const r = records.length;
@@ -258,6 +266,7 @@ export class CsvTokenizer {
       } else {
         const count = this.scanQuotedRecord(text, pos, line, atEnd);
         if (count < 0) break;
+        if (this.recordEnd - pos > this.maxRecordChars) this.tooLong(line);
         const r = records.length;
         const found = this.fieldBounds;
         let plain = exact ? count === fields : count >= fields;

@@ -16,13 +16,15 @@ import {
 } from './format-detection';
 import { JsonRecordReader } from './json-reader';
 import { type LandedBytes, type LandedText, openLandedText } from './landed-text';
+import { type InputLimits, resolveLimits } from './limits';
 import { NdjsonReader } from './ndjson-reader';
 
 export { RecordsInText } from './csv-tokenizer';
 export { UnreadableFileError } from './errors';
 export type { CsvDelimiter, SourceFormat } from './format-detection';
 export type { LandedBytes } from './landed-text';
-export { UnparseableRecord } from './ndjson-reader';
+export { DEFAULT_LIMITS, type InputLimits } from './limits';
+export { UnparseableRecord } from './unparseable-record';
 
 /** @default for `OpenSourceOptions.batchSize`. */
 export const DEFAULT_BATCH_SIZE = 8192;
@@ -81,6 +83,12 @@ export interface OpenSourceOptions {
    * @default 16 Mi characters
    */
   readonly maxRecordChars?: number;
+  /**
+   * The other bounds on what a file may hold (decompressed size and ratio, nesting depth, Parquet row
+   * groups); `maxRecordChars` above wins over `limits.maxRecordChars`.
+   * @default DEFAULT_LIMITS
+   */
+  readonly limits?: Partial<InputLimits>;
 }
 
 /** Options of `OpenedSource.batches`. */
@@ -128,19 +136,34 @@ export async function openSource(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  const text = await openLandedText(bytes, fileName);
+  const limits = resolveLimits({
+    ...options.limits,
+    ...(options.maxRecordChars !== undefined ? { maxRecordChars: options.maxRecordChars } : {}),
+  });
+  const text = await openLandedText(bytes, fileName, limits);
   try {
     let head = '';
     for (let chunk = await text.read(); chunk !== undefined; chunk = await text.read()) {
       head += chunk;
       if (/\S/.test(chunk)) break;
+      // Leading white space counts as part of the first record: a file of nothing else stays bounded.
+      if (head.length > limits.maxRecordChars) {
+        throw new UnreadableFileError(
+          fileName,
+          `the file starts with more than ${limits.maxRecordChars} characters of nothing but white space`,
+        );
+      }
     }
     const format = options.format ?? formatFromFileName(fileName) ?? sniffFormat(head);
     if (format === undefined) throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
-    const limits = { fileName, maxRecordChars: options.maxRecordChars };
     if (format === 'csv') return await openCsv(text, head, fileName, batchSize, limits.maxRecordChars);
     if (head.trim() === '') throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
-    const reader = format === 'json' ? new JsonRecordReader(limits) : new NdjsonReader(limits);
+    const readerOptions = {
+      fileName,
+      maxRecordChars: limits.maxRecordChars,
+      maxNestingDepth: limits.maxNestingDepth,
+    };
+    const reader = format === 'json' ? new JsonRecordReader(readerOptions) : new NdjsonReader(readerOptions);
     reader.append(head);
     return new LandedSource(format, text, reader, batchSize);
   } catch (error) {
