@@ -211,7 +211,7 @@ async function open(
   });
   body.on('error', (error) => tap.destroy(error));
   streams.push(body, tap);
-  return openSource(body.pipe(tap), request.key, { batchSize: INGEST_BATCH_SIZE });
+  return openSource(body.pipe(tap), request.key, { batchSize: INGEST_BATCH_SIZE, spoolDir: request.tmpDir });
 }
 
 /** Binds the source's columns to the contract, or explains why the file cannot be ingested. */

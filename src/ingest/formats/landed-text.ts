@@ -71,6 +71,9 @@ export async function openLandedText(
   const firstByte = head[0]![0];
   const secondByte = head[0]!.length > 1 ? head[0]![1] : head[1]?.[0];
   const gzip = firstByte === 0x1f && secondByte === 0x8b;
+  if (!gzip && Buffer.concat(head).subarray(0, 4).toString('latin1') === 'PAR1') {
+    throw new UnreadableFileError(fileName, 'Parquet data in a file not named .parquet; name it .parquet');
+  }
   const replayed = withHead(head, raw);
   const decompressed = gzip ? gunzip(replayed, fileName, limits) : replayed;
   return new LandedText(gzip ? 'gzip' : 'none', decodeUtf8(decompressed, fileName, gzip));

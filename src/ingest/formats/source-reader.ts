@@ -18,6 +18,7 @@ import { JsonRecordReader } from './json-reader';
 import { type LandedBytes, type LandedText, openLandedText } from './landed-text';
 import { type InputLimits, resolveLimits } from './limits';
 import { NdjsonReader } from './ndjson-reader';
+import { openParquet, type ParquetSource } from './parquet-reader';
 
 export { RecordsInText } from './csv-tokenizer';
 export { UnreadableFileError } from './errors';
@@ -89,6 +90,11 @@ export interface OpenSourceOptions {
    * @default DEFAULT_LIMITS
    */
   readonly limits?: Partial<InputLimits>;
+  /**
+   * Parquet: the folder its spooled copy is written to (removed when the source is read or closed).
+   * @default os.tmpdir()
+   */
+  readonly spoolDir?: string;
 }
 
 /** Options of `OpenedSource.batches`. */
@@ -140,6 +146,9 @@ export async function openSource(
     ...options.limits,
     ...(options.maxRecordChars !== undefined ? { maxRecordChars: options.maxRecordChars } : {}),
   });
+  if ((options.format ?? formatFromFileName(fileName)) === 'parquet') {
+    return new ParquetOpenedSource(await openParquet(bytes, fileName, limits, options.spoolDir), batchSize);
+  }
   const text = await openLandedText(bytes, fileName, limits);
   try {
     let head = '';
@@ -224,6 +233,29 @@ async function openCsv(
     );
   }
   return new LandedSource('csv', text, tokenizer, batchSize, header, delimiter, atEnd);
+}
+
+/** A Parquet file: records are objects, as for JSON; a line is the 1-based row number. */
+class ParquetOpenedSource implements OpenedSource {
+  readonly format = 'parquet' as const;
+  readonly compression = 'none' as const;
+  private iterated = false;
+
+  constructor(
+    private readonly source: ParquetSource,
+    private readonly batchSize: number,
+  ) {}
+
+  batches(): AsyncIterable<RecordBatch> {
+    if (this.iterated)
+      throw new Error('batches() of an opened source can be iterated only once; open it again');
+    this.iterated = true;
+    return this.source.batches(this.batchSize);
+  }
+
+  close(): Promise<void> {
+    return this.source.close();
+  }
 }
 
 class LandedSource implements OpenedSource {
