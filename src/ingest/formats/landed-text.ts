@@ -95,13 +95,17 @@ async function* withHead(head: Uint8Array[], rest: AsyncIterator<Uint8Array>): A
   }
 }
 
-async function* counted(
-  chunks: AsyncIterable<Uint8Array>,
-  counter: { bytes: number },
-): AsyncGenerator<Uint8Array> {
+/**
+ * Compressed input in pieces this small: zlib inflates a whole input chunk before the output is
+ * checked, and 16 KiB of a gzip bomb is at most about 16 MiB of output.
+ */
+const GUNZIP_INPUT_PIECE_BYTES = 16 * 1024;
+
+async function* inPieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
-    counter.bytes += chunk.length;
-    yield chunk;
+    for (let from = 0; from < chunk.length; from += GUNZIP_INPUT_PIECE_BYTES) {
+      yield chunk.subarray(from, from + GUNZIP_INPUT_PIECE_BYTES);
+    }
   }
 }
 
@@ -111,9 +115,8 @@ async function* gunzip(
   limits: Pick<InputLimits, 'maxDecompressedBytes' | 'maxCompressionRatio' | 'ratioCheckAfterBytes'>,
 ): AsyncGenerator<Uint8Array> {
   const inflater = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  const input = { bytes: 0 };
   // pipeline() forwards errors of the source to the inflater and destroys both on early exit.
-  const output = pipeline(Readable.from(counted(compressed, input)), inflater, () => {});
+  const output = pipeline(Readable.from(inPieces(compressed), { highWaterMark: 1 }), inflater, () => {});
   let total = 0;
   try {
     for await (const chunk of output as AsyncIterable<Buffer>) {
@@ -126,11 +129,13 @@ async function* gunzip(
             'the most a file may decompress to; split it into smaller files',
         );
       }
-      if (total >= limits.ratioCheckAfterBytes && total > limits.maxCompressionRatio * input.bytes) {
+      // bytesWritten: the compressed bytes the inflater has consumed so far (not those read ahead).
+      const consumed = inflater.bytesWritten;
+      if (total >= limits.ratioCheckAfterBytes && total > limits.maxCompressionRatio * consumed) {
         throw new UnreadableFileError(
           fileName,
           `the gzip stream expands more than ${limits.maxCompressionRatio}:1 ` +
-            `(${describeBytes(total)} from the first ${describeBytes(input.bytes)}): ` +
+            `(${describeBytes(total)} from the first ${describeBytes(consumed)}): ` +
             'a decompression bomb, or data far more repetitive than records are',
         );
       }
