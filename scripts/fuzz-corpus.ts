@@ -611,10 +611,15 @@ export function corpusFiles(): { entry: CorpusEntry; bytes: Buffer | string }[] 
   return files;
 }
 
-/** Writes the corpus into `folder` (and `.corpus.json`, the entries, which ingest skips); returns them. */
-export async function writeCorpus(folder: string): Promise<CorpusEntry[]> {
+/**
+ * Writes the corpus (or the given files of it) into `folder`, with `.corpus.json`, the entries (a
+ * hidden file, which ingest skips); returns the entries.
+ */
+export async function writeCorpus(
+  folder: string,
+  files: readonly { entry: CorpusEntry; bytes: Buffer | string }[] = corpusFiles(),
+): Promise<CorpusEntry[]> {
   await mkdir(folder, { recursive: true });
-  const files = corpusFiles();
   for (const { entry, bytes } of files) await writeFile(join(folder, entry.file), bytes);
   const entries = files.map((f) => f.entry);
   await writeFile(join(folder, '.corpus.json'), `${JSON.stringify(entries, null, 2)}\n`);

@@ -2,7 +2,7 @@ import {
   CR_ONLY_REASON,
   CsvTokenizer,
   DEFAULT_MAX_RECORD_CHARS,
-  findHeaderLine,
+  HeaderLineFinder,
   RecordsInText,
 } from './csv-tokenizer';
 import { UnreadableFileError } from './errors';
@@ -189,16 +189,17 @@ async function openCsv(
   maxRecordChars: number | undefined,
 ): Promise<OpenedSource> {
   // The delimiter is decided on the header line, so read until it is complete.
-  let buffered = head;
   let atEnd = false;
-  let headerLine = findHeaderLine(buffered, atEnd);
+  const finder = new HeaderLineFinder();
+  finder.feed(head);
   const maxChars = maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
-  while (headerLine === undefined && !atEnd && buffered.length <= maxChars) {
+  while (!finder.found && !atEnd && finder.length <= maxChars) {
     const chunk = await text.read();
     if (chunk === undefined) atEnd = true;
-    else buffered += chunk;
-    headerLine = findHeaderLine(buffered, atEnd);
+    else finder.feed(chunk);
   }
+  const buffered = finder.text();
+  const headerLine = finder.headerLine(atEnd);
   if (headerLine === undefined && !atEnd) {
     throw new UnreadableFileError(
       fileName,
