@@ -148,7 +148,7 @@ export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
     .description('Land local files in the lake (as if dropped in the landing zone) and ingest them.')
-    .argument('<paths...>', 'files or folders to ingest (CSV, JSON, NDJSON, optionally .gz)')
+    .argument('<paths...>', 'files or folders to ingest (CSV, JSON, NDJSON, optionally .gz; Parquet)')
     .addOption(lakeOption())
     .option('--dataset <name>', 'dataset of every file (default: guessed from folders and file names)')
     .option('--force', 'ingest again even when the same content was ingested before', false)
