@@ -19,6 +19,11 @@ import { registerReportCommand } from './commands/report';
 import { registerTestCommand } from './commands/test';
 import { registerValidateCommand } from './commands/validate';
 import { createProgram, UsageError } from './program';
+import { escapeControl, guardTerminalOutput } from './terminal';
+
+// Text from files (names, headers, values) reaches the terminal only with its control characters escaped.
+guardTerminalOutput(process.stdout);
+guardTerminalOutput(process.stderr);
 
 const program = createProgram();
 registerIngestCommand(program);
@@ -43,10 +48,10 @@ try {
     // Commander already printed its one-line reason (or the help text, which exits 0).
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof UsageError) {
-    console.error(`ledgerlake: ${error.message}`);
+    console.error(`ledgerlake: ${escapeControl(error.message)}`);
     process.exitCode = 2;
   } else {
-    console.error(`ledgerlake: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`ledgerlake: ${escapeControl(error instanceof Error ? error.message : String(error))}`);
     if (process.env.LEDGERLAKE_DEBUG) console.error(error);
     process.exitCode = 1;
   }

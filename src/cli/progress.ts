@@ -1,3 +1,5 @@
+import { escapeControl, writeTerminalControl } from './terminal';
+
 /**
  * A one-line progress bar on an interactive terminal; silent in pipes and CI so logs stay clean.
  */
@@ -23,6 +25,7 @@ export function createProgress(
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
   if (!progressEnabled(stream) || total <= 0) return SILENT;
+  const safeLabel = escapeControl(label);
   let last = 0;
   let drawn = false;
   const width = 24;
@@ -33,13 +36,14 @@ export function createProgress(
       last = now;
       const share = Math.min(1, done / total);
       const filled = Math.round(share * width);
-      stream.write(
-        `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${detail}\x1b[K`,
+      writeTerminalControl(
+        stream,
+        `\r${safeLabel} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${detail}\x1b[K`,
       );
       drawn = true;
     },
     done() {
-      if (drawn) stream.write('\r\x1b[K');
+      if (drawn) writeTerminalControl(stream, '\r\x1b[K');
     },
   };
 }

@@ -4,6 +4,7 @@ import { dayToIso, LAKE_CALENDAR } from '../ingest/lake-layout';
  * Turns a `DatasetContract` into the fast functions the ingest pipeline calls per row: binding source
  * columns (CSV headers, JSON paths) to contract columns, and validating + typing one row.
  */
+import { JsonKeyTracker } from './json-keys';
 import { requiredMessage, VALUE_RULES, type ValueRule } from './rules';
 import { TextMemo } from './text-memo';
 import type { ColumnSpec, DatasetContract, DateFormat, Violation } from './types';
@@ -164,10 +165,24 @@ interface CompiledColumn {
 type Checked = { readonly value: unknown; readonly violation: Violation | undefined };
 const NULL_CHECKED: Checked = { value: null, violation: undefined };
 
+/** A JSON number beyond 2^53 that is a whole number: the parser may have rounded away its last digits. */
+function inexactInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+
 /** How one source's records map onto the contract's columns. */
 export interface RecordBinding {
-  /** Source columns that match no contract column. */
+  /**
+   * Source columns that match no contract column. For JSON, the keys (dotted for nested ones) of the
+   * records read so far, at most `MAX_IGNORED_COLUMNS`.
+   */
   readonly ignoredColumns: readonly string[];
+  /**
+   * CSV: contract columns that more than one header field matches (a name twice, or a name and its
+   * alias), with the 1-based positions and names of those fields. The file cannot be ingested: which
+   * value is meant is ambiguous.
+   */
+  readonly ambiguousColumns?: readonly AmbiguousColumn[];
   /** Required contract columns with no source column and no default: the file cannot be ingested. */
   readonly missingRequired: readonly string[];
   /**
@@ -189,6 +204,13 @@ export interface RecordBinding {
   extractFromText?(text: string, bounds: Int32Array, base: number, raw: unknown[]): void;
   /** The record's original values, keyed by the source's own names (for the quarantine). */
   original(record: unknown): Record<string, unknown>;
+}
+
+/** A contract column that several source columns match. */
+export interface AmbiguousColumn {
+  readonly column: string;
+  /** The matching source columns: 1-based position and name as in the file. */
+  readonly sources: readonly { readonly position: number; readonly name: string }[];
 }
 
 /** A dataset contract compiled for per-row use. */
@@ -365,7 +387,11 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
             ? value
             : typeof value === 'object'
               ? JSON.stringify(value)
-              : String(value);
+              : inexactInteger(value)
+                ? new ParseFailure(
+                    'is a JSON number too large to be read exactly (its last digits may be lost); write it as a string',
+                  )
+                : String(value);
         break;
       case Kind.Integer:
         parsed = parseInteger(value, column.round);
@@ -596,15 +622,26 @@ function bindHeader(
   isKeyColumn: readonly boolean[],
 ): RecordBinding {
   const looseHeader = header.map(looseKey);
+  /** The loose names a column answers to, its own name first. */
+  const namesOf = (column: CompiledColumn) =>
+    [column.spec.name, ...(column.spec.aliases ?? []), ...(column.spec.path ? [column.spec.path] : [])].map(
+      looseKey,
+    );
   const indexes = columns.map((column) => {
-    const exact = looseHeader.indexOf(looseKey(column.spec.name));
-    if (exact >= 0) return exact;
-    for (const alias of [...(column.spec.aliases ?? []), ...(column.spec.path ? [column.spec.path] : [])]) {
-      const at = looseHeader.indexOf(looseKey(alias));
+    for (const name of namesOf(column)) {
+      const at = looseHeader.indexOf(name);
       if (at >= 0) return at;
     }
     return -1;
   });
+  const ambiguousColumns: AmbiguousColumn[] = [];
+  for (const column of columns) {
+    const names = new Set(namesOf(column));
+    const sources = header
+      .map((name, j) => ({ position: j + 1, name }))
+      .filter((_, j) => names.has(looseHeader[j]!));
+    if (sources.length > 1) ambiguousColumns.push({ column: column.spec.name, sources });
+  }
   const used = new Set(indexes);
   const ignoredColumns = header.filter((_, j) => !used.has(j));
   const missingRequired = columns
@@ -615,6 +652,7 @@ function bindHeader(
   const width = header.length;
   return {
     ignoredColumns,
+    ambiguousColumns,
     missingRequired,
     sourceIndexes: indexes,
     extract(record, raw) {
@@ -687,8 +725,15 @@ function bindJson(columns: readonly CompiledColumn[]): RecordBinding {
     }
     return node;
   };
+  const keys = new JsonKeyTracker(
+    candidates,
+    columns.map((c) => c.spec.name),
+    looseKey,
+  );
   return {
-    ignoredColumns: [],
+    get ignoredColumns() {
+      return keys.ignoredColumns;
+    },
     missingRequired: [],
     extract(record, raw) {
       if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -704,7 +749,8 @@ function bindJson(columns: readonly CompiledColumn[]): RecordBinding {
         }
         raw[i] = value;
       }
-      return undefined;
+      const ambiguous = keys.observe(record as Record<string, unknown>);
+      return ambiguous && { field: ambiguous.column, rule: 'shape', message: ambiguous.message };
     },
     original(record) {
       return record !== null && typeof record === 'object' && !Array.isArray(record)

@@ -45,13 +45,20 @@ export function parseDecimalCents(raw: unknown, round = false): Parsed {
     // toPrecision(15) first: 1.005 * 100 is 100.49999999999999 in binary, 100.5 as written.
     const scaled = Number((raw * 100).toPrecision(15));
     const cents = Math.sign(scaled) * Math.round(Math.abs(scaled));
-    if (!round && Math.abs(raw * 100 - cents) > 1e-6) return fail('has more than 2 decimal places');
-    if (Math.abs(cents) > MAX_CENTS) return fail('is too large for decimal(18,2)');
-    return ok(cents === 0 ? 0 : cents);
+    if (Math.abs(cents) > MAX_CENTS) return fail(DECIMAL_TOO_LARGE);
+    const exact = round || Math.abs(raw * 100 - cents) <= 1e-6;
+    if (exact && Math.abs(raw) < 1e13) return ok(cents === 0 ? 0 : cents); // -0 is 0
+    // 15 digits do not hold larger amounts (12345678901234.56): read the number's shortest text.
+    const text = String(raw);
+    return text.includes('e')
+      ? fail('has more than 2 decimal places')
+      : decimalCentsIn(text, 0, text.length, round);
   }
   if (typeof raw !== 'string') return fail('is not a decimal number');
   return decimalCentsIn(raw, 0, raw.length, round);
 }
+
+const DECIMAL_TOO_LARGE = 'is too large for decimal(18,2)';
 
 /** `parseDecimalCents` of the text `s[from, to)`, without cutting it out. */
 export function decimalCentsIn(s: string, from: number, n: number, round = false): Parsed {
@@ -64,11 +71,14 @@ export function decimalCentsIn(s: string, from: number, n: number, round = false
   }
   let whole = 0;
   let digits = 0;
+  /** Whole digits after leading zeros: `000012.50` is 12.50, not too large. */
+  let significant = 0;
   for (; i < n; i++) {
     const c = s.charCodeAt(i) - 48;
     if (c < 0 || c > 9) break;
     whole = whole * 10 + c;
     digits++;
+    if (whole > 0) significant++;
   }
   let fraction = 0;
   let fractionDigits = 0;
@@ -88,7 +98,8 @@ export function decimalCentsIn(s: string, from: number, n: number, round = false
   if (i !== n || (digits === 0 && fractionDigits === 0)) return fail('is not a decimal number');
   if (fractionDigits === 1) fraction *= 10;
   const cents = whole * 100 + fraction + (roundUp ? 1 : 0);
-  if (digits > 16 || cents > MAX_CENTS) return fail('is too large for decimal(18,2)');
+  if (significant > 16 || cents > MAX_CENTS) return fail(DECIMAL_TOO_LARGE);
+  // -0.00 is 0: no negative zero reaches the lake.
   return ok(negative && cents !== 0 ? -cents : cents);
 }
 
@@ -117,7 +128,7 @@ export function integerIn(s: string, from: number, to: number): Parsed {
 
 function int32(value: number): Parsed {
   if (value > 2_147_483_647 || value < -2_147_483_648) return fail('is outside the integer range');
-  return ok(value);
+  return ok(value === 0 ? 0 : value); // -0 is 0
 }
 
 /**
@@ -214,7 +225,8 @@ function shortDecimal(s: string, from: number, n: number): number {
 
 /** Parses a number; with `percent`, `15%` means 0.15. */
 export function parseDouble(raw: unknown, percent = false): Parsed {
-  if (typeof raw === 'number') return Number.isFinite(raw) ? ok(raw) : fail('is not a finite number');
+  if (typeof raw === 'number')
+    return Number.isFinite(raw) ? ok(raw === 0 ? 0 : raw) : fail('is not a finite number');
   if (typeof raw !== 'string') return fail('is not a number');
   let text = raw;
   let scale = 1;
@@ -232,7 +244,22 @@ export function parseDouble(raw: unknown, percent = false): Parsed {
 export function doubleIn(s: string, from: number, to: number, scale = 1): Parsed {
   // Number('') is 0 and Number('0x1f') is 31: accept plain decimal notation only.
   if (!isPlainNumber(s, from, to)) return fail('is not a number');
-  return ok(shortDecimal(s, from, to) / scale);
+  const value = shortDecimal(s, from, to) / scale;
+  if (value === 0) {
+    // -0 is 0; a non-zero number too small for a double (1e-400) must not silently become 0.
+    return hasNonZeroDigit(s, from, to) ? fail('is too small for a double (it would read as 0)') : ok(0);
+  }
+  return Number.isFinite(value) ? ok(value) : fail('is out of range for a double (it overflows to infinity)');
+}
+
+/** True when the mantissa of plain number text `s[from, to)` has a digit other than 0. */
+function hasNonZeroDigit(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 101 || c === 69) return false; // the exponent follows
+    if (c > 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);

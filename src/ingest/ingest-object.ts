@@ -211,7 +211,7 @@ async function open(
   });
   body.on('error', (error) => tap.destroy(error));
   streams.push(body, tap);
-  return openSource(body.pipe(tap), request.key, { batchSize: INGEST_BATCH_SIZE });
+  return openSource(body.pipe(tap), request.key, { batchSize: INGEST_BATCH_SIZE, spoolDir: request.tmpDir });
 }
 
 /** Binds the source's columns to the contract, or explains why the file cannot be ingested. */
@@ -219,6 +219,15 @@ function bind(compiled: CompiledContract, opened: OpenedSource, key: string): Re
   if (opened.format !== 'csv') return compiled.bindJson();
   const header = opened.header ?? [];
   const binding = compiled.bindHeader(header);
+  const ambiguous = binding.ambiguousColumns?.[0];
+  if (ambiguous) {
+    const fields = ambiguous.sources.map((f) => `${JSON.stringify(f.name)} (column ${f.position})`);
+    throw new UnreadableFileError(
+      key,
+      `the header gives column ${ambiguous.column} twice: ${fields.join(' and ')}; ` +
+        'which value is meant is ambiguous, so keep one of them',
+    );
+  }
   if (binding.missingRequired.length > 0) {
     throw new UnreadableFileError(
       key,

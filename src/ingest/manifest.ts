@@ -18,7 +18,7 @@ export interface Manifest {
   /** `ok`: rows were routed; `rejected`: the file could not be read at all (see rejection_reason). */
   readonly status: 'ok' | 'rejected';
   readonly rejection_reason: string | null;
-  readonly format: 'csv' | 'json' | 'ndjson' | null;
+  readonly format: 'csv' | 'json' | 'ndjson' | 'parquet' | null;
   readonly compression: 'gzip' | 'none';
   readonly delimiter: string | null;
   /** UTC, in `MANIFEST_TIMESTAMP_FORMAT`, like `started_at` and `finished_at`. */

@@ -1,13 +1,20 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { DATASETS } from '../../../datasets';
 import { type IngestResult, ingestObject } from '../../ingest/ingest-object';
 import type { Manifest } from '../../ingest/manifest';
 import { FsObjectStore } from '../../storage/fs-store';
+import {
+  emptyFolderReason,
+  folderIdentity,
+  kindOfPath,
+  openRegularFile,
+  RefusedPathError,
+} from '../local-files';
 import { lakeDir, lakeOption, UsageError } from '../program';
 import { createProgress } from '../progress';
+import { escapeControl } from '../terminal';
 
 /** Local files to land, each with the dataset it belongs to. */
 export interface LocalFile {
@@ -33,25 +40,45 @@ export function guessDataset(path: string, known: readonly string[] = DATASETS.m
 
 /**
  * The local files named by `paths` (folders walked, hidden entries skipped), each with its dataset.
+ * Paths that are not regular files or folders of them are added to `refused`, with the reason (without
+ * `refused`, the first of them is thrown as a UsageError).
  * @throws UsageError for a missing path, or two files that would land under one key
  */
 export async function expandLocalFiles(
   paths: readonly string[],
   dataset: string | undefined,
+  refusedPaths?: RefusedPathError[],
 ): Promise<LocalFile[]> {
+  const refused = refusedPaths ?? [];
   const files: LocalFile[] = [];
-  const visit = async (path: string) => {
-    const info = await stat(path).catch(() => {
-      throw new UsageError(`no such file or folder: ${path}`);
-    });
-    if (info.isDirectory()) {
+  const folders = new Set<string>();
+  const visit = async (path: string, named: boolean) => {
+    let kind: 'file' | 'folder';
+    try {
+      kind = await kindOfPath(path);
+    } catch (error) {
+      if (!(error instanceof RefusedPathError)) throw error;
+      if (named && error.reason === 'no such file or folder')
+        throw new UsageError(`no such file or folder: ${path}`);
+      refused.push(error);
+      return;
+    }
+    if (kind === 'folder') {
+      // A symlink back up the tree would otherwise be walked forever.
+      const identity = await folderIdentity(path);
+      if (folders.has(identity)) return;
+      folders.add(identity);
+      const before = files.length + refused.length;
       const entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
-      for (const entry of entries) await visit(join(path, entry));
+      for (const entry of entries) await visit(join(path, entry), false);
+      if (files.length + refused.length === before)
+        refused.push(new RefusedPathError(path, emptyFolderReason()));
     } else {
       files.push({ path, dataset: dataset ?? guessDataset(path) });
     }
   };
-  for (const path of paths) await visit(path);
+  for (const path of paths) await visit(path, true);
+  if (refusedPaths === undefined && refused.length > 0) throw new UsageError(refused[0]!.message);
   // A drop's identity is its path under the landing zone, as on S3: two files may only share a
   // landing key when they are the same file (named twice); otherwise the second would replace the first.
   const byKey = new Map<string, string>();
@@ -89,14 +116,15 @@ export function landingKey(file: LocalFile, cwd = process.cwd()): string {
 
 /** One summary line per file, e.g. `ok  landing/transactions/a.csv  480 valid, 12 quarantined, 3 duplicates, 1 day`. */
 export function describeResult({ manifest, skipped }: IngestResult): string {
-  if (skipped) return `unchanged  ${manifest.source_key}  (already ingested; --force to ingest again)`;
+  const key = escapeControl(manifest.source_key);
+  if (skipped) return `unchanged  ${key}  (already ingested; --force to ingest again)`;
   if (manifest.status === 'rejected')
-    return `REJECTED   ${manifest.source_key}  ${manifest.rejection_reason}`;
+    return `REJECTED   ${key}  ${escapeControl(manifest.rejection_reason ?? '')}`;
   const days = manifest.partitions.length;
   const range =
     days === 0 ? '' : ` ${manifest.partitions[0]}${days > 1 ? `..${manifest.partitions[days - 1]}` : ''}`;
   return (
-    `ok         ${manifest.source_key}  ${manifest.rows_valid} valid, ${manifest.rows_quarantined} quarantined, ` +
+    `ok         ${key}  ${manifest.rows_valid} valid, ${manifest.rows_quarantined} quarantined, ` +
     `${manifest.duplicates_dropped} duplicates, ${days} day${days === 1 ? '' : 's'}${range} (${manifest.duration_ms} ms)`
   );
 }
@@ -120,7 +148,7 @@ export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
     .description('Land local files in the lake (as if dropped in the landing zone) and ingest them.')
-    .argument('<paths...>', 'files or folders to ingest (CSV, JSON, NDJSON, optionally .gz)')
+    .argument('<paths...>', 'files or folders to ingest (CSV, JSON, NDJSON, optionally .gz; Parquet)')
     .addOption(lakeOption())
     .option('--dataset <name>', 'dataset of every file (default: guessed from folders and file names)')
     .option('--force', 'ingest again even when the same content was ingested before', false)
@@ -131,12 +159,25 @@ export function registerIngestCommand(program: Command): void {
         );
       }
       const lake = new FsObjectStore(lakeDir(options));
-      const files = await expandLocalFiles(paths, options.dataset);
-      let failed = 0;
+      const refused: RefusedPathError[] = [];
+      const files = await expandLocalFiles(paths, options.dataset, refused);
+      const refuse = (error: RefusedPathError) =>
+        console.log(`REFUSED    ${escapeControl(error.path)}  ${escapeControl(error.reason)}`);
+      for (const error of refused) refuse(error);
+      let failed = refused.length;
       for (const file of files) {
         const key = landingKey(file);
-        await lake.put(key, createReadStream(file.path));
-        const progress = createProgress(basename(file.path), (await stat(file.path)).size);
+        let opened: Awaited<ReturnType<typeof openRegularFile>>;
+        try {
+          opened = await openRegularFile(file.path);
+        } catch (error) {
+          if (!(error instanceof RefusedPathError)) throw error;
+          refuse(error);
+          failed++;
+          continue;
+        }
+        await lake.put(key, opened.handle.createReadStream());
+        const progress = createProgress(basename(file.path), opened.size);
         const result = await ingestObject({
           landing: lake,
           lake,

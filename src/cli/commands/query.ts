@@ -5,6 +5,7 @@ import { openDuckDb } from '../../engine/duckdb';
 import { QueryError, type QueryResult, type SqlValue } from '../../engine/query-engine';
 import { loadModels, referencedRelations } from '../../sql/models';
 import { lakeDir, lakeOption, UsageError } from '../program';
+import { escapeControl } from '../terminal';
 
 /**
  * `ledgerlake query "<sql>" [--lake DIR] [--json]`: runs any SQL (Athena dialect) on the local catalog
@@ -62,9 +63,10 @@ export function failCommand(command: Command, message: string, code: string): ne
 /** Rows as an aligned text table: numbers right-aligned, a `(n rows)` footer. */
 export function formatTable(result: QueryResult): string {
   const names = result.columns.map((c) => c.name);
-  const cells = result.rows.map((row) => names.map((name) => formatCell(row[name] ?? null)));
+  const cells = result.rows.map((row) => names.map((name) => escapeControl(formatCell(row[name] ?? null))));
   const numeric = names.map((name) => result.rows.some((r) => typeof r[name] === 'number'));
-  const widths = names.map((name, i) => Math.max(name.length, ...cells.map((row) => row[i]!.length)));
+  const titles = names.map(escapeControl);
+  const widths = titles.map((name, i) => Math.max(name.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: readonly string[]) =>
     values
       .map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!)))
@@ -72,8 +74,12 @@ export function formatTable(result: QueryResult): string {
       .trimEnd();
   const rows = result.rows.length === 1 ? '1 row' : `${result.rows.length} rows`;
   return (
-    [line(names), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `(${rows})`].join('\n') +
-    '\n'
+    [
+      line(names.map(escapeControl)),
+      widths.map((w) => '-'.repeat(w)).join('  '),
+      ...cells.map(line),
+      `(${rows})`,
+    ].join('\n') + '\n'
   );
 }
 

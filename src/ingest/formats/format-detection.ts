@@ -1,5 +1,5 @@
 /** The record formats a landed file can have. */
-export type SourceFormat = 'csv' | 'json' | 'ndjson';
+export type SourceFormat = 'csv' | 'json' | 'ndjson' | 'parquet';
 
 /** The CSV delimiters the readers recognise. */
 export type CsvDelimiter = ',' | ';' | '\t';
@@ -11,6 +11,7 @@ const FORMAT_BY_EXTENSION: Readonly<Record<string, SourceFormat>> = {
   json: 'json',
   ndjson: 'ndjson',
   jsonl: 'ndjson',
+  parquet: 'parquet',
 };
 
 /** Lower-cased extension of a file name, ignoring a trailing `.gz` (`orders.JSON.gz` -> `json`). */
@@ -21,7 +22,7 @@ export function fileExtension(fileName: string): string | undefined {
   return dot > 0 ? name.slice(dot + 1) : undefined;
 }
 
-/** The format a file's extension names (`.csv`/`.tsv`/`.txt`, `.json`, `.ndjson`/`.jsonl`), if any. */
+/** The format a file's extension names (`.csv`/`.tsv`/`.txt`, `.json`, `.ndjson`/`.jsonl`, `.parquet`), if any. */
 export function formatFromFileName(fileName: string): SourceFormat | undefined {
   const extension = fileExtension(fileName);
   return extension === undefined ? undefined : FORMAT_BY_EXTENSION[extension];

@@ -1,6 +1,9 @@
 import { DEFAULT_MAX_RECORD_CHARS } from './csv-tokenizer';
 import { UnreadableFileError } from './errors';
+import { jsonRecordProblem } from './json-record-check';
 import { locateJsonSyntaxError } from './json-syntax';
+import { DEFAULT_LIMITS } from './limits';
+import { UnparseableRecord } from './unparseable-record';
 
 const LF = 10;
 const QUOTE = 34;
@@ -19,6 +22,12 @@ export interface JsonRecordReaderOptions {
    * @default DEFAULT_MAX_RECORD_CHARS
    */
   readonly maxRecordChars?: number;
+  /**
+   * Deepest nesting of a record (the record is level 1): a deeper record, or one with a key given twice
+   * in an object, becomes an `UnparseableRecord` (quarantined with the reason).
+   * @default DEFAULT_LIMITS.maxNestingDepth
+   */
+  readonly maxNestingDepth?: number;
 }
 
 type Mode =
@@ -46,6 +55,7 @@ type Mode =
 export class JsonRecordReader {
   private readonly fileName: string;
   private readonly maxRecordChars: number;
+  private readonly maxNestingDepth: number;
   private mode: Mode = 'start';
   private text = '';
   private pos = 0;
@@ -61,6 +71,7 @@ export class JsonRecordReader {
   constructor(options: JsonRecordReaderOptions) {
     this.fileName = options.fileName;
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    this.maxNestingDepth = options.maxNestingDepth ?? DEFAULT_LIMITS.maxNestingDepth;
   }
 
   /** True when text after the last record read is still buffered (a record waiting for more text). */
@@ -71,15 +82,7 @@ export class JsonRecordReader {
   /** Adds the next chunk of text; the unfinished record of the previous chunk is kept in front of it. */
   append(chunk: string): void {
     const unfinished = this.text.length - this.pos;
-    if (unfinished > this.maxRecordChars) {
-      const { line } = this.lineAndColumn(this.pos);
-      const what = this.mode === 'first-object' ? 'top-level JSON object' : 'JSON record';
-      throw new UnreadableFileError(
-        this.fileName,
-        `the ${what} starting at line ${line} is longer than ${this.maxRecordChars} characters;` +
-          ' write large files as a JSON array of records or as NDJSON (one object per line)',
-      );
-    }
+    if (unfinished > this.maxRecordChars) this.tooLong(this.pos);
     this.countLinesUpTo(this.pos);
     this.base += this.pos;
     this.text = unfinished > 0 ? this.text.slice(this.pos) + chunk : chunk;
@@ -132,8 +135,9 @@ export class JsonRecordReader {
             this.pos = at;
             return;
           }
+          if (end - at > this.maxRecordChars) this.tooLong(at);
           this.recordNumber++;
-          records.push(this.parse(text, at, end, `record ${this.recordNumber}`));
+          records.push(this.parseRecord(text, at, end, `record ${this.recordNumber}`));
           lines.push(this.recordNumber);
           this.mode = 'array-next';
           this.pos = end;
@@ -158,6 +162,7 @@ export class JsonRecordReader {
             this.pos = at;
             return;
           }
+          if (end - at > this.maxRecordChars) this.tooLong(at);
           const after = skipWhitespace(text, end);
           if (after >= length && !atEnd) {
             this.pos = at; // whether another value follows decides between a wrapper and a sequence
@@ -166,11 +171,22 @@ export class JsonRecordReader {
           const value = this.parse(text, at, end, 'the top-level object');
           const unwrapped = after >= length ? unwrapRecordArray(value) : undefined;
           if (unwrapped !== undefined) {
+            // A wrapper holds its records two levels down: `{"orders": [ {...} ]}`.
+            const problem = jsonRecordProblem(text, at, end, this.maxNestingDepth + 2);
+            if (problem !== undefined) {
+              const { line } = this.lineAndColumn(at);
+              throw new UnreadableFileError(
+                this.fileName,
+                `the top-level object starting at line ${line}: ${problem}`,
+              );
+            }
             this.wrapped = unwrapped;
             this.mode = 'wrapped';
           } else {
-            records.push(value);
-            lines.push(this.lineAndColumn(at).line);
+            const { line } = this.lineAndColumn(at);
+            const problem = jsonRecordProblem(text, at, end, this.maxNestingDepth);
+            records.push(problem === undefined ? value : new UnparseableRecord(text.slice(at, end), problem));
+            lines.push(line);
             this.mode = 'objects';
           }
           this.pos = end;
@@ -188,8 +204,9 @@ export class JsonRecordReader {
             this.pos = at;
             return;
           }
+          if (end - at > this.maxRecordChars) this.tooLong(at);
           const { line } = this.lineAndColumn(at);
-          records.push(this.parse(text, at, end, `the object starting at line ${line}`));
+          records.push(this.parseRecord(text, at, end, `the object starting at line ${line}`));
           lines.push(line);
           this.pos = end;
           break;
@@ -198,11 +215,29 @@ export class JsonRecordReader {
     }
   }
 
+  /** Rejects the file: the record (or wrapping object) starting at `at` is longer than the limit. */
+  private tooLong(at: number): never {
+    const { line } = this.lineAndColumn(at);
+    const what = this.mode === 'first-object' ? 'top-level JSON object' : 'JSON record';
+    throw new UnreadableFileError(
+      this.fileName,
+      `the ${what} starting at line ${line} is longer than ${this.maxRecordChars} characters, the longest record` +
+        ' a file may hold; write large files as a JSON array of records or as NDJSON (one object per line)',
+    );
+  }
+
   private finish(): void {
     if (this.mode === 'start') this.notRecords('it holds no JSON value');
     if (this.mode === 'array-open' || this.mode === 'array-comma' || this.mode === 'array-next') {
       this.syntaxError(this.text.length, "unexpected end of the file: the array's closing ']' is missing");
     }
+  }
+
+  /** `parse` of one record, which becomes an `UnparseableRecord` when nested too deeply or ambiguous. */
+  private parseRecord(text: string, start: number, end: number, what: string): unknown {
+    const problem = jsonRecordProblem(text, start, end, this.maxNestingDepth);
+    if (problem === undefined) return this.parse(text, start, end, what);
+    return new UnparseableRecord(text.slice(start, end), problem);
   }
 
   private parse(text: string, start: number, end: number, what: string): unknown {

@@ -2,6 +2,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UnreadableFileError } from './errors';
+import { DEFAULT_LIMITS, describeBytes, type InputLimits } from './limits';
 
 /** Bytes of a landed file as the object store or a test hands them over. */
 export type LandedBytes = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
@@ -44,9 +45,17 @@ export class LandedText {
 /**
  * Opens the byte stream of a landed file as text: gunzips when the first two bytes are the gzip magic
  * (1f 8b) whatever the file name says, rejects binary data (a NUL byte) and invalid UTF-8, and removes a
- * UTF-8 byte order mark. Throws `UnreadableFileError` for an empty file, here or while reading.
+ * UTF-8 byte order mark. Throws `UnreadableFileError` for an empty file, here or while reading, and for
+ * a gzip stream that expands beyond `limits` (decompressed bytes, ratio): memory stays flat meanwhile.
  */
-export async function openLandedText(bytes: LandedBytes, fileName: string): Promise<LandedText> {
+export async function openLandedText(
+  bytes: LandedBytes,
+  fileName: string,
+  limits: Pick<
+    InputLimits,
+    'maxDecompressedBytes' | 'maxCompressionRatio' | 'ratioCheckAfterBytes'
+  > = DEFAULT_LIMITS,
+): Promise<LandedText> {
   const raw = byteChunks(bytes)[Symbol.asyncIterator]();
   // Read until two bytes are known: the gzip magic can straddle the first chunk boundary.
   const head: Uint8Array[] = [];
@@ -62,8 +71,11 @@ export async function openLandedText(bytes: LandedBytes, fileName: string): Prom
   const firstByte = head[0]![0];
   const secondByte = head[0]!.length > 1 ? head[0]![1] : head[1]?.[0];
   const gzip = firstByte === 0x1f && secondByte === 0x8b;
+  if (!gzip && Buffer.concat(head).subarray(0, 4).toString('latin1') === 'PAR1') {
+    throw new UnreadableFileError(fileName, 'Parquet data in a file not named .parquet; name it .parquet');
+  }
   const replayed = withHead(head, raw);
-  const decompressed = gzip ? gunzip(replayed, fileName) : replayed;
+  const decompressed = gzip ? gunzip(replayed, fileName, limits) : replayed;
   return new LandedText(gzip ? 'gzip' : 'none', decodeUtf8(decompressed, fileName, gzip));
 }
 
@@ -83,14 +95,50 @@ async function* withHead(head: Uint8Array[], rest: AsyncIterator<Uint8Array>): A
   }
 }
 
-async function* gunzip(compressed: AsyncIterable<Uint8Array>, fileName: string): AsyncGenerator<Uint8Array> {
+/**
+ * Compressed input in pieces this small: zlib inflates a whole input chunk before the output is
+ * checked, and 16 KiB of a gzip bomb is at most about 16 MiB of output.
+ */
+const GUNZIP_INPUT_PIECE_BYTES = 16 * 1024;
+
+async function* inPieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    for (let from = 0; from < chunk.length; from += GUNZIP_INPUT_PIECE_BYTES) {
+      yield chunk.subarray(from, from + GUNZIP_INPUT_PIECE_BYTES);
+    }
+  }
+}
+
+async function* gunzip(
+  compressed: AsyncIterable<Uint8Array>,
+  fileName: string,
+  limits: Pick<InputLimits, 'maxDecompressedBytes' | 'maxCompressionRatio' | 'ratioCheckAfterBytes'>,
+): AsyncGenerator<Uint8Array> {
   const inflater = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   // pipeline() forwards errors of the source to the inflater and destroys both on early exit.
-  const output = pipeline(Readable.from(compressed), inflater, () => {});
+  const output = pipeline(Readable.from(inPieces(compressed), { highWaterMark: 1 }), inflater, () => {});
   let total = 0;
   try {
     for await (const chunk of output as AsyncIterable<Buffer>) {
       total += chunk.length;
+      // Checked before the chunk is handed on: a gzip bomb is stopped while memory holds one chunk.
+      if (total > limits.maxDecompressedBytes) {
+        throw new UnreadableFileError(
+          fileName,
+          `the gzip stream expands to more than ${describeBytes(limits.maxDecompressedBytes)}, ` +
+            'the most a file may decompress to; split it into smaller files',
+        );
+      }
+      // bytesWritten: the compressed bytes the inflater has consumed so far (not those read ahead).
+      const consumed = inflater.bytesWritten;
+      if (total >= limits.ratioCheckAfterBytes && total > limits.maxCompressionRatio * consumed) {
+        throw new UnreadableFileError(
+          fileName,
+          `the gzip stream expands more than ${limits.maxCompressionRatio}:1 ` +
+            `(${describeBytes(total)} from the first ${describeBytes(consumed)}): ` +
+            'a decompression bomb, or data far more repetitive than records are',
+        );
+      }
       yield chunk;
     }
   } catch (error) {

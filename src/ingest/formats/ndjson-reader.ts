@@ -1,24 +1,21 @@
 import { DEFAULT_MAX_RECORD_CHARS } from './csv-tokenizer';
 import { UnreadableFileError } from './errors';
+import { jsonRecordProblem } from './json-record-check';
 import { locateJsonSyntaxError } from './json-syntax';
+import { DEFAULT_LIMITS } from './limits';
+import { UnparseableRecord } from './unparseable-record';
+
+export { UnparseableRecord } from './unparseable-record';
 
 const CR = 13;
-
-/** A record that could not be parsed at all, e.g. an NDJSON line that is not JSON. Quarantined later. */
-export class UnparseableRecord {
-  constructor(
-    /** The record as it appears in the file (without its line break). */
-    readonly text: string,
-    /** Why it could not be parsed, e.g. `invalid JSON at column 12: expected ',' or '}' ...`. */
-    readonly reason: string,
-  ) {}
-}
 
 export interface NdjsonReaderOptions {
   /** Name of the file, for error messages. */
   readonly fileName: string;
   /** @default DEFAULT_MAX_RECORD_CHARS */
   readonly maxRecordChars?: number;
+  /** @default DEFAULT_LIMITS.maxNestingDepth */
+  readonly maxNestingDepth?: number;
 }
 
 /**
@@ -28,6 +25,7 @@ export interface NdjsonReaderOptions {
 export class NdjsonReader {
   private readonly fileName: string;
   private readonly maxRecordChars: number;
+  private readonly maxNestingDepth: number;
   private text = '';
   private pos = 0;
   private line = 1;
@@ -35,6 +33,7 @@ export class NdjsonReader {
   constructor(options: NdjsonReaderOptions) {
     this.fileName = options.fileName;
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    this.maxNestingDepth = options.maxNestingDepth ?? DEFAULT_LIMITS.maxNestingDepth;
   }
 
   /** True when text after the last record read is still buffered (a record waiting for more text). */
@@ -45,14 +44,17 @@ export class NdjsonReader {
   /** Adds the next chunk of text; the unfinished line of the previous chunk is kept in front of it. */
   append(chunk: string): void {
     const unfinished = this.text.length - this.pos;
-    if (unfinished > this.maxRecordChars) {
-      throw new UnreadableFileError(
-        this.fileName,
-        `line ${this.line} is longer than ${this.maxRecordChars} characters; NDJSON needs one record per line`,
-      );
-    }
+    if (unfinished > this.maxRecordChars) this.tooLong(this.line);
     this.text = unfinished > 0 ? this.text.slice(this.pos) + chunk : chunk;
     this.pos = 0;
+  }
+
+  private tooLong(line: number): never {
+    throw new UnreadableFileError(
+      this.fileName,
+      `line ${line} is longer than ${this.maxRecordChars} characters, the longest record a file may hold;` +
+        ' NDJSON needs one record per line',
+    );
   }
 
   /** Moves parsed lines into `records` (and line numbers into `lines`) until `limit` or an unfinished line. */
@@ -69,9 +71,11 @@ export class NdjsonReader {
       }
       let end = newline;
       if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+      if (end - pos > this.maxRecordChars) this.tooLong(line);
       const json = text.slice(pos, end);
       if (json.trim() !== '') {
-        records.push(parseLine(json));
+        const problem = jsonRecordProblem(json, 0, json.length, this.maxNestingDepth);
+        records.push(problem === undefined ? parseLine(json) : new UnparseableRecord(json, problem));
         lines.push(line);
       }
       line++;

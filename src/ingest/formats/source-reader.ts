@@ -2,7 +2,7 @@ import {
   CR_ONLY_REASON,
   CsvTokenizer,
   DEFAULT_MAX_RECORD_CHARS,
-  findHeaderLine,
+  HeaderLineFinder,
   RecordsInText,
 } from './csv-tokenizer';
 import { UnreadableFileError } from './errors';
@@ -16,13 +16,16 @@ import {
 } from './format-detection';
 import { JsonRecordReader } from './json-reader';
 import { type LandedBytes, type LandedText, openLandedText } from './landed-text';
+import { type InputLimits, resolveLimits } from './limits';
 import { NdjsonReader } from './ndjson-reader';
+import { openParquet, type ParquetSource } from './parquet-reader';
 
 export { RecordsInText } from './csv-tokenizer';
 export { UnreadableFileError } from './errors';
 export type { CsvDelimiter, SourceFormat } from './format-detection';
 export type { LandedBytes } from './landed-text';
-export { UnparseableRecord } from './ndjson-reader';
+export { DEFAULT_LIMITS, type InputLimits } from './limits';
+export { UnparseableRecord } from './unparseable-record';
 
 /** @default for `OpenSourceOptions.batchSize`. */
 export const DEFAULT_BATCH_SIZE = 8192;
@@ -81,6 +84,17 @@ export interface OpenSourceOptions {
    * @default 16 Mi characters
    */
   readonly maxRecordChars?: number;
+  /**
+   * The other bounds on what a file may hold (decompressed size and ratio, nesting depth, Parquet row
+   * groups); `maxRecordChars` above wins over `limits.maxRecordChars`.
+   * @default DEFAULT_LIMITS
+   */
+  readonly limits?: Partial<InputLimits>;
+  /**
+   * Parquet: the folder its spooled copy is written to (removed when the source is read or closed).
+   * @default os.tmpdir()
+   */
+  readonly spoolDir?: string;
 }
 
 /** Options of `OpenedSource.batches`. */
@@ -128,19 +142,37 @@ export async function openSource(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  const text = await openLandedText(bytes, fileName);
+  const limits = resolveLimits({
+    ...options.limits,
+    ...(options.maxRecordChars !== undefined ? { maxRecordChars: options.maxRecordChars } : {}),
+  });
+  if ((options.format ?? formatFromFileName(fileName)) === 'parquet') {
+    return new ParquetOpenedSource(await openParquet(bytes, fileName, limits, options.spoolDir), batchSize);
+  }
+  const text = await openLandedText(bytes, fileName, limits);
   try {
     let head = '';
     for (let chunk = await text.read(); chunk !== undefined; chunk = await text.read()) {
       head += chunk;
       if (/\S/.test(chunk)) break;
+      // Leading white space counts as part of the first record: a file of nothing else stays bounded.
+      if (head.length > limits.maxRecordChars) {
+        throw new UnreadableFileError(
+          fileName,
+          `the file starts with more than ${limits.maxRecordChars} characters of nothing but white space`,
+        );
+      }
     }
     const format = options.format ?? formatFromFileName(fileName) ?? sniffFormat(head);
     if (format === undefined) throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
-    const limits = { fileName, maxRecordChars: options.maxRecordChars };
     if (format === 'csv') return await openCsv(text, head, fileName, batchSize, limits.maxRecordChars);
     if (head.trim() === '') throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
-    const reader = format === 'json' ? new JsonRecordReader(limits) : new NdjsonReader(limits);
+    const readerOptions = {
+      fileName,
+      maxRecordChars: limits.maxRecordChars,
+      maxNestingDepth: limits.maxNestingDepth,
+    };
+    const reader = format === 'json' ? new JsonRecordReader(readerOptions) : new NdjsonReader(readerOptions);
     reader.append(head);
     return new LandedSource(format, text, reader, batchSize);
   } catch (error) {
@@ -157,16 +189,17 @@ async function openCsv(
   maxRecordChars: number | undefined,
 ): Promise<OpenedSource> {
   // The delimiter is decided on the header line, so read until it is complete.
-  let buffered = head;
   let atEnd = false;
-  let headerLine = findHeaderLine(buffered, atEnd);
+  const finder = new HeaderLineFinder();
+  finder.feed(head);
   const maxChars = maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
-  while (headerLine === undefined && !atEnd && buffered.length <= maxChars) {
+  while (!finder.found && !atEnd && finder.length <= maxChars) {
     const chunk = await text.read();
     if (chunk === undefined) atEnd = true;
-    else buffered += chunk;
-    headerLine = findHeaderLine(buffered, atEnd);
+    else finder.feed(chunk);
   }
+  const buffered = finder.text();
+  const headerLine = finder.headerLine(atEnd);
   if (headerLine === undefined && !atEnd) {
     throw new UnreadableFileError(
       fileName,
@@ -201,6 +234,29 @@ async function openCsv(
     );
   }
   return new LandedSource('csv', text, tokenizer, batchSize, header, delimiter, atEnd);
+}
+
+/** A Parquet file: records are objects, as for JSON; a line is the 1-based row number. */
+class ParquetOpenedSource implements OpenedSource {
+  readonly format = 'parquet' as const;
+  readonly compression = 'none' as const;
+  private iterated = false;
+
+  constructor(
+    private readonly source: ParquetSource,
+    private readonly batchSize: number,
+  ) {}
+
+  batches(): AsyncIterable<RecordBatch> {
+    if (this.iterated)
+      throw new Error('batches() of an opened source can be iterated only once; open it again');
+    this.iterated = true;
+    return this.source.batches(this.batchSize);
+  }
+
+  close(): Promise<void> {
+    return this.source.close();
+  }
 }
 
 class LandedSource implements OpenedSource {
