@@ -7,8 +7,10 @@ import { datasetOfLandingKey } from '../ingest/lake-layout';
 import { createCustomers, generateCustomerFiles } from './customers';
 import type { DirtyKind } from './dirty';
 import { encodeFile, formatCsv } from './encoding';
+import { generateHoldingsFiles } from './holdings';
 import { Rng } from './random';
 import { generateSalesFiles } from './sales';
+import { generateStockFiles } from './stock';
 import { generateTransactionFiles } from './transactions';
 import { DAY_MS, type DemoFile, type DemoPlan } from './types';
 
@@ -154,7 +156,7 @@ function rejectedFiles(plan: DemoPlan): DemoFile[] {
 
 /**
  * Generates the demo's landing files: customer snapshots first (the dimension), then one transactions
- * CSV per day, weekly sales files, and the two files to reject. Same options, same bytes.
+ * CSV per day, weekly sales, holdings and stock files, and the two files to reject. Same options, same bytes.
  * @throws DemoOptionsError when an option is out of range
  */
 export function generateDemo(options?: DemoOptions): DemoFile[] {
@@ -163,6 +165,8 @@ export function generateDemo(options?: DemoOptions): DemoFile[] {
     ...generateCustomerFiles(plan),
     ...generateTransactionFiles(plan),
     ...generateSalesFiles(plan),
+    ...generateHoldingsFiles(plan),
+    ...generateStockFiles(plan),
     ...rejectedFiles(plan),
   ];
 }

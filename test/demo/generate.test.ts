@@ -185,6 +185,14 @@ const DETECTORS: Record<
     },
     bad_date: (r, c) => !readsAsDate(column(c, 'order_date'), r.order_date),
   },
+  holdings_movements: {
+    negative_amount: (r) => Number(r.units) <= 0,
+    bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
+  },
+  stock_movements: {
+    unknown_type: (r, c) => !isAllowed(column(c, 'movement_type'), r.movement_type),
+    bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
+  },
 };
 
 /** What the test reads in a file: dirty rows per kind, duplicate copies, and whether copies are exact. */
@@ -286,7 +294,7 @@ describe('generateDemo', () => {
     }
   });
 
-  it.each(['transactions', 'customers', 'sales'])(
+  it.each(['transactions', 'customers', 'sales', 'holdings_movements', 'stock_movements'])(
     'plants each dirty kind in about one row of fifty in %s',
     (dataset) => {
       const files = readable.filter(({ file }) => file.dataset === dataset);
@@ -402,7 +410,14 @@ describe('generateDemo', () => {
 
     const transactions = summary.find((s) => s.dataset === 'transactions');
     const files = demo.filter((f) => f.key.startsWith('landing/transactions/'));
-    expect(summary.map((s) => s.dataset)).toEqual(['customers', 'transactions', 'sales', 'wire_transfers']);
+    expect(summary.map((s) => s.dataset)).toEqual([
+      'customers',
+      'transactions',
+      'sales',
+      'holdings_movements',
+      'stock_movements',
+      'wire_transfers',
+    ]);
     expect(transactions?.files).toBe(files.length);
     expect(transactions?.rejectedFiles).toBe(1);
     expect(transactions?.rows).toBe(files.reduce((sum, f) => sum + f.expected.rows, 0));
