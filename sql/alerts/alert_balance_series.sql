@@ -3,7 +3,8 @@
 --
 -- Watching another metric of these models is a data change (a row in reference/alert_rules.csv);
 -- a new balance model adds one branch here. Units (portfolio, inventory) are watched as balances
--- too; an entity of two keys is named by both (`C0001/FUND-A`, `SKU-1@WH-A`).
+-- too; an entity of two keys is named by both: a holding
+-- client/product (`C0001/FUND-A`), a stock position product@location (`SKU-1@WH-A`).
 with
 
 account_balances as (
@@ -101,7 +102,7 @@ final as (
 
   select
     'fact_portfolio_daily_balance' as model,
-    'client_id/product_id' as entity_key,
+    'holding' as entity_key,
     client_id || '/' || product_id as entity_id,
     'available_units' as metric,
     balance_date,
@@ -112,7 +113,7 @@ final as (
 
   select
     'fact_inventory_daily_position' as model,
-    'product_id@location_id' as entity_key,
+    'stock_position' as entity_key,
     product_id || '@' || location_id as entity_id,
     'units_on_hand' as metric,
     position_date as balance_date,
