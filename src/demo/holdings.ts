@@ -5,7 +5,7 @@
  * release frees. The generator keeps its own book, so a sell never exceeds the units available and a
  * release never exceeds the units pledged.
  */
-import { holdingsMovements as holdingsContract } from '../../datasets/holdings-movements';
+import { holdingsMovements as holdingsContract } from '../../datasets';
 import { dayToIso } from '../ingest/lake-layout';
 import { UNPARSEABLE_DATES } from './catalog';
 import { plantDirtyRows } from './dirty';

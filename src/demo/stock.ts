@@ -5,7 +5,7 @@
  * (damaged goods) and a weekly count at every branch that finds small differences. The generator keeps
  * its own stock, so an issue never takes more than is on hand.
  */
-import { stockMovements as stockContract } from '../../datasets/stock-movements';
+import { stockMovements as stockContract } from '../../datasets';
 import { dayToIso } from '../ingest/lake-layout';
 import { UNPARSEABLE_DATES } from './catalog';
 import { plantDirtyRows } from './dirty';

@@ -17,6 +17,8 @@ import type { ColumnSpec, DatasetContract, DatasetFeed, NumericRange } from '../
 const BEFORE = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'built-in-contracts.before.json'), 'utf8'),
 ) as { name: string }[];
+/** Built-in contracts written as files from the start (issue 15), so not in the fixture above. */
+const WRITTEN_AS_FILES = ['holdings_movements', 'stock_movements'];
 
 const asJson = (contract: DatasetContract) =>
   JSON.parse(
@@ -70,12 +72,12 @@ describe('built-in contract files', () => {
 
   it('are every contract of the datasets folder, and nothing else', () => {
     expect(loadContractFolder(BUILT_IN_CONTRACTS_DIR).map((d) => d.name)).toEqual(
-      BEFORE.map((d) => d.name).sort(),
+      [...BEFORE.map((d) => d.name), ...WRITTEN_AS_FILES].sort(),
     );
   });
 
   it('name the published schema for editors on their first line', () => {
-    for (const { name } of BEFORE) {
+    for (const name of [...BEFORE.map((d) => d.name), ...WRITTEN_AS_FILES]) {
       const text = readFileSync(join(BUILT_IN_CONTRACTS_DIR, `${name}.yaml`), 'utf8');
       expect(text.split('\n')[0]).toBe(
         '# yaml-language-server: $schema=../schema/dataset-contract.schema.json',
