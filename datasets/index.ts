@@ -21,3 +21,4 @@ export const organizations = builtIn('organizations');
 export const invoices = builtIn('invoices');
 export const holdingsMovements = builtIn('holdings_movements');
 export const stockMovements = builtIn('stock_movements');
+export const customerProfiles = builtIn('customer_profiles');

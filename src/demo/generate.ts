@@ -8,6 +8,7 @@ import { createCustomers, generateCustomerFiles } from './customers';
 import type { DirtyKind } from './dirty';
 import { encodeFile, formatCsv } from './encoding';
 import { generateHoldingsFiles } from './holdings';
+import { generateProfileFiles } from './profiles';
 import { Rng } from './random';
 import { generateSalesFiles } from './sales';
 import { generateStockFiles } from './stock';
@@ -156,7 +157,7 @@ function rejectedFiles(plan: DemoPlan): DemoFile[] {
 
 /**
  * Generates the demo's landing files: customer snapshots first (the dimension), then one transactions
- * CSV per day, weekly sales, holdings and stock files, and the two files to reject. Same options, same bytes.
+ * CSV per day, weekly sales, holdings and stock files, two CRM exports, and the two files to reject. Same options, same bytes.
  * @throws DemoOptionsError when an option is out of range
  */
 export function generateDemo(options?: DemoOptions): DemoFile[] {
@@ -167,6 +168,7 @@ export function generateDemo(options?: DemoOptions): DemoFile[] {
     ...generateSalesFiles(plan),
     ...generateHoldingsFiles(plan),
     ...generateStockFiles(plan),
+    ...generateProfileFiles(plan),
     ...rejectedFiles(plan),
   ];
 }

@@ -144,6 +144,8 @@ function readsAsDate(column: ColumnSpec, value: unknown): boolean {
       'dd/mm/yyyy': [/^(\d{2})\/(\d{2})\/(\d{4})$/, (m) => [+m[3]!, +m[2]!, +m[1]!]],
       'mm-dd-yyyy': [/^(\d{2})-(\d{2})-(\d{4})$/, (m) => [+m[3]!, +m[1]!, +m[2]!]],
       'yyyy/mm/dd': [/^(\d{4})\/(\d{2})\/(\d{2})$/, (m) => [+m[1]!, +m[2]!, +m[3]!]],
+      'dd.mm.yyyy': [/^(\d{2})\.(\d{2})\.(\d{4})$/, (m) => [+m[3]!, +m[2]!, +m[1]!]],
+      yyyymmdd: [/^(\d{4})(\d{2})(\d{2})$/, (m) => [+m[1]!, +m[2]!, +m[3]!]],
     };
     const [regex, parts] = patterns[format] ?? [/$^/, () => [0, 0, 0] as [number, number, number]];
     const match = regex.exec(text);
@@ -188,6 +190,9 @@ const DETECTORS: Record<
   holdings_movements: {
     negative_amount: (r) => Number(r.units) <= 0,
     bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
+  },
+  customer_profiles: {
+    bad_date: (r, c) => !readsAsDate(column(c, 'join_date'), r.join_date),
   },
   stock_movements: {
     unknown_type: (r, c) => !isAllowed(column(c, 'movement_type'), r.movement_type),
@@ -416,6 +421,7 @@ describe('generateDemo', () => {
       'sales',
       'holdings_movements',
       'stock_movements',
+      'customer_profiles',
       'wire_transfers',
     ]);
     expect(transactions?.files).toBe(files.length);
