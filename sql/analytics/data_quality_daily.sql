@@ -24,6 +24,18 @@ invoices_rows as (
     select * from invoices
 ),
 
+holdings_movements_rows as (
+    select * from holdings_movements
+),
+
+stock_movements_rows as (
+    select * from stock_movements
+),
+
+customer_profiles_rows as (
+    select * from customer_profiles
+),
+
 quarantined as (
     select * from quarantine
 ),
@@ -38,6 +50,12 @@ valid_per_day as (
     select 'organizations' as dataset, dt, count(*) as valid_rows from organizations_rows group by dt
     union all
     select 'invoices' as dataset, dt, count(*) as valid_rows from invoices_rows group by dt
+    union all
+    select 'holdings_movements' as dataset, dt, count(*) as valid_rows from holdings_movements_rows group by dt
+    union all
+    select 'stock_movements' as dataset, dt, count(*) as valid_rows from stock_movements_rows group by dt
+    union all
+    select 'customer_profiles' as dataset, dt, count(*) as valid_rows from customer_profiles_rows group by dt
 ),
 
 quarantined_per_day as (

@@ -28,6 +28,18 @@ invoices_rows as (
     select * from invoices
 ),
 
+holdings_movements_rows as (
+    select * from holdings_movements
+),
+
+stock_movements_rows as (
+    select * from stock_movements
+),
+
+customer_profiles_rows as (
+    select * from customer_profiles
+),
+
 per_dataset as (
     select
         dataset,
@@ -57,6 +69,15 @@ curated as (
     union all
     select 'invoices' as dataset, max(dt) as latest_partition, count(*) as curated_rows
     from invoices_rows
+    union all
+    select 'holdings_movements' as dataset, max(dt) as latest_partition, count(*) as curated_rows
+    from holdings_movements_rows
+    union all
+    select 'stock_movements' as dataset, max(dt) as latest_partition, count(*) as curated_rows
+    from stock_movements_rows
+    union all
+    select 'customer_profiles' as dataset, max(dt) as latest_partition, count(*) as curated_rows
+    from customer_profiles_rows
 ),
 
 final as (

@@ -19,6 +19,10 @@ const BEFORE = JSON.parse(
 ) as { name: string }[];
 /** Built-in contracts written as files from the start (issue 15), so not in the fixture above. */
 const WRITTEN_AS_FILES = ['customer_profiles', 'holdings_movements', 'stock_movements'];
+/** Columns built-in contracts gained after the conversion (issue 15): left out of the comparison. */
+const COLUMNS_ADDED_SINCE: Readonly<Record<string, readonly string[]>> = {
+  sales: ['category_display', 'region_display', 'order_time'],
+};
 
 const asJson = (contract: DatasetContract) =>
   JSON.parse(
@@ -66,7 +70,13 @@ describe('built-in contract files', () => {
     '%s loads into exactly the contract datasets/*.ts declared',
     (name, before) => {
       const loaded = DATASETS.find((d) => d.name === name);
-      expect(loaded && asJson(loaded)).toEqual(before);
+      const added = COLUMNS_ADDED_SINCE[name] ?? [];
+      const asConverted = loaded && {
+        ...asJson(loaded),
+        columns: asJson(loaded).columns.filter((c: { name: string }) => !added.includes(c.name)),
+      };
+      expect(asConverted).toEqual(before);
+      expect(loaded?.columns.filter((c) => added.includes(c.name))).toHaveLength(added.length);
     },
   );
 
