@@ -22,3 +22,4 @@ export const invoices = builtIn('invoices');
 export const holdingsMovements = builtIn('holdings_movements');
 export const stockMovements = builtIn('stock_movements');
 export const customerProfiles = builtIn('customer_profiles');
+export const webEvents = builtIn('web_events');

@@ -36,6 +36,10 @@ customer_profiles_rows as (
     select * from customer_profiles
 ),
 
+web_events_rows as (
+    select * from web_events
+),
+
 quarantined as (
     select * from quarantine
 ),
@@ -56,6 +60,8 @@ valid_per_day as (
     select 'stock_movements' as dataset, dt, count(*) as valid_rows from stock_movements_rows group by dt
     union all
     select 'customer_profiles' as dataset, dt, count(*) as valid_rows from customer_profiles_rows group by dt
+    union all
+    select 'web_events' as dataset, dt, count(*) as valid_rows from web_events_rows group by dt
 ),
 
 quarantined_per_day as (

@@ -40,6 +40,10 @@ customer_profiles_rows as (
     select * from customer_profiles
 ),
 
+web_events_rows as (
+    select * from web_events
+),
+
 per_dataset as (
     select
         dataset,
@@ -78,6 +82,9 @@ curated as (
     union all
     select 'customer_profiles' as dataset, max(dt) as latest_partition, count(*) as curated_rows
     from customer_profiles_rows
+    union all
+    select 'web_events' as dataset, max(dt) as latest_partition, count(*) as curated_rows
+    from web_events_rows
 ),
 
 final as (

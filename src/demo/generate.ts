@@ -14,6 +14,7 @@ import { generateSalesFiles } from './sales';
 import { generateStockFiles } from './stock';
 import { generateTransactionFiles } from './transactions';
 import { DAY_MS, type DemoFile, type DemoPlan } from './types';
+import { generateWebEventFiles } from './web-events';
 
 export type { DirtyKind, ExpectedCounts, PlantedCounts } from './dirty';
 export type { DemoFile } from './types';
@@ -157,7 +158,7 @@ function rejectedFiles(plan: DemoPlan): DemoFile[] {
 
 /**
  * Generates the demo's landing files: customer snapshots first (the dimension), then one transactions
- * CSV per day, weekly sales, holdings and stock files, two CRM exports, and the two files to reject. Same options, same bytes.
+ * CSV per day, weekly sales, holdings and stock files, two CRM exports, weekly web events, and the two files to reject. Same options, same bytes.
  * @throws DemoOptionsError when an option is out of range
  */
 export function generateDemo(options?: DemoOptions): DemoFile[] {
@@ -169,6 +170,7 @@ export function generateDemo(options?: DemoOptions): DemoFile[] {
     ...generateHoldingsFiles(plan),
     ...generateStockFiles(plan),
     ...generateProfileFiles(plan),
+    ...generateWebEventFiles(plan),
     ...rejectedFiles(plan),
   ];
 }

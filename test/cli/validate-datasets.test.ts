@@ -105,6 +105,7 @@ describe('ledgerlake datasets (shipped binary)', () => {
       'sales',
       'stock_movements',
       'transactions',
+      'web_events',
     ]);
     const transactions = datasets.find((d) => d.name === 'transactions')!;
     expect(transactions.columns.find((c) => c.name === 'amount')?.rules).toEqual(['required', '> 0']);
@@ -120,7 +121,7 @@ describe('ledgerlake datasets (shipped binary)', () => {
     const { code, stderr } = await cli(process.cwd(), 'datasets', 'wires');
     expect(code).toBe(2);
     expect(stderr.trim()).toBe(
-      "ledgerlake: unknown dataset 'wires' (known: customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions)",
+      "ledgerlake: unknown dataset 'wires' (known: customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events)",
     );
   });
 });

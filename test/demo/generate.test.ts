@@ -194,6 +194,9 @@ const DETECTORS: Record<
   customer_profiles: {
     bad_date: (r, c) => !readsAsDate(column(c, 'join_date'), r.join_date),
   },
+  web_events: {
+    bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
+  },
   stock_movements: {
     unknown_type: (r, c) => !isAllowed(column(c, 'movement_type'), r.movement_type),
     bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
@@ -422,6 +425,7 @@ describe('generateDemo', () => {
       'holdings_movements',
       'stock_movements',
       'customer_profiles',
+      'web_events',
       'wire_transfers',
     ]);
     expect(transactions?.files).toBe(files.length);
