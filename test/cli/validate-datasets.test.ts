@@ -125,3 +125,78 @@ describe('ledgerlake datasets (shipped binary)', () => {
     );
   });
 });
+
+describe('ledgerlake init, contract infer and validate --contract (shipped binary)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'll-init-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a starter contracts folder that the CLI then reads, and refuses to overwrite it', async () => {
+    const first = await cli(dir, 'init');
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split('\n')).toEqual([
+      'wrote contracts/schema/dataset-contract.schema.json',
+      'wrote contracts/payments.yaml',
+      'wrote contracts/README.md',
+    ]);
+    const listed = await cli(dir, 'datasets', 'payments', '--json');
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ name: 'payments', primary_key: ['payment_id'] });
+
+    const again = await cli(dir, 'init');
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toBe(
+      'ledgerlake: contracts/schema/dataset-contract.schema.json exists; --force overwrites the starter files',
+    );
+  });
+
+  it('proposes a contract from a sample that then accepts every row of it', async () => {
+    const sample = join(dir, 'batch.csv');
+    let csv = 'transaction_id,date_key,customer_key,channel_key,amount,status,processing_time\n';
+    for (let i = 0; i < 200; i++)
+      csv += `${1000 + i},202603${String((i % 28) + 1).padStart(2, '0')},${i % 30},${(i % 4) + 1},${i + 0.5},${['success', 'failed'][i % 2]},${((i % 9) / 7).toFixed(3)}\n`;
+    await writeFile(sample, csv);
+
+    const inferred = await cli(dir, 'contract', 'infer', 'batch.csv', '--out', 'contracts/batch.yaml');
+    expect(inferred.stderr).toBe('wrote contracts/batch.yaml: 7 columns, 1 note(s) to check\n');
+    expect(inferred.code).toBe(0);
+    const { stdout } = await cli(dir, 'datasets', 'batch', '--json');
+    const batch = JSON.parse(stdout)[0];
+    expect(batch.primary_key).toEqual(['transaction_id']);
+    expect(batch.event_time).toBe('date_key');
+    expect(batch.columns.map((c: { name: string; type: string }) => `${c.name}:${c.type}`)).toEqual([
+      'transaction_id:string',
+      'date_key:date',
+      'customer_key:string',
+      'channel_key:string',
+      'amount:decimal(18,2)',
+      'status:string',
+      'processing_time:double',
+    ]);
+
+    const valid = await cli(dir, 'validate', 'batch.csv', '--contract', 'contracts/batch.yaml', '--json');
+    expect(valid.code).toBe(0);
+    const [report] = JSON.parse(valid.stdout);
+    expect(report).toMatchObject({ dataset: 'batch', rows_read: 200, rows_valid: 200, rows_quarantined: 0 });
+    expect(report.partitions).toHaveLength(28);
+
+    // Negative control: a row the proposal does not cover is quarantined by the same contract.
+    await writeFile(join(dir, 'bad.csv'), `${csv.split('\n')[0]}\n9999,2026-13-45,1,1,2.5,success,0.1\n`);
+    const bad = await cli(dir, 'validate', 'bad.csv', '--contract', 'contracts/batch.yaml', '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)[0].top_reasons).toEqual([{ rule: 'date_key.format', rows: 1 }]);
+  });
+
+  it('names the file and the place when a contract file is wrong', async () => {
+    await writeFile(
+      join(dir, 'broken.yaml'),
+      'name: broken\ndescription: x\nprimaryKey: [id]\neventTime: id\ncolumns:\n  - name: id\n    type: money\n    description: x\n',
+    );
+    const { code, stderr } = await cli(dir, 'validate', 'batch.csv', '--contract', 'broken.yaml');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^ledgerlake: broken\.yaml: columns\[0\]\.type: /);
+  });
+});

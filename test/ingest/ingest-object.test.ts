@@ -351,7 +351,7 @@ describe('ingestObject', () => {
       'landing/wire_transfers/x.csv',
       'a,b\n1,2\n',
       '_unknown',
-      /unknown dataset 'wire_transfers' \(known datasets: customers, invoices, organizations, sales, transactions/,
+      /unknown dataset 'wire_transfers' \(known datasets: customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events/,
     ],
     [
       'binary data',
