@@ -19,3 +19,7 @@ export const customers = builtIn('customers');
 export const sales = builtIn('sales');
 export const organizations = builtIn('organizations');
 export const invoices = builtIn('invoices');
+export const holdingsMovements = builtIn('holdings_movements');
+export const stockMovements = builtIn('stock_movements');
+export const customerProfiles = builtIn('customer_profiles');
+export const webEvents = builtIn('web_events');

@@ -2,7 +2,9 @@
 -- rule (ref_alert_rules) can watch, in one long shape so a single view applies every rule.
 --
 -- Watching another metric of these models is a data change (a row in reference/alert_rules.csv);
--- a new balance model adds one branch here.
+-- a new balance model adds one branch here. Units (portfolio, inventory) are watched as balances
+-- too; an entity of two keys is named by both: a holding
+-- client/product (`C0001/FUND-A`), a stock position product@location (`SKU-1@WH-A`).
 with
 
 account_balances as (
@@ -22,6 +24,24 @@ organization_financials as (
     accepted_payments,
     balance
   from fact_organization_daily_financials
+),
+
+portfolio_balances as (
+  select
+    client_id,
+    product_id,
+    balance_date,
+    available_units
+  from fact_portfolio_daily_balance
+),
+
+inventory_positions as (
+  select
+    product_id,
+    location_id,
+    position_date,
+    units_on_hand
+  from fact_inventory_daily_position
 ),
 
 final as (
@@ -77,6 +97,28 @@ final as (
     snapshot_date as balance_date,
     cast(balance as decimal(18, 2)) as balance
   from organization_financials
+
+  union all
+
+  select
+    'fact_portfolio_daily_balance' as model,
+    'holding' as entity_key,
+    client_id || '/' || product_id as entity_id,
+    'available_units' as metric,
+    balance_date,
+    cast(available_units as decimal(18, 2)) as balance
+  from portfolio_balances
+
+  union all
+
+  select
+    'fact_inventory_daily_position' as model,
+    'stock_position' as entity_key,
+    product_id || '@' || location_id as entity_id,
+    'units_on_hand' as metric,
+    position_date as balance_date,
+    cast(units_on_hand as decimal(18, 2)) as balance
+  from inventory_positions
 )
 
 select * from final

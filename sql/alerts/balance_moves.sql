@@ -18,6 +18,8 @@
 -- partitioned_by: balance_date
 -- input: fact_account_daily_balance.balance_date read=with_previous
 -- input: fact_organization_daily_financials.snapshot_date read=with_previous
+-- input: fact_portfolio_daily_balance.balance_date read=with_previous
+-- input: fact_inventory_daily_position.position_date read=with_previous
 -- test: unique(rule_name, entity_id, balance_date)
 -- test: accepted_values(move_direction, 'up', 'down', 'flat')
 with

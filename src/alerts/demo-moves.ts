@@ -7,7 +7,7 @@
 /** One extra file to land, e.g. `landing/transactions/alert-moves-2024-06-30.csv`. */
 export interface PlantedFile {
   readonly key: string;
-  readonly dataset: 'transactions' | 'organizations' | 'invoices';
+  readonly dataset: 'transactions' | 'organizations' | 'invoices' | 'holdings_movements' | 'stock_movements';
   readonly body: Uint8Array;
   /** Data rows in the file. */
   readonly rows: number;
@@ -28,7 +28,8 @@ export interface PlantedMoves {
 const DAY_MS = 86_400_000;
 
 /**
- * Files that plant three sharp account moves and one organization whose open invoices get paid.
+ * Files that plant three sharp account moves, one organization whose open invoices get paid, a
+ * client who pledges most of a holding and a stock position that sells out.
  * Baselines are set two days before `lastDay` (so they never fall on the lake's first day, which
  * has no baseline), the moves on `lastDay`.
  *
@@ -97,6 +98,24 @@ export function plantBalanceMoves(lastDay: string): PlantedMoves {
           invoice('INV-2001', 'ORG-GLOBEX', 'open', '3000.00', '', snapshot!),
         ]),
       ),
+      csv(
+        `landing/holdings_movements/alert-moves-${lastDay}.csv`,
+        'holdings_movements',
+        'movement_id,event_time,client_id,product_id,product_type,movement_type,units,price,currency',
+        [
+          `ALERT-H1,${baseline}T10:00:00Z,ALERT-CLIENT,FUND-ALERT,fund,buy,1000.00,20.00,USD`,
+          `ALERT-H2,${lastDay}T10:00:00Z,ALERT-CLIENT,FUND-ALERT,fund,lien,800.00,,`,
+        ],
+      ),
+      csv(
+        `landing/stock_movements/alert-moves-${lastDay}.csv`,
+        'stock_movements',
+        'movement_id,event_time,product_id,location_id,to_location_id,movement_type,units,reason',
+        [
+          `ALERT-S1,${baseline}T08:00:00Z,SKU-ALERT,BR-ALERT,,receipt,100.00,`,
+          `ALERT-S2,${lastDay}T15:00:00Z,SKU-ALERT,BR-ALERT,,issue,70.00,`,
+        ],
+      ),
     ],
     alerts: [
       { rule: 'account_balance_move', entityId: 'ALERT-DROP', story: '2,000.00 -> 500.00 (-75%)' },
@@ -106,6 +125,16 @@ export function plantBalanceMoves(lastDay: string): PlantedMoves {
         rule: 'organization_balance_move',
         entityId: 'ORG-ACME',
         story: 'open invoices paid: 12,000.00 -> 0.00',
+      },
+      {
+        rule: 'portfolio_available_move',
+        entityId: 'ALERT-CLIENT/FUND-ALERT',
+        story: '800 of 1,000 units pledged: available 1,000.00 -> 200.00 (-80%)',
+      },
+      {
+        rule: 'inventory_position_drop',
+        entityId: 'SKU-ALERT@BR-ALERT',
+        story: '70 of 100 units issued: 100.00 -> 30.00 (-70%)',
       },
     ],
   };

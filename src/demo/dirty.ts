@@ -17,6 +17,7 @@ export type DirtyKind =
   | 'bad_quantity'
   | 'bad_discount'
   | 'bad_segment'
+  | 'unknown_type'
   | 'duplicate';
 
 /** A quarantined kind: everything but duplicates. */

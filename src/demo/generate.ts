@@ -7,10 +7,14 @@ import { datasetOfLandingKey } from '../ingest/lake-layout';
 import { createCustomers, generateCustomerFiles } from './customers';
 import type { DirtyKind } from './dirty';
 import { encodeFile, formatCsv } from './encoding';
+import { generateHoldingsFiles } from './holdings';
+import { generateProfileFiles } from './profiles';
 import { Rng } from './random';
 import { generateSalesFiles } from './sales';
+import { generateStockFiles } from './stock';
 import { generateTransactionFiles } from './transactions';
 import { DAY_MS, type DemoFile, type DemoPlan } from './types';
+import { generateWebEventFiles } from './web-events';
 
 export type { DirtyKind, ExpectedCounts, PlantedCounts } from './dirty';
 export type { DemoFile } from './types';
@@ -154,7 +158,7 @@ function rejectedFiles(plan: DemoPlan): DemoFile[] {
 
 /**
  * Generates the demo's landing files: customer snapshots first (the dimension), then one transactions
- * CSV per day, weekly sales files, and the two files to reject. Same options, same bytes.
+ * CSV per day, weekly sales, holdings and stock files, two CRM exports, weekly web events, and the two files to reject. Same options, same bytes.
  * @throws DemoOptionsError when an option is out of range
  */
 export function generateDemo(options?: DemoOptions): DemoFile[] {
@@ -163,6 +167,10 @@ export function generateDemo(options?: DemoOptions): DemoFile[] {
     ...generateCustomerFiles(plan),
     ...generateTransactionFiles(plan),
     ...generateSalesFiles(plan),
+    ...generateHoldingsFiles(plan),
+    ...generateStockFiles(plan),
+    ...generateProfileFiles(plan),
+    ...generateWebEventFiles(plan),
     ...rejectedFiles(plan),
   ];
 }

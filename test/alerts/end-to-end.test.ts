@@ -79,18 +79,26 @@ describe('balance alerts end to end on the local lake', () => {
     expect(first).toContain(
       '[WARNING] organization_balance_move 2024-06-30: 1 organization moved, top ORG-ACME -100.0%',
     );
+    expect(first).toContain(
+      '[WARNING] portfolio_available_move 2024-06-30: 1 holding moved, top ALERT-CLIENT/FUND-ALERT -80.0%',
+    );
+    expect(first).toContain(
+      '[WARNING] inventory_position_drop 2024-06-30: 1 stock position moved, top SKU-ALERT@BR-ALERT -70.0%',
+    );
     for (const alert of planted) expect(first).toContain(`  ${alert.entityId} `);
     expect(first).toContain('sign flip: positive to negative');
     expect(first.trimEnd().split('\n').at(-1)).toBe(
-      '2024-06-30: 4 balance move(s) breached a rule; 2 digest(s) sent to the console and Slack',
+      '2024-06-30: 6 balance move(s) breached a rule; 4 digest(s) sent to the console and Slack',
     );
     expect(slackBodies.map((b) => b.text)).toEqual([
       ':warning: [WARNING] account_balance_move 2024-06-30: 3 accounts moved, top ALERT-DROP -75.0%',
+      ':warning: [WARNING] inventory_position_drop 2024-06-30: 1 stock position moved, top SKU-ALERT@BR-ALERT -70.0%',
       ':warning: [WARNING] organization_balance_move 2024-06-30: 1 organization moved, top ORG-ACME -100.0%',
+      ':warning: [WARNING] portfolio_available_move 2024-06-30: 1 holding moved, top ALERT-CLIENT/FUND-ALERT -80.0%',
     ]);
     expect(second).toBe(
-      '2024-06-30: 4 balance move(s) breached a rule; 0 digest(s) sent to the console and Slack, ' +
-        '4 already alerted earlier (alerts/sent/ in the lake)\n',
+      '2024-06-30: 6 balance move(s) breached a rule; 0 digest(s) sent to the console and Slack, ' +
+        '6 already alerted earlier (alerts/sent/ in the lake)\n',
     );
   });
 
@@ -140,7 +148,9 @@ describe('balance alerts end to end on the local lake', () => {
         publisher.published.map((p) => [p.digest.rule, p.digest.entries.map((e) => e.entityId)]),
       ).toEqual([
         ['account_balance_move', ['ALERT-DROP', 'ALERT-UP', 'ALERT-FLIP']], // by |change|: 1500, 900, 800,
+        ['inventory_position_drop', ['SKU-ALERT@BR-ALERT']],
         ['organization_balance_move', ['ORG-ACME']],
+        ['portfolio_available_move', ['ALERT-CLIENT/FUND-ALERT']],
       ]);
     });
 
@@ -157,7 +167,9 @@ describe('balance alerts end to end on the local lake', () => {
       ).toEqual([
         '2024-06-28 account_balance_move 2',
         '2024-06-30 account_balance_move 3',
+        '2024-06-30 inventory_position_drop 1',
         '2024-06-30 organization_balance_move 1',
+        '2024-06-30 portfolio_available_move 1',
       ]);
     });
   });

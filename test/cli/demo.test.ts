@@ -74,6 +74,39 @@ describe('demo end to end', () => {
     const reportPath = /report: (\S+report\.html)/.exec(first.stdout)?.[1];
     expect((await stat(reportPath!)).size).toBeGreaterThan(10_000);
 
+    // The planted holding and stock position, looked up with the shipped binary.
+    const portfolio = await run(process.execPath, [
+      CLI,
+      'balance',
+      'ALERT-CLIENT',
+      '--model',
+      'portfolio',
+      '--product',
+      'FUND-ALERT',
+      '--date',
+      '2024-06-30',
+      '--lake',
+      lake,
+    ]);
+    expect(portfolio.stdout.split('\n')[0]).toBe(
+      'client ALERT-CLIENT, product FUND-ALERT on 2024-06-30: available 200.00 units (held 1000.00, under lien 800.00)',
+    );
+    const inventory = await run(process.execPath, [
+      CLI,
+      'balance',
+      'SKU-ALERT',
+      '--model',
+      'inventory',
+      '--date',
+      '2024-06-29',
+      '--lake',
+      lake,
+    ]);
+    expect(inventory.stdout).toContain('product SKU-ALERT at BR-ALERT on 2024-06-29: 100.00 units on hand');
+    expect(inventory.stdout).toContain(
+      'product SKU-ALERT company-wide on 2024-06-29: 100.00 units on hand at 1 location(s)',
+    );
+
     const second = await run(process.execPath, [CLI, 'demo', '--days', '4', '--lake', lake]);
     expect(second.stdout).toMatch(/\((\d+) unchanged since the last run: nothing rewritten\)/);
     expect(second.stdout).toMatch(/\n0 digest\(s\) sent, \d+ already sent by an earlier run/);

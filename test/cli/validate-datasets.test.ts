@@ -95,12 +95,17 @@ describe('ledgerlake datasets (shipped binary)', () => {
       feeds: string[];
       columns: { name: string; rules: string[] }[];
     }[];
+    // The built-in contracts in file-name order (datasets/*.yaml, as the registry reads them).
     expect(datasets.map((d) => d.name)).toEqual([
+      'customer_profiles',
       'customers',
+      'holdings_movements',
       'invoices',
       'organizations',
       'sales',
+      'stock_movements',
       'transactions',
+      'web_events',
     ]);
     const transactions = datasets.find((d) => d.name === 'transactions')!;
     expect(transactions.columns.find((c) => c.name === 'amount')?.rules).toEqual(['required', '> 0']);
@@ -116,7 +121,7 @@ describe('ledgerlake datasets (shipped binary)', () => {
     const { code, stderr } = await cli(process.cwd(), 'datasets', 'wires');
     expect(code).toBe(2);
     expect(stderr.trim()).toBe(
-      "ledgerlake: unknown dataset 'wires' (known: customers, invoices, organizations, sales, transactions)",
+      "ledgerlake: unknown dataset 'wires' (known: customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events)",
     );
   });
 });

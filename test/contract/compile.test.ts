@@ -181,11 +181,14 @@ describe('sales contract (JSON)', () => {
       product_id: 'P1',
       product_name: 'Desk',
       category: 'furniture',
+      category_display: 'Furniture',
       price: 19999,
       quantity: 2,
       discount: 0,
       region: 'north',
+      region_display: 'North',
       order_date: Date.UTC(2024, 2, 5) / 86_400_000,
+      order_time: Date.UTC(2024, 2, 5), // epoch millis, midnight: the source gives only the day
       loyalty_points: 20,
     });
   });
@@ -211,6 +214,8 @@ describe('sales contract (JSON)', () => {
       'quantity must be > 0, got 0',
       'discount must be <= 1, got 1.5',
       "order_date '31/31/2024' is not a valid date in any accepted format (iso, dd/mm/yyyy, mm-dd-yyyy, yyyy/mm/dd, epoch_millis)",
+      // order_time reads the same field, so an unreadable date is named twice.
+      "order_time '31/31/2024' is not a valid timestamp in any accepted format (iso, dd/mm/yyyy, mm-dd-yyyy, yyyy/mm/dd, epoch_millis)",
     ]);
   });
 

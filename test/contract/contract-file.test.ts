@@ -18,6 +18,12 @@ import type { ColumnSpec, DatasetContract, DatasetFeed, NumericRange } from '../
 const BEFORE = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'built-in-contracts.before.json'), 'utf8'),
 ) as { name: string }[];
+/** Built-in contracts written as files from the start (issue 15), so not in the fixture above. */
+const WRITTEN_AS_FILES = ['customer_profiles', 'holdings_movements', 'stock_movements', 'web_events'];
+/** Columns built-in contracts gained after the conversion (issue 15): left out of the comparison. */
+const COLUMNS_ADDED_SINCE: Readonly<Record<string, readonly string[]>> = {
+  sales: ['category_display', 'region_display', 'order_time'],
+};
 
 const asJson = (contract: DatasetContract) =>
   JSON.parse(
@@ -65,18 +71,24 @@ describe('built-in contract files', () => {
     '%s loads into exactly the contract datasets/*.ts declared',
     (name, before) => {
       const loaded = DATASETS.find((d) => d.name === name);
-      expect(loaded && asJson(loaded)).toEqual(before);
+      const added = COLUMNS_ADDED_SINCE[name] ?? [];
+      const asConverted = loaded && {
+        ...asJson(loaded),
+        columns: asJson(loaded).columns.filter((c: { name: string }) => !added.includes(c.name)),
+      };
+      expect(asConverted).toEqual(before);
+      expect(loaded?.columns.filter((c) => added.includes(c.name))).toHaveLength(added.length);
     },
   );
 
   it('are every contract of the datasets folder, and nothing else', () => {
     expect(loadContractFolder(BUILT_IN_CONTRACTS_DIR).map((d) => d.name)).toEqual(
-      BEFORE.map((d) => d.name).sort(),
+      [...BEFORE.map((d) => d.name), ...WRITTEN_AS_FILES].sort(),
     );
   });
 
   it('name the published schema for editors on their first line', () => {
-    for (const { name } of BEFORE) {
+    for (const name of [...BEFORE.map((d) => d.name), ...WRITTEN_AS_FILES]) {
       const text = readFileSync(join(BUILT_IN_CONTRACTS_DIR, `${name}.yaml`), 'utf8');
       expect(text.split('\n')[0]).toBe(
         '# yaml-language-server: $schema=../schema/dataset-contract.schema.json',

@@ -144,6 +144,8 @@ function readsAsDate(column: ColumnSpec, value: unknown): boolean {
       'dd/mm/yyyy': [/^(\d{2})\/(\d{2})\/(\d{4})$/, (m) => [+m[3]!, +m[2]!, +m[1]!]],
       'mm-dd-yyyy': [/^(\d{2})-(\d{2})-(\d{4})$/, (m) => [+m[3]!, +m[1]!, +m[2]!]],
       'yyyy/mm/dd': [/^(\d{4})\/(\d{2})\/(\d{2})$/, (m) => [+m[1]!, +m[2]!, +m[3]!]],
+      'dd.mm.yyyy': [/^(\d{2})\.(\d{2})\.(\d{4})$/, (m) => [+m[3]!, +m[2]!, +m[1]!]],
+      yyyymmdd: [/^(\d{4})(\d{2})(\d{2})$/, (m) => [+m[1]!, +m[2]!, +m[3]!]],
     };
     const [regex, parts] = patterns[format] ?? [/$^/, () => [0, 0, 0] as [number, number, number]];
     const match = regex.exec(text);
@@ -184,6 +186,20 @@ const DETECTORS: Record<
       return (text.endsWith('%') ? Number.parseFloat(text) / 100 : Number(text)) > 1;
     },
     bad_date: (r, c) => !readsAsDate(column(c, 'order_date'), r.order_date),
+  },
+  holdings_movements: {
+    negative_amount: (r) => Number(r.units) <= 0,
+    bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
+  },
+  customer_profiles: {
+    bad_date: (r, c) => !readsAsDate(column(c, 'join_date'), r.join_date),
+  },
+  web_events: {
+    bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
+  },
+  stock_movements: {
+    unknown_type: (r, c) => !isAllowed(column(c, 'movement_type'), r.movement_type),
+    bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
   },
 };
 
@@ -286,7 +302,7 @@ describe('generateDemo', () => {
     }
   });
 
-  it.each(['transactions', 'customers', 'sales'])(
+  it.each(['transactions', 'customers', 'sales', 'holdings_movements', 'stock_movements'])(
     'plants each dirty kind in about one row of fifty in %s',
     (dataset) => {
       const files = readable.filter(({ file }) => file.dataset === dataset);
@@ -402,7 +418,16 @@ describe('generateDemo', () => {
 
     const transactions = summary.find((s) => s.dataset === 'transactions');
     const files = demo.filter((f) => f.key.startsWith('landing/transactions/'));
-    expect(summary.map((s) => s.dataset)).toEqual(['customers', 'transactions', 'sales', 'wire_transfers']);
+    expect(summary.map((s) => s.dataset)).toEqual([
+      'customers',
+      'transactions',
+      'sales',
+      'holdings_movements',
+      'stock_movements',
+      'customer_profiles',
+      'web_events',
+      'wire_transfers',
+    ]);
     expect(transactions?.files).toBe(files.length);
     expect(transactions?.rejectedFiles).toBe(1);
     expect(transactions?.rows).toBe(files.reduce((sum, f) => sum + f.expected.rows, 0));

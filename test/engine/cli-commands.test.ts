@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { registerBalanceCommand } from '../../src/cli/commands/balance';
 import { registerQueryCommand } from '../../src/cli/commands/query';
 import { createProgram, UsageError } from '../../src/cli/program';
-import { LakeFixture, transaction } from '../sql/lake-fixture';
+import { holdingsMovement, LakeFixture, stockMovement, transaction } from '../sql/lake-fixture';
 
 /** Runs the CLI in-process; returns what it printed, and the error it ended with, if any. */
 async function run(args: string[]): Promise<{ stdout: string; stderr: string; error?: unknown }> {
@@ -62,6 +62,43 @@ beforeAll(async () => {
       status: 'failed',
     }),
     transaction({ transaction_id: 'T4', account_id: 'A2', event_time: '2024-03-05T10:00:00Z', amount: 1 }),
+  ]);
+  await lake.writeCurated('holdings_movements', 'book', [
+    holdingsMovement({
+      movement_id: 'H1',
+      event_time: '2024-03-01T09:00:00Z',
+      movement_type: 'buy',
+      units: 80,
+      price: 2.5,
+    }),
+    holdingsMovement({
+      movement_id: 'H2',
+      event_time: '2024-03-02T09:00:00Z',
+      movement_type: 'lien',
+      units: 30,
+    }),
+    holdingsMovement({
+      movement_id: 'H3',
+      event_time: '2024-03-03T09:00:00Z',
+      product_id: 'GOLD',
+      movement_type: 'transfer_in',
+      units: 4,
+    }),
+  ]);
+  await lake.writeCurated('stock_movements', 'stock', [
+    stockMovement({
+      movement_id: 'S1',
+      event_time: '2024-03-01T08:00:00Z',
+      movement_type: 'receipt',
+      units: 50,
+    }),
+    stockMovement({
+      movement_id: 'S2',
+      event_time: '2024-03-02T08:00:00Z',
+      movement_type: 'transfer',
+      to_location_id: 'WH-B',
+      units: 20,
+    }),
   ]);
 });
 
@@ -164,5 +201,122 @@ describe('ledgerlake balance', () => {
     const { error } = await run(['balance', 'A1', '--date', '03/01/2024', '--lake', lake.dir]);
 
     expect(error).toBeInstanceOf(UsageError);
+  });
+});
+
+describe('ledgerlake balance --model portfolio | inventory', () => {
+  it("gives a client's held, pledged and available units of one product on a quiet day", async () => {
+    const { stdout, error } = await run([
+      'balance',
+      'C1',
+      '--model',
+      'portfolio',
+      '--product',
+      'FUND-A',
+      '--date',
+      '2024-03-03',
+      '--lake',
+      lake.dir,
+    ]);
+
+    expect(error).toBeUndefined();
+    // 80 bought at 2.50 on 03-01, 30 pledged on 03-02, nothing on 03-03 for FUND-A.
+    expect(stdout).toBe(
+      'client C1, product FUND-A on 2024-03-03: available 50.00 units (held 80.00, under lien 30.00)\n' +
+        '  held change +0.00, lien change +0.00 from 0 movement(s) on 2024-03-03; last price 2.50, market value 200.00\n',
+    );
+  });
+
+  it('lists every product of the client without --product', async () => {
+    const { stdout } = await run([
+      'balance',
+      'C1',
+      '--model',
+      'portfolio',
+      '--date',
+      '2024-03-03',
+      '--lake',
+      lake.dir,
+    ]);
+
+    expect(stdout).toContain('client C1, product FUND-A on 2024-03-03: available 50.00 units');
+    expect(stdout).toContain(
+      'client C1, product GOLD on 2024-03-03: available 4.00 units (held 4.00, under lien 0.00)',
+    );
+    expect(stdout).toContain('no price known yet');
+  });
+
+  it('gives the units on hand at every location and the company-wide total', async () => {
+    const { stdout, error } = await run([
+      'balance',
+      'SKU-1',
+      '--model',
+      'inventory',
+      '--date',
+      '2024-03-02',
+      '--lake',
+      lake.dir,
+    ]);
+
+    expect(error).toBeUndefined();
+    expect(stdout.split('\n').filter((line) => !line.startsWith('  '))).toEqual([
+      'product SKU-1 at WH-A on 2024-03-02: 30.00 units on hand',
+      'product SKU-1 at WH-B on 2024-03-02: 20.00 units on hand',
+      'product SKU-1 company-wide on 2024-03-02: 50.00 units on hand at 2 location(s)',
+      '',
+    ]);
+    expect(stdout).toContain('transferred in 0.00 and out 20.00');
+  });
+
+  it('narrows to one location with --location and carries it past the end of the lake', async () => {
+    const { stdout } = await run([
+      'balance',
+      'SKU-1',
+      '--model',
+      'inventory',
+      '--location',
+      'WH-B',
+      '--date',
+      '2024-04-01',
+      '--lake',
+      lake.dir,
+    ]);
+
+    expect(stdout).toContain(
+      'product SKU-1 at WH-B on 2024-04-01: 20.00 units on hand (the lake ends on 2024-03-02; no later activity is known)',
+    );
+    expect(stdout).not.toContain('company-wide');
+  });
+
+  it.each([
+    [
+      ['balance', 'C1', '--model', 'portfolio', '--product', 'NOPE', '--date', '2024-03-03'],
+      "unknown client 'C1' with product 'NOPE'",
+    ],
+    [
+      ['balance', 'C1', '--model', 'portfolio', '--product', 'GOLD', '--date', '2024-03-01'],
+      "client 'C1' with product 'GOLD' has no balance on 2024-03-01: its first movement is on 2024-03-03",
+    ],
+  ])('explains a lookup with no balance and exits with 1 (%j)', async (args, message) => {
+    const { stderr, error } = await run([...args, '--lake', lake.dir]);
+
+    expect((error as CommanderError).exitCode).toBe(1);
+    expect(stderr).toContain(message);
+  });
+
+  it('rejects --product outside the portfolio model as a usage error', async () => {
+    const { error } = await run([
+      'balance',
+      'A1',
+      '--product',
+      'FUND-A',
+      '--date',
+      '2024-03-01',
+      '--lake',
+      lake.dir,
+    ]);
+
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe('--product applies to --model portfolio, not to --model account');
   });
 });

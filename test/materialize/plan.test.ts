@@ -36,7 +36,10 @@ describe('incremental model headers', () => {
     expect(INCREMENTAL.map((m) => [m.name, m.incremental.partitionBy]).sort()).toEqual([
       ['balance_moves', 'balance_date'],
       ['fact_account_daily_balance', 'balance_date'],
+      ['fact_host_activity_daily', 'activity_date'],
+      ['fact_inventory_daily_position', 'position_date'],
       ['fact_organization_daily_financials', 'snapshot_date'],
+      ['fact_portfolio_daily_balance', 'balance_date'],
       ['fact_sales', 'order_date'],
       ['fact_transactions', 'event_date'],
       ['kpi_daily', 'kpi_date'],

@@ -16,7 +16,14 @@ import { refreshMarts } from '../../src/materialize/refresh';
 import { loadModels } from '../../src/sql/models';
 import { FsObjectStore } from '../../src/storage/fs-store';
 import { accountRule, RecordingPublisher, referenceDirWith } from '../alerts/support';
-import { type FixtureRow, invoiceRow, LakeFixture, transaction } from '../sql/lake-fixture';
+import {
+  type FixtureRow,
+  holdingsMovement,
+  invoiceRow,
+  LakeFixture,
+  stockMovement,
+  transaction,
+} from '../sql/lake-fixture';
 
 const INCREMENTAL = loadModels()
   .filter(isIncremental)
@@ -133,6 +140,102 @@ describe('incremental refresh of the organization snapshots', () => {
       { organization_id: 'org-3', country: null, balance: 70 },
     ]);
     expect(afterIncremental).toEqual(await snapshot(full.engine));
+  });
+});
+
+describe('incremental refresh of the portfolio and inventory snapshots', () => {
+  it('carries units and liens into a later window and matches a full build', async () => {
+    const lake = await newLake();
+    await lake.writeCurated('holdings_movements', 'book-1', [
+      holdingsMovement({
+        movement_id: 'H1',
+        event_time: '2024-05-01T09:00:00Z',
+        movement_type: 'buy',
+        units: 50,
+        price: 4,
+      }),
+      holdingsMovement({
+        movement_id: 'H2',
+        event_time: '2024-05-02T09:00:00Z',
+        movement_type: 'lien',
+        units: 20,
+      }),
+    ]);
+    await lake.writeCurated('stock_movements', 'stock-1', [
+      stockMovement({
+        movement_id: 'S1',
+        event_time: '2024-05-01T08:00:00Z',
+        movement_type: 'receipt',
+        units: 40,
+      }),
+      stockMovement({
+        movement_id: 'S2',
+        event_time: '2024-05-02T08:00:00Z',
+        movement_type: 'transfer',
+        to_location_id: 'WH-B',
+        units: 15,
+      }),
+    ]);
+    await build(lake);
+
+    // Two quiet days, then: half the lien released and 10 sold; a count at WH-B and a receipt at WH-A.
+    await lake.writeCurated('holdings_movements', 'book-5', [
+      holdingsMovement({
+        movement_id: 'H3',
+        event_time: '2024-05-05T09:00:00Z',
+        movement_type: 'lien_release',
+        units: 10,
+      }),
+      holdingsMovement({
+        movement_id: 'H4',
+        event_time: '2024-05-05T10:00:00Z',
+        movement_type: 'sell',
+        units: 10,
+      }),
+    ]);
+    await lake.writeCurated('stock_movements', 'stock-5', [
+      stockMovement({
+        movement_id: 'S3',
+        event_time: '2024-05-05T08:00:00Z',
+        location_id: 'WH-B',
+        movement_type: 'count',
+        units: 12,
+      }),
+      stockMovement({
+        movement_id: 'S4',
+        event_time: '2024-05-05T09:00:00Z',
+        movement_type: 'receipt',
+        units: 5,
+      }),
+    ]);
+    const incremental = await build(lake);
+    const afterIncremental = await snapshot(incremental.engine);
+    const portfolio = await incremental.engine.query(
+      "select balance_date, held_units, lien_units, available_units, market_value from fact_portfolio_daily_balance where balance_date >= date '2024-05-04' order by balance_date",
+    );
+    const inventory = await incremental.engine.query(
+      "select location_id, opening_units, count_variance, units_on_hand from fact_inventory_daily_position where position_date = date '2024-05-05' order by location_id",
+    );
+    const full = await build(lake, { rebuild: true });
+
+    for (const model of ['fact_portfolio_daily_balance', 'fact_inventory_daily_position']) {
+      expect(refreshOf(incremental.catalog, model), model).toMatchObject({
+        mode: 'incremental',
+        days: ['2024-05-03', '2024-05-04', '2024-05-05'],
+      });
+    }
+    // 50 held, 20 pledged from 05-02; on 05-05 10 released and 10 sold: 40 held, 10 pledged, 30 free.
+    expect(portfolio.rows).toEqual([
+      { balance_date: '2024-05-04', held_units: 50, lien_units: 20, available_units: 30, market_value: 200 },
+      { balance_date: '2024-05-05', held_units: 40, lien_units: 10, available_units: 30, market_value: 160 },
+    ]);
+    // WH-A 25 carried + 5; WH-B carried 15, counted 12 (-3).
+    expect(inventory.rows).toEqual([
+      { location_id: 'WH-A', opening_units: 25, count_variance: 0, units_on_hand: 30 },
+      { location_id: 'WH-B', opening_units: 15, count_variance: -3, units_on_hand: 12 },
+    ]);
+    expect(afterIncremental).toEqual(await snapshot(full.engine));
+    expect(afterIncremental.fact_portfolio_daily_balance).toHaveLength(5);
   });
 });
 

@@ -495,3 +495,68 @@ describe('views that count every dataset', () => {
     },
   );
 });
+
+describe('high_value_orders', () => {
+  it('lists orders worth more than 1000 with their time of day and display case', async () => {
+    const lake = await LakeFixture.create();
+    const order = (
+      id: string,
+      price: number,
+      quantity: number,
+      discount: number,
+      extra: Record<string, string>,
+    ) => ({
+      transaction_id: id,
+      customer_id: 'C1',
+      product_id: `P-${id}`,
+      product_name: `Product ${id}`,
+      category: 'garden',
+      price,
+      quantity,
+      discount,
+      region: 'west',
+      order_date: '2024-02-09',
+      loyalty_points: 1,
+      ...extra,
+    });
+    await lake.writeCurated('sales', 'orders', [
+      order('B1', 600, 2, 0.1, {
+        category_display: 'Garden',
+        region_display: 'West',
+        order_time: '2024-02-09T14:35:00Z',
+      }),
+      // Exactly 1000 after its discount: not above it.
+      order('B2', 1250, 1, 0.2, { order_time: '2024-02-09T09:00:00Z' }),
+      // A row as a file from before the display and time columns has it.
+      order('B3', 2000, 1, 0, {}),
+    ]);
+    const engine = await catalogOver(lake);
+    try {
+      const result = await engine.query(
+        'select transaction_id, order_time, category, region, total_value from high_value_orders order by transaction_id',
+      );
+
+      // B1: 2 x 600 x 0.9 = 1080. B2: 1250 x 0.8 = 1000.00, not above 1000. B3: the lower-case values
+      // and midnight of its order day.
+      expect(result.rows).toEqual([
+        {
+          transaction_id: 'B1',
+          order_time: '2024-02-09T14:35:00.000Z',
+          category: 'Garden',
+          region: 'West',
+          total_value: 1080,
+        },
+        {
+          transaction_id: 'B3',
+          order_time: '2024-02-09T00:00:00.000Z',
+          category: 'garden',
+          region: 'west',
+          total_value: 2000,
+        },
+      ]);
+    } finally {
+      await engine.close();
+      await lake.close();
+    }
+  });
+});

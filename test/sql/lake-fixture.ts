@@ -179,3 +179,30 @@ export function invoiceRow(overrides: Readonly<Record<string, FixtureValue>>): F
     ...overrides,
   };
 }
+
+/** A holdings movement (units of a product for a client) with every required field filled. */
+export function holdingsMovement(
+  overrides: FixtureRow & { movement_id: string; event_time: string; movement_type: string; units: number },
+): FixtureRow {
+  return {
+    client_id: 'C1',
+    product_id: 'FUND-A',
+    product_type: 'fund',
+    price: null,
+    currency: 'USD',
+    ...overrides,
+  };
+}
+
+/** A stock movement (units of a product at a location) with every required field filled. */
+export function stockMovement(
+  overrides: FixtureRow & { movement_id: string; event_time: string; movement_type: string; units: number },
+): FixtureRow {
+  return {
+    product_id: 'SKU-1',
+    location_id: 'WH-A',
+    to_location_id: null,
+    reason: null,
+    ...overrides,
+  };
+}

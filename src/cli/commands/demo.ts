@@ -5,6 +5,7 @@ import { type PlantedAlert, plantBalanceMoves } from '../../alerts/demo-moves';
 import { alertDatesAfterRefresh, evaluateAlerts } from '../../alerts/evaluate';
 import { ConsolePublisher } from '../../alerts/publishers';
 import { DEMO_DEFAULTS, type DemoFile, generateDemo } from '../../demo/generate';
+import { STOCK_PRODUCTS } from '../../demo/stock';
 import { buildCatalog } from '../../engine/catalog';
 import { openDuckDb } from '../../engine/duckdb';
 import type { QueryResult } from '../../engine/query-engine';
@@ -177,5 +178,11 @@ export function registerDemoCommand(program: Command): void {
       console.log('\nnext:');
       console.log(`  npx ledgerlake query "select * from channel_performance"${lakeHint(options.lake)}`);
       console.log(`  npx ledgerlake balance C0042 --date ${DEMO_DEFAULTS.endDate}${lakeHint(options.lake)}`);
+      console.log(
+        `  npx ledgerlake balance ALERT-CLIENT --model portfolio --date ${DEMO_DEFAULTS.endDate}${lakeHint(options.lake)}`,
+      );
+      console.log(
+        `  npx ledgerlake balance ${STOCK_PRODUCTS[0]} --model inventory --date ${DEMO_DEFAULTS.endDate}${lakeHint(options.lake)}`,
+      );
     });
 }
