@@ -1,4 +1,5 @@
 -- fact_host_activity_daily: hits and unique visitors of every host per day, with the split by device.
+-- test: reconciles_with_manifests(web_events)
 -- grain: one row per host per day with at least one event (quiet days are left out; the monthly
 -- arrays of host_activity_monthly put 0 there).
 --   hits             every event (anonymous ones included)

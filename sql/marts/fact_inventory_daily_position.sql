@@ -1,5 +1,6 @@
 -- fact_inventory_daily_position: periodic snapshot of the units on hand of every product at every
 -- location (warehouse or branch).
+-- test: reconciles_with_manifests(stock_movements)
 -- grain: one row per product, location and day, from the pair's first movement to the latest day of
 -- stock movements in the lake, gap-filled: a day without movements carries the previous units.
 -- Each movement is booked at its location in time order (event_time, then movement_id):

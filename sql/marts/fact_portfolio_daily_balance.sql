@@ -1,4 +1,5 @@
 -- fact_portfolio_daily_balance: periodic snapshot of every client's holding of every product.
+-- test: reconciles_with_manifests(holdings_movements)
 -- grain: one row per client, product and day, from the pair's first movement to the latest day of
 -- holdings movements in the lake, gap-filled: a day without movements carries the previous units.
 --   held_units      = previous held_units + buys + transfers in - sells - transfers out

@@ -1,4 +1,5 @@
 -- stg_customer_profiles: CRM customer profiles, repaired, with a warning for every repair.
+-- test: reconciles_with_manifests(customer_profiles)
 -- grain: one row per ingested record (customer_id as exported, updated_at, source line); the latest
 -- record per customer wins in dim_customer_profile.
 --

@@ -6,6 +6,7 @@ import { buildCatalog } from '../engine/catalog';
 import { openDuckDb } from '../engine/duckdb';
 import { type DataTest, loadDataTests } from '../quality/declarations';
 import { BASE_TABLES, type BaseTable, baseColumnType } from '../sql/base-tables';
+import { GENERATED_MODELS_FILE, generatedModelTexts } from '../sql/generated-models';
 import { DEFAULT_SQL_DIR, loadModels, referencedRelations, type SqlModel } from '../sql/models';
 
 /** A header that documents what the model does not have. */
@@ -75,8 +76,13 @@ export async function collectCatalogDocs(sqlDir: string = DEFAULT_SQL_DIR): Prom
 
   const nodes = new Map<string, DocNode>();
   for (const table of BASE_TABLES) nodes.set(table.name, baseNode(table, tests));
+  const generated = new Map(generatedModelTexts(DATASETS).map((g) => [g.name, g.text]));
   for (const model of models) {
-    const text = readFileSync(join(repoRoot, model.file), 'utf8');
+    // Generated models (from the contracts) have no file of their own: their text is generated too.
+    const text =
+      model.file === GENERATED_MODELS_FILE
+        ? (generated.get(model.name) ?? model.sql)
+        : readFileSync(join(repoRoot, model.file), 'utf8');
     const header = parseDocHeader(text, model.name);
     const reads = modelInputs(model, baseNames);
     const output = types.get(model.name) ?? [];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DATASETS } from '../../datasets/index';
+import { GENERATED_MODELS_FILE } from '../sql/generated-models';
 import { DEFAULT_SQL_DIR, type SqlModel } from '../sql/models';
 
 /**
@@ -98,9 +99,10 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  */
 export function loadDataTests(models: readonly SqlModel[], sqlDir: string = DEFAULT_SQL_DIR): DataTest[] {
   const repoRoot = dirname(resolve(sqlDir));
-  const tests = models.flatMap((model) =>
-    parseTestLines(model, readFileSync(join(repoRoot, model.file), 'utf8'), models),
-  );
+  // Models generated from the contracts have no file of their own, and no test lines.
+  const tests = models
+    .filter((model) => model.file !== GENERATED_MODELS_FILE)
+    .flatMap((model) => parseTestLines(model, readFileSync(join(repoRoot, model.file), 'utf8'), models));
   const seen = new Map<string, string>();
   for (const test of tests) {
     const previous = seen.get(test.name);

@@ -225,7 +225,7 @@ describe('exit codes and paths that are not regular files (shipped binary)', () 
     ['a file ingested whole', 'good.csv', 0],
     ['a file with quarantined rows', 'some-bad.csv', 0],
     ['a file rejected whole', 'unreadable.csv', 1],
-  ])('exits %s with code %i', async (_what, file, code) => {
+  ])('exits %s (%s) with code %i', async (_what, file, code) => {
     const result = await cli(dir, ['ingest', file, '--dataset', 'transactions', '--lake', `lake-${file}`]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(code);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../datasets/index';
 import { loadDataTests } from '../../src/quality/declarations';
 import { BASE_TABLE_NAMES, BASE_TABLES } from '../../src/sql/base-tables';
+import { generatedModelTexts } from '../../src/sql/generated-models';
 import { DEFAULT_SQL_DIR, loadModels, REPO_ROOT, referencedRelations } from '../../src/sql/models';
 import { findChromium, launchChromium, VIEWPORTS } from '../report/chromium';
 
@@ -99,14 +100,19 @@ describe.skipIf(!chromium)(
       const edges = await page.$$eval('svg.lineage path.edge', (paths) =>
         paths.map((p) => `${p.getAttribute('data-from')} -> ${p.getAttribute('data-to')}`),
       );
-      expect(nodes.sort()).toEqual([...modelFilesOnDisk(), ...BASE_TABLES.map((t) => t.name)].sort());
+      const generated = generatedModelTexts(DATASETS).map((g) => g.name);
+      expect(generated).toEqual(['int_transactions_unioned', 'int_curated_rows_per_day']);
+      expect(nodes.sort()).toEqual(
+        [...modelFilesOnDisk(), ...generated, ...BASE_TABLES.map((t) => t.name)].sort(),
+      );
       expect(edges.sort()).toEqual(catalogEdges());
       // Worked out by hand from the SQL, so the derivation itself is checked too.
       expect(edges.filter((e) => e.endsWith('-> fact_account_daily_balance')).sort()).toEqual([
         'dim_date -> fact_account_daily_balance',
         'fact_transactions -> fact_account_daily_balance',
       ]);
-      expect(edges).toContain('transactions -> transactions_on_several_days');
+      expect(edges).toContain('transactions -> int_transactions_unioned');
+      expect(edges).toContain('int_transactions_unioned -> transactions_on_several_days');
     });
 
     it('lays the graph out left to right (datasets -> staging -> marts -> analytics -> alerts), no node over another', async () => {
