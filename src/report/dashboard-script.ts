@@ -13,7 +13,23 @@
  */
 export const DASHBOARD_SCRIPT = String.raw`(function () {
   'use strict';
-  var P = JSON.parse(document.getElementById('report-data').textContent);
+  var block = document.getElementById('report-data');
+  if (typeof DecompressionStream !== 'function') {
+    block.insertAdjacentHTML('afterend', '<p class="note" role="alert">This browser cannot unpack the page’s data ' +
+      '(it needs DecompressionStream: Chrome 80, Firefox 113, Safari 16.4 or newer).</p>');
+    document.querySelector('main').prepend(document.querySelector('[role=alert]'));
+    return;
+  }
+  var binary = atob(block.textContent.trim());
+  var bytes = new Uint8Array(binary.length);
+  for (var b = 0; b < binary.length; b++) bytes[b] = binary.charCodeAt(b);
+  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text()
+    .then(function (text) { main(JSON.parse(text)); })
+    .catch(function (error) { console.error('ledgerlake report: cannot read the embedded data: ' + error); });
+})();
+
+function main(P) {
+  'use strict';
   var DAY = 86400000;
   var BASE = Date.parse(P.span.dataFrom + 'T00:00:00Z');
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -21,6 +37,23 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     purple: '#CC79A7', grey: '#9aa1ab', black: '#222222' };
   var SERIES = [C.blue, C.orange, C.green, C.vermillion, C.purple, C.sky, C.black, C.grey];
   var D = P.dims;
+  // Day columns come as steps from the row before: back to day offsets.
+  [P.tx, P.sales, P.balances, P.quality, P.rejections, P.alerts].forEach(function (cube) {
+    for (var i = 1; i < cube.d.length; i++) cube.d[i] += cube.d[i - 1];
+  });
+  // Accounts come as runs of rows with day steps and moves: back to days, openings and closings.
+  (function () {
+    var A = P.accounts; A.a = []; A.d = []; A.open = []; A.close = [];
+    var k = 0;
+    A.ids.forEach(function (_, i) {
+      var day = 0; var close = 0;
+      for (var j = 0; j < A.rows[i]; j++, k++) {
+        day = j === 0 ? A.step[k] : day + A.step[k];
+        close = j === 0 ? A.firstClose[i] : close + A.chg[k];
+        A.a.push(i); A.d.push(day); A.close.push(close); A.open.push(close - A.chg[k]);
+      }
+    });
+  })();
   var NDAYS = Math.round((Date.parse(P.span.to + 'T00:00:00Z') - BASE) / DAY) + 1;
 
   // ---- formatting (en-US, UTC: the page reads the same wherever it is opened)
@@ -684,4 +717,4 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
 
   apply();
   document.documentElement.setAttribute('data-ready', 'true');
-})();`;
+}`;

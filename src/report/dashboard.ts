@@ -5,6 +5,7 @@
  * CSS and the script that draws the views. Nothing is loaded from anywhere.
  */
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FetchedCube, ReportCubes, ReportSpan } from './cubes';
 import { LEAD_IN_DAYS, REPORT_ALERTS } from './cubes';
 import { DASHBOARD_SCRIPT } from './dashboard-script';
@@ -29,7 +30,7 @@ export interface InitialSelection {
 /** Aligned columns of numbers, one array per name. */
 type Columns<K extends string> = { readonly [P in K]: number[] };
 
-/** The JSON block the page script reads. Exported for the size script and the tests. */
+/** The JSON block the page script reads; every `d` column holds day steps (see `deltas`). Exported for the size script and the tests. */
 export interface DashboardPayload {
   readonly span: {
     readonly from: string;
@@ -50,7 +51,15 @@ export interface DashboardPayload {
   readonly tx: Columns<'d' | 'ch' | 'ci' | 'sg' | 'n' | 'f' | 'rev' | 'ptMs' | 'ptN'>;
   readonly sales: Columns<'d' | 'cat' | 'ci' | 'sg' | 'lines' | 'units' | 'cents' | 'disc' | 'discN'>;
   readonly balances: Columns<'d' | 'ci' | 'sg' | 'n' | 'close' | 'inflow' | 'outflow'>;
-  readonly accounts: { ids: string[]; customers: (string | null)[] } & Record<string, unknown>;
+  /** Per account (`ids`) its rows; per row the step in days from the previous one and the move. */
+  readonly accounts: {
+    ids: string[];
+    customers: (string | null)[];
+    rows: number[];
+    firstClose: number[];
+    step: number[];
+    chg: number[];
+  };
   readonly alerts: Record<string, unknown>;
   readonly quality: Columns<'d' | 'ds' | 'valid' | 'quar'>;
   readonly rejections: Columns<'d' | 'ds' | 'rule' | 'rows'>;
@@ -135,27 +144,34 @@ export function dashboardPayload(
     inflow: nums(b, 'inflow_cents'),
     outflow: nums(b, 'outflow_cents'),
   };
+  // Accounts: per account its first closing balance and, per row, the day (as a step from the
+  // account's previous row) and the move; openings and later closings follow by summing.
   const a = cubes.accountDays;
-  const accountIndex = dictionary([]);
+  const ids: string[] = [];
   const customers: (string | null)[] = [];
-  const accountRows = col(a, 'account_id').map((id, i) => {
-    const before = accountIndex.values.length;
-    const index = accountIndex.of(String(id));
-    if (accountIndex.values.length > before) {
-      const customer = col(a, 'customer_id')[i];
+  const rowsPerAccount: number[] = [];
+  const firstClose: number[] = [];
+  const steps: number[] = [];
+  const moves: number[] = [];
+  const accountIds = col(a, 'account_id');
+  const accountCustomers = col(a, 'customer_id');
+  const accountDays = col(a, 'day').map(dayOf);
+  const changes = nums(a, 'change_cents');
+  const closings = nums(a, 'closing_cents');
+  accountIds.forEach((id, i) => {
+    const newAccount = i === 0 || accountIds[i - 1] !== id;
+    if (newAccount) {
+      ids.push(String(id));
+      const customer = accountCustomers[i];
       customers.push(customer === null || customer === undefined ? null : String(customer));
+      rowsPerAccount.push(0);
+      firstClose.push(closings[i]!);
     }
-    return index;
+    rowsPerAccount[rowsPerAccount.length - 1]! += 1;
+    steps.push(newAccount ? accountDays[i]! : accountDays[i]! - accountDays[i - 1]!);
+    moves.push(changes[i]!);
   });
-  const accounts = {
-    ids: accountIndex.values,
-    customers,
-    a: accountRows,
-    d: col(a, 'day').map(dayOf),
-    open: nums(a, 'opening_cents'),
-    chg: nums(a, 'change_cents'),
-    close: nums(a, 'closing_cents'),
-  };
+  const accounts = { ids, customers, rows: rowsPerAccount, firstClose, step: steps, chg: moves };
   const al = cubes.alerts;
   const cut = al.rows > REPORT_ALERTS;
   // The query returns at most one row more than the page keeps: that row only says "cut".
@@ -188,6 +204,7 @@ export function dashboardPayload(
     rule: col(r, 'rule_id').map((v) => rejectionRules.of(String(v))),
     rows: nums(r, 'rejected_rows'),
   };
+  for (const cube of [tx, sales, balances, quality, rejections, alerts]) cube.d = deltas(cube.d);
   const errors: Record<string, string> = {};
   for (const [name, cube] of Object.entries(cubes)) if (cube.error) errors[name] = cube.error;
   return {
@@ -210,6 +227,11 @@ export function dashboardPayload(
     rejections,
     errors,
   };
+}
+
+/** Each value minus the one before it (the rows come in day order, so mostly 0 or 1). */
+function deltas(values: readonly number[]): number[] {
+  return values.map((v, i) => (i === 0 ? v : v - values[i - 1]!));
 }
 
 /** Row indexes of the REPORT_ALERTS largest moves, in the query's (day) order. */
@@ -241,12 +263,23 @@ function dictionary(initial: readonly string[]) {
   };
 }
 
-/** The JSON text of the payload, safe inside `<script type="application/json">`. */
-export function payloadJson(payload: DashboardPayload): string {
-  return JSON.stringify(payload)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+/**
+ * The payload as the page embeds it: its JSON gzipped and in base64 (about a quarter of the JSON:
+ * columns of small integers compress well), which the page unpacks with the browser's own
+ * `DecompressionStream`. Base64 holds no `<`, so nothing in it can end the script element.
+ */
+export function encodePayload(payload: DashboardPayload): string {
+  return gzipSync(JSON.stringify(payload), { level: 9 }).toString('base64');
+}
+
+/** The payload a report page embeds, read back (for tests and the size benchmark). */
+export function readPayload(html: string): DashboardPayload {
+  const match =
+    /<script type="application\/octet-stream" id="report-data" data-encoding="gzip\+base64">([^<]*)<\/script>/.exec(
+      html,
+    );
+  if (!match) throw new Error('no embedded report data in this page');
+  return JSON.parse(gunzipSync(Buffer.from(match[1]!, 'base64')).toString('utf8')) as DashboardPayload;
 }
 
 /** The page's Content-Security-Policy: nothing loads from anywhere; only the page's own script runs. */
@@ -415,7 +448,7 @@ ${chart('quality-rules', 'Rejections by rule (top 6)', 'Rejected rows per datase
 <dt>Days</dt><dd>${span.from} to ${span.to} (${days} days, UTC), with ${LEAD_IN_DAYS} days before for the moving averages</dd>
 <dt>Built</dt><dd>${e(formatTimestamp(context.builtAt.toISOString()).replace(' UTC', ':00 UTC'))} from ${context.queries} queries</dd>
 </dl></footer>
-<script type="application/json" id="report-data">${payloadJson(payload)}</script>
+<script type="application/octet-stream" id="report-data" data-encoding="gzip+base64">${encodePayload(payload)}</script>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>
 </html>

@@ -8,7 +8,7 @@ import {
   resolveReportSpan,
 } from '../../src/report/build-report';
 import { CUBE_QUERIES, fetchCubes } from '../../src/report/cubes';
-import { contentSecurityPolicy, type DashboardPayload } from '../../src/report/dashboard';
+import { contentSecurityPolicy, readPayload } from '../../src/report/dashboard';
 import { DASHBOARD_SCRIPT } from '../../src/report/dashboard-script';
 import { checkTrinoGrammar, formatGrammarError } from '../../src/sql/trino-grammar';
 import type { LakeFixture } from '../sql/lake-fixture';
@@ -28,12 +28,7 @@ afterAll(async () => {
   await lake?.close();
 });
 
-/** The JSON the page embeds, parsed back. */
-function payloadOf(html: string): DashboardPayload {
-  const match = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
-  expect(match, 'the data block').not.toBeNull();
-  return JSON.parse(match![1]!);
-}
+const payloadOf = readPayload;
 
 describe('the report cubes (one SQL text each)', () => {
   it.each(Object.entries(CUBE_QUERIES))('%s is valid Trino SQL', (name, query) => {
@@ -135,7 +130,7 @@ describe('the report cubes (one SQL text each)', () => {
 });
 
 describe('buildReport on a hand-made lake', () => {
-  it('embeds the cubes as columns of integers: day offsets, dictionary indexes, millionths', async () => {
+  it('embeds the cubes as columns of integers: day steps, dictionary indexes, millionths', async () => {
     const html = await buildReport(engine, { ...SPAN, now });
 
     const payload = payloadOf(html);
@@ -146,7 +141,8 @@ describe('buildReport on a hand-made lake', () => {
       selectFrom: '2024-03-08',
       selectTo: '2024-03-14',
     });
-    expect(payload.tx.d).toEqual([0, 1, 7, 8, 10, 11]);
+    // Days 0, 1, 7, 8, 10, 11 after 2 Mar, each as a step from the row before.
+    expect(payload.tx.d).toEqual([0, 1, 6, 1, 2, 1]);
     expect(payload.tx.rev).toEqual([2_000_000, 0, 4_000_000, 3_000_000, 0, 300_000]);
     expect(payload.tx.ch.map((i: number) => payload.dims.channels[i]?.[0])).toEqual([
       'credit_card',
@@ -164,6 +160,12 @@ describe('buildReport on a hand-made lake', () => {
       'northeast',
       'west',
     ]);
+    // A2: first row 10 Mar (day 8) closing 1,000.00, then 3 days later a move of -100.00.
+    const a2 = payload.accounts.ids.indexOf('A2');
+    const before = payload.accounts.rows.slice(0, a2).reduce((sum, n) => sum + n, 0);
+    expect(payload.accounts.firstClose[a2]).toBe(100_000);
+    expect(payload.accounts.step.slice(before, before + 2)).toEqual([8, 3]);
+    expect(payload.accounts.chg.slice(before, before + 2)).toEqual([100_000, -10_000]);
     expect(payload.currency).toBe('USD');
     expect(payload.errors).toEqual({});
   });
@@ -173,6 +175,7 @@ describe('buildReport on a hand-made lake', () => {
 
     expect(html).not.toContain(HOSTILE_CATEGORY);
     expect(html).not.toContain(HOSTILE_CITY);
+    expect(html).not.toContain('onerror');
     expect(payloadOf(html).dims.categories).toContain(HOSTILE_CATEGORY);
     expect(html.match(/<script>/g)).toHaveLength(1);
     expect(html).toContain(`<script>${DASHBOARD_SCRIPT}</script>`);

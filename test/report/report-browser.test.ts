@@ -71,7 +71,6 @@ describe.skipIf(!chromium)(
       await writeReportFile(engine, reportFile);
       browser = await launchChromium(chromium!);
       page = await browser.newPage({ viewport: VIEWPORTS.laptop });
-      await page.goto(`file://${reportFile}`);
     }, 240_000);
 
     afterAll(async () => {
@@ -79,6 +78,11 @@ describe.skipIf(!chromium)(
       await engine?.close();
       if (lakeDir) rmSync(lakeDir, { recursive: true, force: true });
     });
+
+    async function open(url: string): Promise<void> {
+      await page.goto(url);
+      await page.waitForSelector('html[data-ready]');
+    }
 
     /** One row of SQL on the demo lake. */
     async function sqlRow(sql: string): Promise<Record<string, unknown>> {
@@ -120,7 +124,7 @@ where ${where(s)}`);
     }
 
     async function select(s: Selection): Promise<void> {
-      await page.goto(`file://${reportFile}`);
+      await open(`file://${reportFile}`);
       await page.fill('input[name=from]', s.from);
       await page.fill('input[name=to]', s.to);
       // The cascade: a region lists its states, a state its cities.
@@ -133,7 +137,7 @@ where ${where(s)}`);
 
     /** The days the page opened on, and the busiest region, state, city, channel and segment. */
     async function busiest(): Promise<Required<Selection>> {
-      await page.goto(`file://${reportFile}`);
+      await open(`file://${reportFile}`);
       const from = await page.inputValue('input[name=from]');
       const to = await page.inputValue('input[name=to]');
       const top = async (column: string, filter = 'true') =>
@@ -240,13 +244,13 @@ group by 1 order by n desc, v limit 1`)
       const shown = await pageKpis();
 
       await page.goto('about:blank');
-      await page.goto(link);
+      await open(link);
 
       expect(await pageKpis()).toEqual(shown);
       expect(await page.inputValue('select[name=region]')).toBe(s.region);
       expect(await page.inputValue('select[name=segment]')).toBe(s.segment);
       // Negative control: without the fragment the page shows other figures.
-      await page.goto(`file://${reportFile}`);
+      await open(`file://${reportFile}`);
       expect(await pageKpis()).not.toEqual(shown);
     });
 
@@ -411,7 +415,7 @@ order by 1, 2, 3`);
     });
 
     it('reaches every filter with the keyboard, in order', async () => {
-      await page.goto(`file://${reportFile}`);
+      await open(`file://${reportFile}`);
       const reached: string[] = [];
 
       for (let i = 0; i < 30; i += 1) {
