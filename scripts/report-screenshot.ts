@@ -8,7 +8,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkReportPage, findChromium, launchChromium, VIEWPORTS } from '../test/report/chromium';
+import {
+  checkReportPage,
+  findChromium,
+  launchChromium,
+  VIEWPORTS,
+  waitUntilDrawn,
+} from '../test/report/chromium';
 import { writeDemoReport } from '../test/report/demo-report';
 
 /** Height of the README image: down to the end of the sales section at 1280 px. */
@@ -35,6 +41,7 @@ try {
   }
   const page = await browser.newPage({ viewport: VIEWPORTS.laptop });
   await page.goto(`file://${reportFile}`);
+  await waitUntilDrawn(page);
   await page.screenshot({
     path: resolve('docs', 'report.png'),
     clip: { x: 0, y: 0, width: 1280, height: README_HEIGHT },

@@ -1,14 +1,17 @@
 /**
- * `buildReport(engine)`: the report page as an HTML string, built through the `QueryEngine`
- * interface only, so DuckDB locally and Athena in AWS give the same page from the same SQL.
+ * `buildReport(engine)`: the dashboard page as an HTML string, built through the `QueryEngine`
+ * interface only, so DuckDB locally and Athena in AWS give the same page from the same SQL: one
+ * query per cube (`CUBE_QUERIES`), the views computed in the page.
  */
 import { type QueryEngine, QueryError } from '../engine/query-engine';
-import { addDays, daysInclusive, isIsoDate } from './format';
-import { fetchReportData, REPORT_QUERIES, type ReportBlock, type ReportRange } from './queries';
-import { renderReport } from './render';
+import { CUBE_QUERIES, type CubeName, fetchCubes, type ReportSpan } from './cubes';
+import { renderDashboard } from './dashboard';
+import { addDays, isIsoDate } from './format';
 
-/** Days a report covers when `from` is not given: two whole weeks, compared like for like. */
-export const DEFAULT_REPORT_DAYS = 14;
+/** Days the page holds when `from` is not given: a year up to `to`. */
+export const DEFAULT_SPAN_DAYS = 365;
+/** Days the page opens on when `from` is not given: the last two weeks of the span. */
+export const DEFAULT_SELECTION_DAYS = 14;
 
 /** A `from`/`to` that is not a date, or a range that ends before it starts. */
 export class ReportRangeError extends Error {
@@ -18,11 +21,11 @@ export class ReportRangeError extends Error {
   }
 }
 
-/** Options of `buildReport` and `resolveReportRange`. */
+/** Options of `buildReport` and `resolveReportSpan`. */
 export interface ReportOptions {
   /**
-   * First day, `YYYY-MM-DD`.
-   * @default - `DEFAULT_REPORT_DAYS` days up to `to`
+   * First day the page holds, `YYYY-MM-DD`; the page then opens on the whole span.
+   * @default - `DEFAULT_SPAN_DAYS` days up to `to`, opening on the last `DEFAULT_SELECTION_DAYS`
    */
   readonly from?: string;
   /**
@@ -30,32 +33,34 @@ export interface ReportOptions {
    * @default - the latest day with transactions in the lake (today, UTC, on an empty lake)
    */
   readonly to?: string;
-  /** The build time shown in the footer and used for freshness ages. @default new Date() */
+  /** The build time shown in the footer. @default new Date() */
   readonly now?: Date;
-  /**
-   * Queries in flight at once (Athena runs several side by side; DuckDB one at a time).
-   * @default 1
-   */
+  /** Queries in flight at once (Athena runs several side by side; DuckDB one at a time). @default 1 */
   readonly concurrency?: number;
   /** Called as each query finishes, e.g. to draw a progress bar. */
   readonly onProgress?: (done: number, total: number, step: string) => void;
 }
 
-/** Queries a report runs: one per block, plus one to find the latest day when `to` is not given. */
+/** The span the page holds and the days it opens on. */
+export interface ResolvedSpan extends ReportSpan {
+  readonly selectFrom: string;
+  readonly selectTo: string;
+}
+
+/** Queries a report runs: one per cube, plus one to find the latest day when `to` is not given. */
 export function reportQueryCount(options: Pick<ReportOptions, 'to'> = {}): number {
-  return Object.keys(REPORT_QUERIES).length + (options.to === undefined ? 1 : 0);
+  return Object.keys(CUBE_QUERIES).length + (options.to === undefined ? 1 : 0);
 }
 
 /**
- * Works out the range: the given days, or the `DEFAULT_REPORT_DAYS` days up to the latest day
- * with transactions, and the period of equal length just before it.
+ * Works out the span and the initial selection.
  *
  * @throws ReportRangeError when `from` or `to` is not a `YYYY-MM-DD` date or `from` is after `to`
  */
-export async function resolveReportRange(
+export async function resolveReportSpan(
   engine: QueryEngine,
   options: ReportOptions = {},
-): Promise<ReportRange> {
+): Promise<ResolvedSpan> {
   for (const [name, value] of [
     ['from', options.from],
     ['to', options.to],
@@ -73,37 +78,48 @@ export async function resolveReportRange(
         ? options.from
         : (latest ?? today);
   }
-  const from = options.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
+  const from = options.from ?? addDays(to, -(DEFAULT_SPAN_DAYS - 1));
   if (from > to) {
     throw new ReportRangeError(`the range starts after it ends: from ${from} is after to ${to}; swap them`);
   }
-  const days = daysInclusive(from, to);
-  return { from, to, days, previousFrom: addDays(from, -days), previousTo: addDays(from, -1) };
+  const selectFrom = options.from ?? maxDate(from, addDays(to, -(DEFAULT_SELECTION_DAYS - 1)));
+  return { from, to, selectFrom, selectTo: to };
 }
 
 /**
- * Builds the report page: resolves the range, runs one query per block and renders the page. A
- * block whose query fails (e.g. an alerts view this deployment does not have yet) shows its empty
- * state with the engine's reason; the rest of the page is unaffected.
+ * Builds the report page: resolves the span, runs one query per cube and renders the page. A cube
+ * whose query fails (e.g. a view this deployment does not have yet) is empty and its blocks show
+ * the engine's reason; the rest of the page is unaffected.
  *
  * @returns one self-contained HTML document
- * @throws ReportRangeError on a bad range (see `resolveReportRange`)
+ * @throws ReportRangeError on a bad range (see `resolveReportSpan`)
  */
 export async function buildReport(engine: QueryEngine, options: ReportOptions = {}): Promise<string> {
   const total = reportQueryCount(options);
-  const range = await resolveReportRange(engine, options);
-  const offset = total - Object.keys(REPORT_QUERIES).length;
+  const span = await resolveReportSpan(engine, options);
+  const offset = total - Object.keys(CUBE_QUERIES).length;
   if (offset > 0) options.onProgress?.(offset, total, 'range');
-  const data = await fetchReportData(engine, range, {
+  const cubes = await fetchCubes(engine, span, {
     concurrency: options.concurrency,
-    onQueryDone: (done, _, block: ReportBlock) => options.onProgress?.(offset + done, total, block),
+    onQueryDone: (done, _, cube: CubeName) => options.onProgress?.(offset + done, total, cube),
   });
-  return renderReport(data, {
+  const currencies = cubes.currency.columns;
+  const currency =
+    currencies.min_currency?.[0] !== undefined &&
+    currencies.min_currency[0] !== null &&
+    currencies.min_currency[0] === currencies.max_currency?.[0]
+      ? String(currencies.min_currency[0])
+      : null;
+  return renderDashboard(cubes, span, { from: span.selectFrom, to: span.selectTo }, currency, {
     engine: engine.name,
     source: engine.source,
     builtAt: options.now ?? new Date(),
     queries: total,
   });
+}
+
+function maxDate(a: string, b: string): string {
+  return a > b ? a : b;
 }
 
 /** The latest day with transactions, or null on an empty lake or when the view is missing. */

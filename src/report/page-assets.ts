@@ -1,9 +1,4 @@
-/**
- * The page's own CSS and script, inlined into every report: the file opens offline and needs
- * nothing else. The script only upgrades the SVG `<title>` tooltips to instant ones that also work
- * on touch; without it the page still reads completely.
- */
-import { createHash } from 'node:crypto';
+/** The page's own CSS, inlined into every report: the file opens offline and needs nothing else. */
 
 export const REPORT_CSS = `
 :root { --bg: #f3f4f6; --card: #ffffff; --ink: #1c2230; --muted: #586170; --line: #e2e5ea; --axis: #9aa1ab;
@@ -36,7 +31,6 @@ h3 { font-size: 15px; margin: 0 0 2px; }
 .swatch.line { height: 0; border-top: 3px solid; border-radius: 0; width: 16px; }
 .swatch.line.dotted { border-top-width: 2px; }
 .chart-svg { display: block; width: 100%; height: auto; }
-.chart-narrow { display: none; }
 svg text { font-family: inherit; font-size: 12px; fill: var(--muted); }
 svg .axis-label, svg .category { fill: var(--ink); }
 svg .value { fill: var(--ink); font-variant-numeric: tabular-nums; }
@@ -62,62 +56,34 @@ footer dd { margin: 0; word-break: break-all; }
 .tip { position: fixed; z-index: 10; pointer-events: none; max-width: 280px; padding: 6px 9px; border-radius: 6px;
   background: #1c2230; color: #fff; font-size: 13px; line-height: 1.4; white-space: pre-line;
   box-shadow: 0 2px 8px rgba(0, 0, 0, 0.25); }
+.skip { position: absolute; left: -9999px; }
+.skip:focus { left: 8px; top: 8px; background: #fff; padding: 6px 10px; z-index: 20; }
+.filters { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: end; background: var(--card);
+  border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; margin: 12px 0 6px; }
+.filters label, .search { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); gap: 2px; }
+.filters input, .filters select, .filters button, .search input { font: inherit; color: var(--ink); padding: 5px 8px;
+  border: 1px solid var(--axis); border-radius: 6px; background: #fff; min-height: 34px; }
+.filters button { cursor: pointer; }
+:focus-visible { outline: 3px solid var(--good); outline-offset: 2px; }
+.selection { margin: 4px 0 0; font-weight: 600; }
+details.figures { margin-top: 6px; font-size: 13px; }
+details.figures summary { cursor: pointer; color: var(--muted); }
+#account-view h3 { margin-top: 12px; }
+#alerts { grid-column: 1 / -1; }
+#alerts .table-wrap { max-height: 420px; overflow-y: auto; }
 @media (max-width: 600px) {
   .page { padding-left: 12px; padding-right: 12px; }
   .card { padding: 12px; }
-  .chart-wide { display: none; }
-  .chart-narrow { display: block; }
   .kpi-value { font-size: 21px; }
   .kpis { gap: 10px; }
 }
 @media print {
-  body { background: #fff; }
-  .card { break-inside: avoid; }
-  .tip { display: none; }
+  body { background: #fff; font-size: 12px; }
+  .filters, .skip, .search, details.figures summary, .tip { display: none; }
+  details.figures { display: none; }
+  .card { break-inside: avoid; border-color: #bbb; }
+  .grid { grid-template-columns: 1fr 1fr; }
+  .selection { font-size: 14px; }
+  #alerts .table-wrap { max-height: none; overflow: visible; }
 }
 `;
-
-/** Moves each hit area's `<title>` into an instant tooltip that follows the pointer (and a tap). */
-export const REPORT_SCRIPT = `(() => {
-  const tip = document.createElement('div');
-  tip.className = 'tip';
-  tip.setAttribute('role', 'tooltip');
-  tip.hidden = true;
-  document.body.appendChild(tip);
-  for (const title of document.querySelectorAll('svg .hit > title')) {
-    const hit = title.parentElement;
-    hit.setAttribute('data-tip', title.textContent);
-    hit.setAttribute('aria-label', title.textContent);
-    title.remove();
-  }
-  let active = null;
-  const show = (event) => {
-    const target = event.target instanceof Element ? event.target.closest('[data-tip]') : null;
-    if (active && active !== target) active.classList.remove('active');
-    active = target;
-    if (!target) { tip.hidden = true; return; }
-    target.classList.add('active');
-    tip.textContent = target.getAttribute('data-tip');
-    tip.hidden = false;
-    const gap = 14;
-    let x = event.clientX + gap;
-    let y = event.clientY + gap;
-    if (x + tip.offsetWidth > window.innerWidth - 4) x = event.clientX - tip.offsetWidth - gap;
-    if (y + tip.offsetHeight > window.innerHeight - 4) y = event.clientY - tip.offsetHeight - gap;
-    tip.style.left = Math.max(4, x) + 'px';
-    tip.style.top = Math.max(4, y) + 'px';
-  };
-  window.addEventListener('pointermove', show);
-  window.addEventListener('pointerdown', show);
-  window.addEventListener('scroll', () => { tip.hidden = true; }, { passive: true });
-})();`;
-
-/**
- * The page's Content-Security-Policy: nothing may load from anywhere (the file is self-contained),
- * and only this exact script may run, so even a name that slipped through escaping could not
- * execute.
- */
-export function contentSecurityPolicy(): string {
-  const hash = createHash('sha256').update(REPORT_SCRIPT).digest('base64');
-  return `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${hash}'`;
-}

@@ -4,7 +4,7 @@
  * Chromium's own connections are refused on this machine's closed network and show up as errors.
  */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Where Debian's `chromium` package puts the browser; `CHROMIUM_PATH` overrides it. */
 export const CHROMIUM_CANDIDATES: readonly string[] = [
@@ -31,6 +31,14 @@ export function findChromium(): string | undefined {
 
 export async function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
+}
+
+/**
+ * Waits until the page script has unpacked its data and drawn the views (it marks `<html
+ * data-ready>`); a page that fails to draw is left to the caller's checks (its errors are reported).
+ */
+export async function waitUntilDrawn(page: Page): Promise<void> {
+  await page.waitForSelector('html[data-ready]', { timeout: 15_000 }).catch(() => undefined);
 }
 
 /** The viewports the report must work at. */
@@ -95,6 +103,7 @@ export async function checkReportPage(
   });
   try {
     await page.goto(`file://${file}`, { waitUntil: 'load' });
+    await waitUntilDrawn(page);
     const found = (await page.evaluate(PAGE_PROBE)) as Omit<ReportPageCheck, 'errors' | 'requests'>;
     for (const path of screenshots) await page.screenshot({ path, fullPage: true });
     return { errors, requests, ...found };

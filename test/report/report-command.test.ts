@@ -1,10 +1,11 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerReportCommand } from '../../src/cli/commands/report';
 import { createProgram, UsageError } from '../../src/cli/program';
-import { NO_DATA_TEXT } from '../../src/report/render';
+import { readPayload } from '../../src/report/dashboard';
 
 const folders: string[] = [];
 
@@ -43,7 +44,7 @@ describe('ledgerlake report', () => {
     );
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('2024-01-01 to 2024-01-07 (7 days, UTC)');
-    expect(html).toContain(NO_DATA_TEXT);
+    expect(readPayload(html).tx.d).toEqual([]);
   });
 
   it.each([
@@ -51,6 +52,8 @@ describe('ledgerlake report', () => {
     [['--to', '2024-13-01'], "--to must be a date like 2024-06-30, got '2024-13-01'"],
     [['--engine', 'athena', '--workgroup', 'wg'], '--engine athena needs --workgroup W and --database D'],
     [['--database', 'db'], '--workgroup and --database go with --engine athena'],
+    [['--port', '8080'], '--port goes with --serve'],
+    [['--serve', '--port', '70000'], '--port must be at most 65535, got 70000'],
   ])('rejects %j with a usage error', async (args, message) => {
     const lake = tempFolder();
 
@@ -59,4 +62,53 @@ describe('ledgerlake report', () => {
     await expect(running).rejects.toThrow(UsageError);
     await expect(running).rejects.toThrow(message);
   });
+});
+
+describe('ledgerlake report --serve (the shipped binary)', () => {
+  let child: ChildProcess | undefined;
+
+  // The binary re-runs itself with a heap flag: stop its whole process group, as Ctrl-C does.
+  afterEach(() => {
+    if (child?.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGINT');
+    child = undefined;
+  });
+
+  it('serves the file it wrote at / on 127.0.0.1, and nothing else', async () => {
+    const lake = tempFolder();
+    const out = join(tempFolder(), 'report.html');
+    child = spawn(
+      process.execPath,
+      [
+        'bin/ledgerlake.mjs',
+        'report',
+        '--lake',
+        lake,
+        '--out',
+        out,
+        '--from',
+        '2024-01-01',
+        '--to',
+        '2024-01-07',
+        '--serve',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    let printed = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child!.stdout!.on('data', (chunk) => {
+        printed += String(chunk);
+        const match = /serving (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)/.exec(printed);
+        if (match) resolve(match[1]!);
+      });
+      child!.once('exit', (code) => reject(new Error(`exited with ${code}: ${printed}`)));
+    });
+
+    const page = await fetch(url);
+    const missing = await fetch(`${url}secrets.txt`);
+
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toBe(readFileSync(out, 'utf8'));
+    expect(missing.status).toBe(404);
+  }, 120_000);
 });

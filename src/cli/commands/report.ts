@@ -10,9 +10,10 @@ import {
   ReportRangeError,
   reportQueryCount,
 } from '../../report/build-report';
-import { REPORT_QUERIES, type ReportRange } from '../../report/queries';
+import { CUBE_QUERIES, type ReportSpan } from '../../report/cubes';
+import { serveReport } from '../../report/serve';
 import { loadModels, referencedRelations } from '../../sql/models';
-import { lakeOption, parseIsoDateOption, UsageError } from '../program';
+import { lakeOption, parseIsoDateOption, parsePositiveIntOption, UsageError } from '../program';
 import { createProgress } from '../progress';
 import { existingLake, failCommand } from './query';
 
@@ -28,6 +29,8 @@ interface ReportCommandOptions {
   readonly workgroup?: string;
   readonly database?: string;
   readonly concurrency?: string;
+  readonly serve?: boolean;
+  readonly port?: string;
 }
 
 /** What `writeReport` wrote. */
@@ -59,17 +62,23 @@ export function registerReportCommand(program: Command): void {
     .option('--workgroup <name>', 'Athena workgroup (with --engine athena)')
     .option('--database <name>', 'Glue database holding the views (with --engine athena)')
     .option('--concurrency <n>', 'queries in flight at once on Athena', '4')
+    .option('--serve', 'then serve the file on http://127.0.0.1 until stopped (the file alone works too)')
+    .option('--port <n>', 'port for --serve (default: a free one)')
     .action(async (options: ReportCommandOptions, command: Command) => {
       const from = options.from === undefined ? undefined : parseIsoDateOption(options.from, '--from');
       const to = options.to === undefined ? undefined : parseIsoDateOption(options.to, '--to');
       if (from !== undefined && to !== undefined && from > to) {
         throw new UsageError(`--from ${from} is after --to ${to}; swap them`);
       }
+      if (options.port !== undefined && !options.serve) throw new UsageError('--port goes with --serve');
+      const port = options.port === undefined ? 0 : parsePositiveIntOption(options.port, '--port');
+      if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
       const engine =
         options.engine === 'athena' ? await openAthena(options) : await openLocalCatalog(options, command);
+      let written: WrittenReport;
       try {
         const concurrency = options.engine === 'athena' ? Number(options.concurrency ?? 4) || 1 : 1;
-        const written = await writeReport(engine, { out: options.out, from, to, concurrency });
+        written = await writeReport(engine, { out: options.out, from, to, concurrency });
         process.stdout.write(
           `report written to ${written.path} (${Math.round(written.bytes / 1024)} KB, ${engine.name} · ${engine.source}, ${written.seconds.toFixed(1)} s)\n`,
         );
@@ -78,6 +87,13 @@ export function registerReportCommand(program: Command): void {
         throw error;
       } finally {
         await engine.close();
+      }
+      if (options.serve) {
+        const served = await serveReport(written.path, port);
+        process.stdout.write(`serving ${served.url} (Ctrl-C to stop)\n`);
+        const stop = () => void served.close().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
       }
     });
 }
@@ -109,16 +125,10 @@ export async function writeReport(
  * name that is not a model (a base table) is built with the base tables anyway.
  */
 export function reportModels(known: ReadonlySet<string>): string[] {
-  const sampleRange: ReportRange = {
-    from: '2024-01-15',
-    to: '2024-01-28',
-    days: 14,
-    previousFrom: '2024-01-01',
-    previousTo: '2024-01-14',
-  };
+  const sampleSpan: ReportSpan = { from: '2024-01-15', to: '2024-01-28' };
   const names = new Set<string>(['kpi_daily']);
-  for (const query of Object.values(REPORT_QUERIES)) {
-    for (const name of referencedRelations(query.sql(sampleRange))) names.add(name);
+  for (const query of Object.values(CUBE_QUERIES)) {
+    for (const name of referencedRelations(query.sql(sampleSpan))) names.add(name);
   }
   return [...names].filter((name) => known.has(name)).sort();
 }
