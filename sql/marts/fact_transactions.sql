@@ -1,5 +1,5 @@
 -- fact_transactions: the payments ledger with keys to every dimension.
--- grain: one row per transaction (latest ingested version).
+-- grain: one row per transaction of a source dataset (latest ingested version).
 -- signed_amount: deposit and refund add to the balance; withdrawal, payment and fee subtract.
 -- fee_percent: the source's own fee when its reference data gives one, else the channel's.
 -- revenue: amount x fee_percent / 100 for successful transactions, 0 otherwise (exact decimal).
@@ -17,7 +17,8 @@
 -- partitioned_by: event_date
 -- input: transactions.dt
 -- input: customers.dt read=all refresh=through_latest
--- test: unique(transaction_id, event_date)
+-- column: source_dataset: The dataset the transaction was ingested as (transactions, or a source that feeds it).
+-- test: unique(source_dataset, transaction_id, event_date)
 -- test: unique(transaction_id) severity=warn
 -- test: not_null(transaction_id, date_key, customer_key, account_id, amount, signed_amount)
 -- test: relationships(customer_key, dim_customer.customer_key) unknown=-1
@@ -94,6 +95,7 @@ final as (
             when transactions.processing_time_s < 3 then 'medium'
             else 'slow'
         end as processing_delay_bucket,
+        transactions.source_dataset,
         transactions.event_date
     from transactions
     left join channels

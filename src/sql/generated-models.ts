@@ -58,6 +58,16 @@ function converted(source: string, from: ColumnType, to: ColumnType): string {
   return from === to ? quote(source) : `cast(${quote(source)} as ${trino(to)})`;
 }
 
+/**
+ * The dataset a row came from. Two sources may use the same transaction id for different
+ * transactions, so the staging dedupe keys on it too: without it one of them would vanish.
+ */
+export const SOURCE_DATASET_COLUMN = 'source_dataset';
+
+function sourceDatasetColumn(dataset: DatasetContract): string {
+  return `cast('${dataset.name}' as varchar) as ${quote(SOURCE_DATASET_COLUMN)}`;
+}
+
 /** The SELECT list that maps `feeder`'s rows onto `target`'s columns plus the conformed extras. */
 function feederSelect(target: DatasetContract, feeder: DatasetContract): string {
   const extras = CONFORMED_DATASETS[target.name]?.extraColumns ?? [];
@@ -104,6 +114,7 @@ function feederSelect(target: DatasetContract, feeder: DatasetContract): string 
       `${expression(extra.name, extra.type) ?? `cast(null as ${trino(extra.type)})`} as ${quote(extra.name)}`,
     );
   }
+  lines.push(sourceDatasetColumn(feeder));
   for (const lineage of [...LINEAGE_COLUMNS.map((c) => c.name), PARTITION_COLUMN]) lines.push(quote(lineage));
   return `select\n    ${lines.join(',\n    ')}\nfrom ${feeder.name}`;
 }
@@ -114,6 +125,7 @@ function ownSelect(target: DatasetContract): string {
   const lines = [
     ...target.columns.map((c) => quote(c.name)),
     ...extras.map((c) => `cast(null as ${trino(c.type)}) as ${quote(c.name)}`),
+    sourceDatasetColumn(target),
     ...LINEAGE_COLUMNS.map((c) => quote(c.name)),
     quote(PARTITION_COLUMN),
   ];

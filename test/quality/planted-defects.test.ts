@@ -68,19 +68,23 @@ describe('data tests on the demo lake', () => {
     const engine = await demoCatalog();
     try {
       const picked = await engine.query(
-        'select transaction_id, event_date from fact_transactions order by transaction_id limit 1',
+        'select source_dataset, transaction_id, event_date from fact_transactions order by transaction_id limit 1',
       );
-      const { transaction_id: id, event_date: day } = picked.rows[0]!;
+      const { source_dataset: source, transaction_id: id, event_date: day } = picked.rows[0]!;
       await plant(engine, 'fact_transactions', [
         `insert into fact_transactions select * from fact_transactions where transaction_id = '${id}'`,
       ]);
       const results = await runDataTests(engine, tests);
       expect(notPassing(results)).toEqual([
-        'fail fact_transactions: unique(transaction_id, event_date) (1)',
+        'fail fact_transactions: unique(source_dataset, transaction_id, event_date) (1)',
         'warn fact_transactions: unique(transaction_id) (1)',
       ]);
-      const unique = results.find((r) => r.name === 'fact_transactions: unique(transaction_id, event_date)')!;
-      expect(unique.failingRows).toEqual([{ transaction_id: id, event_date: day, row_count: 2 }]);
+      const unique = results.find(
+        (r) => r.name === 'fact_transactions: unique(source_dataset, transaction_id, event_date)',
+      )!;
+      expect(unique.failingRows).toEqual([
+        { source_dataset: source, transaction_id: id, event_date: day, row_count: 2 },
+      ]);
       expect(runFailed(results)).toBe(true);
     } finally {
       await engine.close();

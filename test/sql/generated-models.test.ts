@@ -39,6 +39,7 @@ describe('models generated from the dataset contracts', () => {
         '    "status" as "status",',
         '    "processing_time" as "processing_time_s",',
         '    "fee_percent" as "fee_percent",',
+        `    cast('batch_transactions' as varchar) as "source_dataset",`,
         '    "source_key",',
         '    "source_line",',
         '    "ingested_at",',
@@ -52,7 +53,9 @@ describe('models generated from the dataset contracts', () => {
   it('hold only the ledger when no contract feeds it', () => {
     const union = modelOf(DATASETS, 'int_transactions_unioned');
     expect(union.sql).not.toContain('union all');
-    expect(union.sql).toMatch(/cast\(null as decimal\(18,2\)\) as "fee_percent",[\s\S]*from transactions$/);
+    expect(union.sql).toMatch(
+      /cast\(null as decimal\(18,2\)\) as "fee_percent",\n {4}cast\('transactions' as varchar\) as "source_dataset",[\s\S]*from transactions$/,
+    );
   });
 
   it('parse as Trino SQL (Athena engine v3)', () => {
