@@ -252,6 +252,14 @@ export class LedgerlakeStack extends Stack {
       topic: this.topics.operations,
       functions,
       deadLetterQueues,
+      countedFailures: {
+        DailyReportFailed: {
+          metric: this.alerts.metricDailyReportFailures(),
+          description:
+            'The daily dashboard was not written to reports/dashboard/ (the refresh and alerts ran): ' +
+            'see the BalanceAlerts log ("dashboard not published"); latest.html is the previous page.',
+        },
+      },
       datasets: DATASETS.map((dataset) => dataset.name),
       quarantineThresholdPercent: settings.quarantineAlarmThresholdPercent,
     });

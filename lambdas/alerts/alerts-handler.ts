@@ -15,8 +15,10 @@ import {
 import type { AlertPublisher } from '../../src/alerts/types';
 import type { QueryEngine } from '../../src/engine/query-engine';
 import type { RefreshResult } from '../../src/materialize/refresh';
+import type { PublishedDashboard } from '../../src/report/publish-report';
 import type { ObjectStore } from '../../src/storage/object-store';
 import type { IngestedMessage } from '../ingest/ingested-events';
+import { DAILY_REPORT_METRICS } from '../shared/observability';
 
 /** Metrics of the alerts function (dimension `service`). */
 export const ALERT_METRICS = {
@@ -42,6 +44,17 @@ export interface AlertsHandlerDependencies {
    * @default - no refresh: the alerts read balance_moves as it is, for the days of the event
    */
   readonly refresh?: MartRefresh;
+  /**
+   * Writes the dashboard to the lake (`publishDashboard` through the queries' engine), after the
+   * refresh and the alerts of every run that is not an ingest's: the daily schedule, a manual
+   * invocation, a rebuild. It runs inside this invocation because the function's reserved
+   * concurrency of 1 is what keeps refreshes apart: while it runs no refresh can delete a mart
+   * partition it reads (athena-writer.ts: delete, then INSERT INTO). A failure is logged and counted
+   * (`DAILY_REPORT_METRICS.failures`, alarmed), not thrown: the refresh and alerts it follows
+   * succeeded, and a retry of the whole run would only redo them.
+   * @default - no report
+   */
+  readonly dailyReport?: () => Promise<PublishedDashboard>;
   /** Called first in each invocation with its context (the engines' deadline reads it). */
   readonly onInvocation?: (context: Context) => void;
   /**
@@ -153,8 +166,9 @@ export async function runAlerts(
     const which = deps.refresh
       ? await refreshThenChooseDates(event, deps, deps.refresh)
       : legacyDates(event, deps);
-    if (which === undefined) return NOTHING_EVALUATED;
-    return await evaluate(which, deps);
+    const result = which === undefined ? NOTHING_EVALUATED : await evaluate(which, deps);
+    if (deps.dailyReport !== undefined && !('Records' in event)) await publishReport(deps, deps.dailyReport);
+    return result;
   } finally {
     const totals = deps.resetQueryTotals?.();
     if (totals !== undefined) deps.logger.info('athena queries of this run', totals);
@@ -225,6 +239,21 @@ async function evaluate(
     })),
   });
   return result;
+}
+
+/** Publishes the dashboard; a failure is logged and counted, the run goes on (see `dailyReport`). */
+async function publishReport(
+  deps: AlertsHandlerDependencies,
+  dailyReport: () => Promise<PublishedDashboard>,
+): Promise<void> {
+  try {
+    const published = await dailyReport();
+    deps.metrics.addMetric(DAILY_REPORT_METRICS.published, MetricUnit.Count, 1);
+    deps.logger.info('dashboard published', { ...published });
+  } catch (error) {
+    deps.metrics.addMetric(DAILY_REPORT_METRICS.failures, MetricUnit.Count, 1);
+    deps.logger.error('dashboard not published', error instanceof Error ? error : String(error));
+  }
 }
 
 /** The Lambda handler: `runAlerts` with the Lambda context in every log line and metrics flushed. */

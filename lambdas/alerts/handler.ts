@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { SnsAlertPublisher } from '../../src/alerts/publishers';
 import { AthenaQueryEngine } from '../../src/engine/athena';
 import { AthenaMartWriter } from '../../src/materialize/athena-writer';
+import { publishDashboard } from '../../src/report/publish-report';
 import { loadModels } from '../../src/sql/models';
 import { S3ObjectStore } from '../../src/storage/s3-store';
 import { arn, bucketName, readEnvironment } from '../shared/environment';
@@ -19,6 +20,7 @@ import { createMartRefresh } from './mart-refresh';
  * Entry point of the refresh-and-alerts function: after each ingest (the "ingested" topic, every
  * dataset) it refreshes the marts for the days the ingest touched, then evaluates the alerts for the
  * balance_moves days the refresh wrote; daily (schedule) it catches up; `{"rebuild": ...}` rebuilds.
+ * Every run but an ingest's then writes the dashboard to the lake's `reports/dashboard/`.
  * Environment read and checked once, at cold start.
  */
 const milliseconds = (value: string) =>
@@ -59,6 +61,8 @@ const engineIn = (workgroup: string) =>
 const engine = engineIn(env.ATHENA_WORKGROUP);
 const materializeEngine = engineIn(env.MATERIALIZE_WORKGROUP);
 const lake = new S3ObjectStore({ client: new S3Client({}), bucket: env.LAKE_BUCKET });
+/** Report queries in flight at once (Athena runs them side by side; the workgroup's limits apply). */
+const REPORT_CONCURRENCY = 4;
 
 export const handler = createAlertsHandler({
   engine,
@@ -80,6 +84,7 @@ export const handler = createAlertsHandler({
     referenceDir: join(bundleDir, 'reference'),
     logger,
   }),
+  dailyReport: () => publishDashboard(engine, lake, { concurrency: REPORT_CONCURRENCY }),
   onInvocation: (context) => {
     invocation = context;
   },

@@ -31,6 +31,16 @@ export const INGEST_METRICS = {
 /** Metric of failed "ingested" event publications (dimension `service` only). */
 export const INGEST_EVENT_PUBLISH_FAILURES = 'IngestedEventPublishFailures';
 
+/**
+ * Metrics of the dashboard the alerts function writes to the lake after its daily run (dimension
+ * `service` = alerts): 1 per page published, 1 per run that could not publish it (the stack alarms
+ * on the failures).
+ */
+export const DAILY_REPORT_METRICS = {
+  published: 'DailyReportsPublished',
+  failures: 'DailyReportFailures',
+} as const;
+
 /** A logger and a metrics buffer for one service. */
 export function createObservability(service: string): { logger: Logger; metrics: Metrics } {
   return {

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IRuleTarget, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -8,8 +9,10 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DATASETS } from '../../datasets/index';
+import { DAILY_REPORT_METRICS, METRICS_NAMESPACE, SERVICES } from '../../lambdas/shared/observability';
 import { SENT_ALERTS_PREFIX } from '../../src/alerts/ledger';
 import { MARTS_PREFIX } from '../../src/materialize/state';
+import { DASHBOARD_REPORTS_PREFIX } from '../../src/report/publish-report';
 import { acknowledge, acknowledgeBucketGrant } from '../nag-acknowledgements';
 import { grantCatalog } from './dataset-tables';
 import { LedgerlakeFunction } from './ledgerlake-function';
@@ -88,6 +91,10 @@ const PROP_RULES: readonly {
  * - an EventBridge schedule (daily) that catches up (a refresh listing every day) and evaluates the
  *   last `lookbackDays` balance dates;
  * - `aws lambda invoke --payload '{"rebuild": true}'` rebuilds every mart (docs/deploy.md);
+ * - every run but an ingest's (the schedule, a manual `{}`, a rebuild) ends by writing the dashboard
+ *   (the page `ledgerlake report` writes, through Athena) to `reports/dashboard/<day>.html` and
+ *   `latest.html` in the lake: in the same invocation, after the refresh, so no refresh can be
+ *   half-way through the marts it reads (see `metricDailyReportFailures`);
  * - reserved concurrency 1: a refresh reads and writes one state object, so runs never overlap
  *   (SNS and the schedule invoke asynchronously; Lambda retries throttled events);
  * - asynchronous invocations retried twice, then kept in `deadLetterQueue`.
@@ -156,6 +163,22 @@ export class BalanceAlerts extends Construct {
   }
 
   /**
+   * Runs that could not publish the dashboard (a failed report query, a failed PUT), from the
+   * function's own metric: the refresh and alerts of such a run succeeded, so the function's Errors
+   * metric does not show it.
+   */
+  metricDailyReportFailures(options: MetricOptions = {}): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: DAILY_REPORT_METRICS.failures,
+      dimensionsMap: { service: SERVICES.alerts },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...options,
+    });
+  }
+
+  /**
    * Athena in the workgroups; the Glue tables it reads and the partitions it adds and drops; the data
    * it scans, the mart files it writes and deletes, its results; the ledger.
    */
@@ -183,14 +206,17 @@ export class BalanceAlerts extends Construct {
     // a batch's old files; the refresh state is marts/_state.json.
     props.lakeBucket.grantPut(role, `${MARTS_PREFIX}*`);
     props.lakeBucket.grantDelete(role, `${MARTS_PREFIX}*`);
+    // The dashboard: PutObject on its prefix only (no delete: a page is replaced, never removed).
+    props.lakeBucket.grantPut(role, `${DASHBOARD_REPORTS_PREFIX}*`);
     props.resultsBucket.grantReadWrite(role);
 
     acknowledgeBucketGrant(role, props.lakeBucket, {
-      keyPatterns: ['*', `${SENT_ALERTS_PREFIX}*`, `${MARTS_PREFIX}*`],
+      keyPatterns: ['*', `${SENT_ALERTS_PREFIX}*`, `${MARTS_PREFIX}*`, `${DASHBOARD_REPORTS_PREFIX}*`],
       write: true,
       why:
         'Athena reads any curated partition and reference table; writes are limited to alerts/sent/* ' +
-        '(ledger claims, deleted after a failed publish) and marts/* (mart partitions and the refresh state)',
+        '(ledger claims, deleted after a failed publish), marts/* (mart partitions and the refresh state) ' +
+        `and ${DASHBOARD_REPORTS_PREFIX}* (the daily dashboard pages, put only)`,
     });
     acknowledgeBucketGrant(role, props.resultsBucket, {
       keyPatterns: ['*'],

@@ -21,6 +21,14 @@ export interface OperationsAlarmsProps {
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
   /** Functions watched for errors and throttles. */
   readonly functions: Readonly<Record<string, IFunction>>;
+  /**
+   * Failures a function counts itself without failing its invocation (e.g. the daily dashboard):
+   * alarm id -> the metric (a Sum; 1 or more is an alarm) and what to do.
+   * @default - none
+   */
+  readonly countedFailures?: Readonly<
+    Record<string, { readonly metric: IMetric; readonly description: string }>
+  >;
   /** Datasets whose quarantine share is watched. */
   readonly datasets: readonly string[];
   /** Percent of rows read (per dataset, per hour) above which the quarantine alarm fires. */
@@ -29,7 +37,7 @@ export interface OperationsAlarmsProps {
 
 /**
  * Alarms with alarm and OK actions to the operations topic: dead-letter queues not empty, Lambda
- * errors and throttles, and a dataset's quarantine share (RowsQuarantined / RowsRead from the ingest
+ * errors and throttles, failures a function counts itself (`countedFailures`), and a dataset's quarantine share (RowsQuarantined / RowsRead from the ingest
  * function's metrics, by metric math) above the threshold.
  */
 export class OperationsAlarms extends Construct {
@@ -80,6 +88,9 @@ export class OperationsAlarms extends Construct {
         1,
         `The ${name} function was throttled: raise its concurrency or the account limit.`,
       );
+    }
+    for (const [name, failure] of Object.entries(props.countedFailures ?? {})) {
+      add(name, failure.metric, 1, failure.description);
     }
     for (const dataset of props.datasets) {
       const metric = (metricName: string) =>

@@ -86,6 +86,16 @@ export async function resolveReportSpan(
   return { from, to, selectFrom, selectTo: to };
 }
 
+/** A built page, with what the CLI prints and the daily publish checks. */
+export interface BuiltReport {
+  /** One self-contained HTML document. */
+  readonly html: string;
+  /** The days the page holds and opens on. */
+  readonly span: ResolvedSpan;
+  /** Per cube whose query failed, the engine's reason (that cube is empty in the page). */
+  readonly cubeErrors: Readonly<Partial<Record<CubeName, string>>>;
+}
+
 /**
  * Builds the report page: resolves the span, runs one query per cube and renders the page. A cube
  * whose query fails (e.g. a view this deployment does not have yet) is empty and its blocks show
@@ -95,6 +105,14 @@ export async function resolveReportSpan(
  * @throws ReportRangeError on a bad range (see `resolveReportSpan`)
  */
 export async function buildReport(engine: QueryEngine, options: ReportOptions = {}): Promise<string> {
+  return (await buildReportPage(engine, options)).html;
+}
+
+/** `buildReport`, also returning the span and the cubes that could not be read. */
+export async function buildReportPage(
+  engine: QueryEngine,
+  options: ReportOptions = {},
+): Promise<BuiltReport> {
   const total = reportQueryCount(options);
   const span = await resolveReportSpan(engine, options);
   const offset = total - Object.keys(CUBE_QUERIES).length;
@@ -110,12 +128,18 @@ export async function buildReport(engine: QueryEngine, options: ReportOptions = 
     currencies.min_currency[0] === currencies.max_currency?.[0]
       ? String(currencies.min_currency[0])
       : null;
-  return renderDashboard(cubes, span, { from: span.selectFrom, to: span.selectTo }, currency, {
+  const html = renderDashboard(cubes, span, { from: span.selectFrom, to: span.selectTo }, currency, {
     engine: engine.name,
     source: engine.source,
     builtAt: options.now ?? new Date(),
     queries: total,
   });
+  const cubeErrors: Partial<Record<CubeName, string>> = {};
+  for (const name of Object.keys(cubes) as CubeName[]) {
+    const error = cubes[name].error;
+    if (error !== undefined) cubeErrors[name] = error;
+  }
+  return { html, span, cubeErrors };
 }
 
 function maxDate(a: string, b: string): string {

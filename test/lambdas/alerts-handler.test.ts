@@ -117,6 +117,53 @@ describe('refresh then alerts, on the local lake with DuckDB', () => {
     expect(result.dates).toEqual(['2024-06-01', '2024-06-02', '2024-06-03']);
   });
 
+  it('publishes the dashboard on the schedule after the refresh and the alerts, and not after an ingest', async () => {
+    const calls: string[] = [];
+    const refresh = deps.refresh!;
+    const withReport: AlertsHandlerDependencies = {
+      ...deps,
+      refresh: async (request) => {
+        calls.push('refresh');
+        return refresh(request);
+      },
+      dailyReport: async () => {
+        calls.push(`report after ${publisher.published.length} digests`);
+        return { keys: ['reports/dashboard/latest.html'], bytes: 1, from: '2024-06-01', to: '2024-06-03' };
+      },
+    };
+
+    await runAlerts(ingested(['transactions', ['2024-06-02']]), withReport);
+    await runAlerts(schedule, withReport);
+
+    expect(calls).toEqual(['refresh', 'refresh', `report after ${publisher.published.length} digests`]);
+  });
+
+  it('counts a dashboard that could not be published without failing the run', async () => {
+    const metrics = new Metrics({ namespace: 'test', serviceName: 'alerts' });
+    const counted: string[] = [];
+    const addMetric = metrics.addMetric.bind(metrics);
+    metrics.addMetric = (name, unit, value) => {
+      counted.push(`${name}=${value}`);
+      return addMetric(name, unit, value);
+    };
+    const errors: unknown[] = [];
+    const logger = { info: () => {}, error: (...args: unknown[]) => errors.push(args) } as unknown as Logger;
+
+    const result = await runAlerts(schedule, {
+      ...deps,
+      metrics,
+      logger,
+      dailyReport: async () => {
+        throw new Error('the sales query failed');
+      },
+    });
+
+    expect(result.dates).toEqual(['2024-06-01', '2024-06-02', '2024-06-03']);
+    expect(counted).toContain('DailyReportFailures=1');
+    expect(counted).not.toContain('DailyReportsPublished=1');
+    expect(errors).toHaveLength(1);
+  });
+
   it('rebuilds on {"rebuild": [...]} and evaluates the last days', async () => {
     const result = await runAlerts({ rebuild: ['balance_moves'] }, deps);
 
