@@ -45,7 +45,9 @@ describe('ledgerlake test', () => {
     const { stdout, code } = await cli(work, 'test');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^PASS {3}stg_transactions: reconciles_with_manifests\(transactions\)$/m);
-    expect(stdout).toMatch(/^PASS {3}fact_transactions: unique\(source_dataset, transaction_id, event_date\)$/m);
+    expect(stdout).toMatch(
+      /^PASS {3}fact_transactions: unique\(source_dataset, transaction_id, event_date\)$/m,
+    );
     expect(stdout).toMatch(/^\d+ tests: \d+ passed, 0 failed, 0 warned, 0 could not run/m);
     expect(stdout).not.toMatch(/^(FAIL|WARN|ERROR)/m);
   });
