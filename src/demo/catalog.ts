@@ -6,7 +6,7 @@ import type { Mix } from './random';
 
 export type Region = 'north' | 'south' | 'east' | 'west';
 
-/** Cities with the sales region they belong to. Two hold a comma, so CSV writers must quote them. */
+/** Cities with the sales region they belong to. One holds a comma (Washington, D.C.), so CSV writers must quote it. Every name is in reference/cities.csv. */
 export const CITIES: readonly { readonly name: string; readonly region: Region }[] = [
   { name: 'New York', region: 'east' },
   { name: 'Boston', region: 'east' },
@@ -22,7 +22,7 @@ export const CITIES: readonly { readonly name: string; readonly region: Region }
   { name: 'San Francisco', region: 'west' },
   { name: 'Los Angeles', region: 'west' },
   { name: 'Denver', region: 'west' },
-  { name: 'Portland, OR', region: 'west' },
+  { name: 'Portland', region: 'west' },
 ];
 
 export const FIRST_NAMES: readonly string[] =

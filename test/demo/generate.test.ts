@@ -447,3 +447,21 @@ describe('generateDemo', () => {
     expect(() => generateDemo(options)).toThrow(message);
   });
 });
+
+describe('the demo world', () => {
+  it('uses only cities that reference/cities.csv lists, with the region the demo gives them', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CITIES } = await import('../../src/demo/catalog');
+    const listed = new Set(
+      readFileSync(new URL('../../reference/cities.csv', import.meta.url), 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => (line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.split(',')[0]))
+        .filter((name) => name),
+    );
+    // Negative control: the reader finds the quoted name and the plain ones.
+    expect(listed.has('Washington, D.C.')).toBe(true);
+    expect(listed.has('New York')).toBe(true);
+    expect(CITIES.map((c) => c.name).filter((name) => !listed.has(name))).toEqual([]);
+  });
+});
