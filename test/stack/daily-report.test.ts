@@ -1,32 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
-
-process.env.CDK_VALIDATION = 'false';
+import { synthSmallStack } from '../support/synth-stack';
 
 let template: Template;
 let logicalId: (path: string) => string;
 
 beforeAll(() => {
-  const { stack } = createLedgerlakeApp({
-    nag: false,
-    outdir: mkdtempSync(join(tmpdir(), 'ledgerlake-cdk-')),
-    context: { 'aws:cdk:bundling-stacks': [] },
-    environment: {},
-    today: new Date('2026-12-02T13:56:00Z'),
-    stackProps: {
-      models: [{ name: 'stg_transactions', layer: 'staging', sql: 'select * from transactions' }],
-    },
-  });
-  template = Template.fromStack(stack);
-  logicalId = (path) => {
-    const construct = stack.node.findAll().find((c) => c.node.path === `Ledgerlake/${path}`);
-    if (!construct) throw new Error(`no construct at ${path}`);
-    return stack.getLogicalId(construct.node.defaultChild as never);
-  };
+  ({ template, logicalId } = synthSmallStack());
 });
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
