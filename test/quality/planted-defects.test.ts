@@ -172,11 +172,11 @@ describe('reconciliation of the manifests with the curated rows', () => {
     partitions,
     ingested_at: '2024-01-01T00:00:00.000Z',
   });
-  const run = async (fixture: LakeFixture) => {
+  const run = async (fixture: LakeFixture, sampleSize?: number) => {
     const engine = await openDuckDb({ source: fixture.dir });
     try {
       await buildCatalog(engine, { lakeDir: fixture.dir, models: [] });
-      return (await runDataTests(engine, reconcile))[0]!;
+      return (await runDataTests(engine, reconcile, { sampleSize }))[0]!;
     } finally {
       await engine.close();
     }
@@ -213,8 +213,31 @@ describe('reconciliation of the manifests with the curated rows', () => {
       await fixture.writeCurated('transactions', 'ledger', ledger);
       fixture.writeManifest('transactions', 'ledger', manifest(rowsValid, partitions));
       const result = await run(fixture);
+      expect(result.message).toBeUndefined();
+      expect(result.status).toBe(expected.length === 0 ? 'pass' : 'fail');
       expect(result.failingCount).toBe(expected.length);
       expect(result.failingRows).toEqual(expected.map((row) => expect.objectContaining(row)));
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('counts every failing row while it keeps only the sample', async () => {
+    const fixture = await LakeFixture.create();
+    try {
+      await fixture.writeCurated('transactions', 'ledger', ledger);
+      // Three defects at once: the count, a day listed but empty, a day holding rows but not listed.
+      fixture.writeManifest('transactions', 'ledger', manifest(4, ['2024-03-01', '2024-03-03']));
+      const sampled = await run(fixture, 1); // more failing rows than the sample: a second query counts them
+      expect(sampled.failingCount).toBe(3);
+      expect(sampled.failingRows).toHaveLength(1);
+      const whole = await run(fixture, 3); // the sample holds them all
+      expect(whole.failingCount).toBe(3);
+      expect(whole.failingRows.map((row) => row.problem).sort()).toEqual([
+        'a day the manifest does not list',
+        'a day the manifest lists holds no curated rows',
+        'valid rows differ from curated rows',
+      ]);
     } finally {
       await fixture.close();
     }
