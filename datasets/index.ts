@@ -23,3 +23,4 @@ export const holdingsMovements = builtIn('holdings_movements');
 export const stockMovements = builtIn('stock_movements');
 export const customerProfiles = builtIn('customer_profiles');
 export const webEvents = builtIn('web_events');
+export const accounts = builtIn('accounts');

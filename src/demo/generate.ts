@@ -4,6 +4,7 @@
  * reject. Every file says exactly what it planted, so the pipeline's manifests can be checked.
  */
 import { datasetOfLandingKey } from '../ingest/lake-layout';
+import { generateAccountFiles } from './accounts';
 import { createCustomers, generateCustomerFiles } from './customers';
 import type { DirtyKind } from './dirty';
 import { encodeFile, formatCsv } from './encoding';
@@ -157,7 +158,8 @@ function rejectedFiles(plan: DemoPlan): DemoFile[] {
 }
 
 /**
- * Generates the demo's landing files: customer snapshots first (the dimension), then one transactions
+ * Generates the demo's landing files: customer snapshots and the account master first (the
+ * dimensions), then one transactions
  * CSV per day, weekly sales, holdings and stock files, two CRM exports, weekly web events, and the two files to reject. Same options, same bytes.
  * @throws DemoOptionsError when an option is out of range
  */
@@ -165,6 +167,7 @@ export function generateDemo(options?: DemoOptions): DemoFile[] {
   const plan = resolveDemoPlan(options);
   return [
     ...generateCustomerFiles(plan),
+    ...generateAccountFiles(plan),
     ...generateTransactionFiles(plan),
     ...generateSalesFiles(plan),
     ...generateHoldingsFiles(plan),

@@ -82,7 +82,8 @@ export type PartitionIndex = ReadonlyMap<string, readonly string[]>;
  * inputs already refreshed) and the days the model itself holds.
  *
  * - `same`: the changed days themselves; `following:N`: each changed day and the N after it;
- *   `through_latest`: from the changed day to the latest day of the model's day-read inputs.
+ *   `through_latest`: from the changed day to the latest day of the model's day-read inputs; `month`:
+ *   every day of the changed day's month, from its first (up to the latest day).
  * - A model that carries state (or refreshes through the latest day) is kept gap-free: its window
  *   starts no later than the day after its own last partition, so a new day after a quiet spell
  *   fills the days between.
@@ -112,8 +113,9 @@ export function refreshDays(
   const days = new Set<string>();
   for (const input of config.inputs) {
     for (const day of changed.get(input.relation) ?? []) {
+      const first = input.refresh.kind === 'month' ? `${day.slice(0, 8)}01` : day;
       const last = lastDayRebuilt(input.refresh, day, end);
-      for (let d = day; d <= last; d = addDays(d, 1)) days.add(d);
+      for (let d = first; d <= last; d = addDays(d, 1)) days.add(d);
     }
   }
   if (days.size === 0) return [];
@@ -144,7 +146,15 @@ function lastDayRebuilt(refresh: IncrementalInput['refresh'], day: string, end: 
       return addDays(day, refresh.days);
     case 'through_latest':
       return end;
+    case 'month':
+      return lastDayOfMonth(day);
   }
+}
+
+/** `2024-02-29` for any day of February 2024. */
+function lastDayOfMonth(day: string): string {
+  const [year, month] = day.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
 }
 
 /** The days of a full build: every day of the day-read inputs, gap-filled for models that carry state. */

@@ -10,6 +10,9 @@
  *   outflow in cents);
  * - `accountDays`: the day-by-day moves of the accounts a reader is most likely to look up (those
  *   with an alert in the span and the largest movers), capped at `REPORT_ACCOUNTS`;
+ * - `portfolio`: day x product (clients holding it, units held, under lien and available in
+ *   hundredths, market value in cents); `inventory`: day x product over all locations (units on hand,
+ *   received and issued in hundredths, locations, locations below zero);
  * - `alerts`: the breaches of the span; `quality` and `rejections`: per day and dataset;
  * - the dimensions the filters list: `cities` (city -> state -> region, from reference/cities.csv
  *   through dim_city), `channels` (dim_channel).
@@ -241,6 +244,66 @@ final as (
 
 select * from final
 order by account_id, day`,
+  },
+  portfolio: {
+    columns: ['day', 'product_id', 'clients', 'held_e2', 'lien_e2', 'available_e2', 'value_cents', 'valued'],
+    sql: (s: ReportSpan) => `-- report cube: one row per day x product held, over all clients.
+with
+
+holdings as (
+    select * from fact_portfolio_daily_balance
+    where balance_date between ${d(dataFrom(s))} and ${d(s.to)}
+),
+
+final as (
+    select
+        cast(balance_date as varchar) as day,
+        product_id,
+        count_if(held_units <> 0) as clients,
+        cast(sum(held_units) * 100 as bigint) as held_e2,
+        cast(sum(lien_units) * 100 as bigint) as lien_e2,
+        cast(sum(available_units) * 100 as bigint) as available_e2,
+        cast(coalesce(sum(market_value), 0) * 100 as bigint) as value_cents,
+        count(market_value) as valued
+    from holdings
+    group by 1, 2
+)
+
+select * from final
+order by day, product_id`,
+  },
+  inventory: {
+    columns: [
+      'day',
+      'product_id',
+      'locations',
+      'negative_locations',
+      'on_hand_e2',
+      'received_e2',
+      'issued_e2',
+    ],
+    sql: (s: ReportSpan) => `-- report cube: one row per day x product, over all locations.
+with
+
+totals as (
+    select * from inventory_daily_totals
+    where position_date between ${d(dataFrom(s))} and ${d(s.to)}
+),
+
+final as (
+    select
+        cast(position_date as varchar) as day,
+        product_id,
+        locations,
+        negative_locations,
+        cast(units_on_hand * 100 as bigint) as on_hand_e2,
+        cast(received_units * 100 as bigint) as received_e2,
+        cast(issued_units * 100 as bigint) as issued_e2
+    from totals
+)
+
+select * from final
+order by day, product_id`,
   },
   alerts: {
     columns: [

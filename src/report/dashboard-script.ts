@@ -38,7 +38,7 @@ function main(P) {
   var SERIES = [C.blue, C.orange, C.green, C.vermillion, C.purple, C.sky, C.black, C.grey];
   var D = P.dims;
   // Day columns come as steps from the row before: back to day offsets.
-  [P.tx, P.sales, P.balances, P.quality, P.rejections, P.alerts].forEach(function (cube) {
+  [P.tx, P.sales, P.balances, P.portfolio, P.inventory, P.quality, P.rejections, P.alerts].forEach(function (cube) {
     for (var i = 1; i < cube.d.length; i++) cube.d[i] += cube.d[i - 1];
   });
   // Accounts come as runs of rows with day steps and moves: back to days, openings and closings.
@@ -102,7 +102,7 @@ function main(P) {
 
   // ---- the selection, kept in the URL fragment
   var defaults = { from: P.span.selectFrom, to: P.span.selectTo, region: '', state: '', city: '', channel: '',
-    segment: '', account: '' };
+    segment: '', account: '', product: '', sku: '' };
   var S = {};
   function readHash() {
     var q = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -118,6 +118,8 @@ function main(P) {
     if (s.state && !s.region) s.region = D.cities.filter(function (c) { return c[2] === s.state; })[0][3];
     if (s.channel && D.channels.map(function (c) { return c[0]; }).indexOf(s.channel) < 0) s.channel = '';
     if (s.segment && D.segments.indexOf(s.segment) < 0) s.segment = '';
+    if (s.product && D.products.indexOf(s.product) < 0) s.product = '';
+    if (s.sku && D.skus.indexOf(s.sku) < 0) s.sku = '';
     return s;
   }
   function writeHash() {
@@ -573,6 +575,87 @@ function main(P) {
     });
   }
 
+  // ---- portfolios and inventory: per product, over all clients / locations (no geography)
+  var PF = P.portfolio;
+  var units = function (v) { return num(v, 2); };
+  var money2 = function (v) { return num(v, 2); };
+  function renderPortfolio() {
+    var r = sel();
+    var pi = S.product ? D.products.indexOf(S.product) : -1;
+    var keep = function (row) { return pi < 0 || PF.p[row] === pi; };
+    var t = daily(PF, ['held', 'lien', 'avail', 'value', 'valued'], keep);
+    var daysList = daysOf(r.a, r.b);
+    var rowsOn = new Float64Array(NDAYS);
+    for (var k = 0; k < PF.d.length; k++) if (keep(k)) rowsOn[PF.d[k]]++;
+    var any = false; var value = []; var held = []; var lien = []; var avail = [];
+    for (var i = r.a; i <= r.b; i++) {
+      var has = rowsOn[i] > 0;
+      if (has) any = true;
+      value.push(has && t.valued[i] > 0 ? t.value[i] / 100 : null);
+      held.push(has ? t.held[i] / 100 : null); lien.push(has ? t.lien[i] / 100 : null); avail.push(has ? t.avail[i] / 100 : null);
+    }
+    var what = pi < 0 ? 'all products' : S.product;
+    chartCard('portfolio-value', function (w) {
+      if (!any) return empty(ERR.portfolio);
+      return columnChart({ label: 'Market value per day, ' + what, days: daysList, lines: [{ name: 'market value', colour: C.blue, values: value, width: 2.4 }],
+        value: money2, tick: compact, yLabel: 'market value' }, w) +
+        figures('portfolio-value', ['day', 'market value'], daysList.map(function (d, k) { return [d, value[k] === null ? '\u2013' : money2(value[k])]; }), [false, true]);
+    });
+    chartCard('portfolio-units', function (w) {
+      if (!any) return empty(ERR.portfolio);
+      if (pi < 0) {
+        var g = grouped(PF, ['clients', 'held', 'lien', 'avail', 'value'], function () { return true; }, function (row) { return PF.p[row]; }, r.b, r.b);
+        var keys = Object.keys(g).map(Number).sort(function (x, y) { return g[y][4] - g[x][4] || D.products[x].localeCompare(D.products[y]); });
+        if (!keys.length) return empty(ERR.portfolio);
+        return '<p class="note">On ' + esc(dateLong(iso(r.b))) + '; pick a product to see its days.</p>' +
+          table('portfolio-products', ['product', 'clients', 'held', 'under lien', 'available', 'market value'], keys.map(function (k) {
+            return [D.products[k], num(g[k][0]), units(g[k][1] / 100), units(g[k][2] / 100), units(g[k][3] / 100), money2(g[k][4] / 100)];
+          }), [false, true, true, true, true, true]);
+      }
+      return columnChart({ label: 'Units of ' + S.product + ' per day', days: daysList, lines: [
+        { name: 'held', colour: C.blue, values: held, width: 2.4 }, { name: 'under lien', colour: C.orange, values: lien, width: 2 },
+        { name: 'available', colour: C.green, values: avail, width: 2 }], value: units, tick: compact, yLabel: 'units' }, w) +
+        legend([['held', C.blue, 'line'], ['under lien', C.orange, 'line'], ['available', C.green, 'line']]) +
+        figures('portfolio-units', ['day', 'held', 'under lien', 'available'], daysList.map(function (d, k) {
+          return [d, held[k] === null ? '\u2013' : units(held[k]), lien[k] === null ? '\u2013' : units(lien[k]), avail[k] === null ? '\u2013' : units(avail[k])];
+        }), [false, true, true, true]);
+    });
+  }
+
+  var IV = P.inventory;
+  function renderInventory() {
+    var r = sel();
+    var si = S.sku ? D.skus.indexOf(S.sku) : -1;
+    var keep = function (row) { return si < 0 || IV.p[row] === si; };
+    var t = daily(IV, ['onHand', 'recv', 'issued', 'neg', 'locs'], keep);
+    var daysList = daysOf(r.a, r.b);
+    var any = false; var onHand = []; var recv = []; var issued = [];
+    for (var i = r.a; i <= r.b; i++) {
+      if (t.locs[i] > 0) any = true;
+      onHand.push(t.locs[i] > 0 ? t.onHand[i] / 100 : null); recv.push(t.recv[i] / 100); issued.push(-t.issued[i] / 100);
+    }
+    chartCard('inventory-units', function (w) {
+      if (!any) return empty(ERR.inventory);
+      return columnChart({ label: 'Units on hand per day, ' + (si < 0 ? 'all stock items' : S.sku), days: daysList,
+        bars: [{ name: 'received', colour: C.green, values: recv }, { name: 'issued', colour: C.vermillion, values: issued }],
+        lines: [{ name: 'on hand', colour: C.blue, values: onHand, width: 2.4 }], value: units, tick: compact, yLabel: 'units' }, w) +
+        figures('inventory-units', ['day', 'on hand', 'received', 'issued', 'locations below zero'], daysList.map(function (d, k) {
+          return [d, onHand[k] === null ? '\u2013' : units(onHand[k]), units(recv[k]), units(-issued[k]), num(t.neg[r.a + k])];
+        }), [false, true, true, true, true]);
+    });
+    chartCard('inventory-products', function (w) {
+      var g = grouped(IV, ['onHand', 'locs', 'neg'], function () { return true; }, function (row) { return IV.p[row]; }, r.b, r.b);
+      var items = Object.keys(g).map(Number).map(function (k) {
+        return { label: D.skus[k], value: g[k][0] / 100, selected: k === si, extra: [], note: num(g[k][1]) + ' locations, ' + num(g[k][2]) + ' below zero' };
+      }).sort(function (x, y) { return y.value - x.value || x.label.localeCompare(y.label); });
+      if (!items.length) return empty(ERR.inventory);
+      return barChart({ label: 'Units on hand per stock item on ' + iso(r.b), items: items, value: units, tick: compact, xLabel: 'units on hand', colour: C.blue }, w) +
+        figures('inventory-products', ['stock item', 'on hand', 'locations', 'below zero'], Object.keys(g).map(Number).sort(function (x, y) { return D.skus[x].localeCompare(D.skus[y]); }).map(function (k) {
+          return [D.skus[k], units(g[k][0] / 100), num(g[k][1]), num(g[k][2])];
+        }), [false, true, true, true]);
+    });
+  }
+
   var AC = P.accounts;
   var accountIndex = {};
   AC.ids.forEach(function (id, i) { accountIndex[id] = i; });
@@ -656,11 +739,13 @@ function main(P) {
     options(form.elements.channel, D.channels.map(function (c, i) { return [c[0], channelName(i)]; }), S.channel, 'All channels');
     options(form.elements.segment, D.segments.map(function (x) { return [x, x]; }), S.segment, 'All segments');
     document.getElementById('account-search').value = S.account;
+    options(document.getElementById('product-select'), D.products.map(function (x) { return [x, x]; }), S.product, 'All products');
+    options(document.getElementById('sku-select'), D.skus.map(function (x) { return [x, x]; }), S.sku, 'All stock items');
   }
   function render() {
     writeHash();
     renderSummary(); renderKpis(); renderTrends(); renderComparisons(); renderSales(); renderBalances(); renderAccount();
-    renderAlerts(); renderQuality();
+    renderAlerts(); renderPortfolio(); renderInventory(); renderQuality();
   }
   function apply() { S = readHash(); syncControls(); render(); }
   function onChange(e) {
@@ -674,6 +759,8 @@ function main(P) {
     if (el.name === 'channel') next.channel = el.value;
     if (el.name === 'segment') next.segment = el.value;
     if (el.name === 'account') next.account = el.value.trim();
+    if (el.name === 'product') next.product = el.value;
+    if (el.name === 'sku') next.sku = el.value;
     var q = new URLSearchParams();
     Object.keys(defaults).forEach(function (k) { if (next[k] !== defaults[k]) q.set(k, next[k]); });
     history.replaceState(null, '', location.pathname + location.search + (q.toString() ? '#' + q.toString() : ''));
@@ -681,6 +768,8 @@ function main(P) {
   }
   form.addEventListener('change', onChange);
   document.getElementById('account-search').addEventListener('change', onChange);
+  document.getElementById('product-select').addEventListener('change', onChange);
+  document.getElementById('sku-select').addEventListener('change', onChange);
   form.addEventListener('submit', function (e) { e.preventDefault(); });
   form.addEventListener('reset', function (e) {
     e.preventDefault();

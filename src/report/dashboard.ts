@@ -47,10 +47,16 @@ export interface DashboardPayload {
     readonly categories: string[];
     readonly datasets: string[];
     readonly rules: string[];
+    /** Products held in portfolios (`portfolio.p` indexes it) and stock items (`inventory.p`). */
+    readonly products: string[];
+    readonly skus: string[];
   };
   readonly tx: Columns<'d' | 'ch' | 'ci' | 'sg' | 'n' | 'f' | 'rev' | 'ptMs' | 'ptN'>;
   readonly sales: Columns<'d' | 'cat' | 'ci' | 'sg' | 'lines' | 'units' | 'cents' | 'disc' | 'discN'>;
   readonly balances: Columns<'d' | 'ci' | 'sg' | 'n' | 'close' | 'inflow' | 'outflow'>;
+  /** Units in hundredths, values in cents. */
+  readonly portfolio: Columns<'d' | 'p' | 'clients' | 'held' | 'lien' | 'avail' | 'value' | 'valued'>;
+  readonly inventory: Columns<'d' | 'p' | 'locs' | 'neg' | 'onHand' | 'recv' | 'issued'>;
   /** Per account (`ids`) its rows; per row the step in days from the previous one and the move. */
   readonly accounts: {
     ids: string[];
@@ -144,6 +150,29 @@ export function dashboardPayload(
     inflow: nums(b, 'inflow_cents'),
     outflow: nums(b, 'outflow_cents'),
   };
+  const productIndex = dictionary([]);
+  const skuIndex = dictionary([]);
+  const pf = cubes.portfolio;
+  const portfolio = {
+    d: col(pf, 'day').map(dayOf),
+    p: col(pf, 'product_id').map((v) => productIndex.of(String(v))),
+    clients: nums(pf, 'clients'),
+    held: nums(pf, 'held_e2'),
+    lien: nums(pf, 'lien_e2'),
+    avail: nums(pf, 'available_e2'),
+    value: nums(pf, 'value_cents'),
+    valued: nums(pf, 'valued'),
+  };
+  const inv = cubes.inventory;
+  const inventory = {
+    d: col(inv, 'day').map(dayOf),
+    p: col(inv, 'product_id').map((v) => skuIndex.of(String(v))),
+    locs: nums(inv, 'locations'),
+    neg: nums(inv, 'negative_locations'),
+    onHand: nums(inv, 'on_hand_e2'),
+    recv: nums(inv, 'received_e2'),
+    issued: nums(inv, 'issued_e2'),
+  };
   // Accounts: per account its first closing balance and, per row, the day (as a step from the
   // account's previous row) and the move; openings and later closings follow by summing.
   const a = cubes.accountDays;
@@ -204,7 +233,8 @@ export function dashboardPayload(
     rule: col(r, 'rule_id').map((v) => rejectionRules.of(String(v))),
     rows: nums(r, 'rejected_rows'),
   };
-  for (const cube of [tx, sales, balances, quality, rejections, alerts]) cube.d = deltas(cube.d);
+  for (const cube of [tx, sales, balances, portfolio, inventory, quality, rejections, alerts])
+    cube.d = deltas(cube.d);
   const errors: Record<string, string> = {};
   for (const [name, cube] of Object.entries(cubes)) if (cube.error) errors[name] = cube.error;
   return {
@@ -217,10 +247,14 @@ export function dashboardPayload(
       categories: categoryIndex.values,
       datasets: datasetIndex.values,
       rules: rejectionRules.values,
+      products: productIndex.values,
+      skus: skuIndex.values,
     },
     tx,
     sales,
     balances,
+    portfolio,
+    inventory,
     accounts,
     alerts,
     quality,
@@ -434,6 +468,29 @@ ${chart(
 <article class="card" id="alerts"><h3>Alerts in the selected days</h3>
 <p class="sub">Balance moves that breached an alert rule (reference/alert_rules.csv); each is alerted once.</p>
 <div id="alerts-table"></div></article>
+</div></section>
+<section id="portfolio" aria-labelledby="portfolio-title"><h2 id="portfolio-title">Portfolios</h2>
+<p class="section-intro">Units of securities, funds and commodities held by all clients, those under lien (pledged or blocked) and those available (held − lien); market value at each product’s latest known price. The region, channel and segment filters do not apply.</p>
+<label class="search">Product <select name="product" form="filters" id="product-select"></select></label>
+<div class="grid">
+${chart('portfolio-value', 'Market value', 'Market value of the holdings per day (units held × latest known price).')}
+${chart('portfolio-units', 'Units held, under lien and available', 'Per day for the chosen product; with all products, each product on the last selected day.')}
+</div></section>
+<section id="inventory" aria-labelledby="inventory-title"><h2 id="inventory-title">Inventory</h2>
+<p class="section-intro">Units on hand over all warehouses and branches (transfers between locations leave the total unchanged), what was received and issued, and locations whose position went below zero. The region, channel and segment filters do not apply.</p>
+<label class="search">Stock item <select name="sku" form="filters" id="sku-select"></select></label>
+<div class="grid">
+${chart(
+  'inventory-units',
+  'Units on hand',
+  'Per day after the day’s last movement, with the units received and issued.',
+  swatches([
+    ['on hand', '#0072B2', 'line'],
+    ['received', '#009E73', 'bar'],
+    ['issued', '#D55E00', 'bar'],
+  ]),
+)}
+${chart('inventory-products', 'Stock items on the last selected day', 'Units on hand over all locations, and the locations below zero.')}
 </div></section>
 <section id="quality" aria-labelledby="quality-title"><h2 id="quality-title">Data quality</h2>
 <p class="section-intro">Rows that arrived in the selected days, and what the contracts rejected.</p>

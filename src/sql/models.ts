@@ -67,10 +67,12 @@ export interface IncrementalInput {
   readonly read: 'window' | 'with_previous' | 'all';
   /**
    * Which days of the model a changed input day D rebuilds: `same` D, `through_latest` D up to the
-   * latest day (running balances), `following:N` D to D+N (moving averages over N+1 days).
+   * latest day (running balances), `following:N` D to D+N (moving averages over N+1 days), `month`
+   * every day of D's month (a monthly summary, rebuilt from its month's days alone).
    */
   readonly refresh:
     | { readonly kind: 'same' }
+    | { readonly kind: 'month' }
     | { readonly kind: 'through_latest' }
     | { readonly kind: 'following'; readonly days: number };
 }
@@ -334,13 +336,13 @@ function parseIncrementalHeader(header: string, file: string): IncrementalConfig
       const [key, value = ''] = option.split('=');
       if (key === 'read' && (value === 'window' || value === 'with_previous' || value === 'all'))
         read = value;
-      else if (key === 'refresh' && (value === 'same' || value === 'through_latest'))
+      else if (key === 'refresh' && (value === 'same' || value === 'through_latest' || value === 'month'))
         refresh = { kind: value };
       else if (key === 'refresh' && /^following:[1-9]\d?$/.test(value))
         refresh = { kind: 'following', days: Number(value.slice('following:'.length)) };
       else
         fail(
-          `input option '${option}' is not one of read=window|with_previous|all, refresh=same|through_latest|following:N`,
+          `input option '${option}' is not one of read=window|with_previous|all, refresh=same|through_latest|following:N|month`,
         );
     }
     return { relation: match[1]!, column: match[2]!, read, refresh };

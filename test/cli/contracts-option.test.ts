@@ -60,7 +60,7 @@ describe('ledgerlake --contracts DIR', () => {
     const result = await cli('ingest', DAY, '--dataset', 'batch_transactions');
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "ledgerlake: unknown dataset 'batch_transactions' (known: customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events)\n",
+      "ledgerlake: unknown dataset 'batch_transactions' (known: accounts, customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events)\n",
     );
   });
 

@@ -97,6 +97,7 @@ describe('ledgerlake datasets (shipped binary)', () => {
     }[];
     // The built-in contracts in file-name order (datasets/*.yaml, as the registry reads them).
     expect(datasets.map((d) => d.name)).toEqual([
+      'accounts',
       'customer_profiles',
       'customers',
       'holdings_movements',
@@ -121,7 +122,7 @@ describe('ledgerlake datasets (shipped binary)', () => {
     const { code, stderr } = await cli(process.cwd(), 'datasets', 'wires');
     expect(code).toBe(2);
     expect(stderr.trim()).toBe(
-      "ledgerlake: unknown dataset 'wires' (known: customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events)",
+      "ledgerlake: unknown dataset 'wires' (known: accounts, customer_profiles, customers, holdings_movements, invoices, organizations, sales, stock_movements, transactions, web_events)",
     );
   });
 });

@@ -197,6 +197,10 @@ const DETECTORS: Record<
   web_events: {
     bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
   },
+  accounts: {
+    unknown_type: (r, c) => !isAllowed(column(c, 'account_type'), r.account_type),
+    bad_date: (r, c) => !readsAsDate(column(c, 'updated_at'), r.updated_at),
+  },
   stock_movements: {
     unknown_type: (r, c) => !isAllowed(column(c, 'movement_type'), r.movement_type),
     bad_date: (r, c) => !readsAsDate(column(c, 'event_time'), r.event_time),
@@ -302,7 +306,7 @@ describe('generateDemo', () => {
     }
   });
 
-  it.each(['transactions', 'customers', 'sales', 'holdings_movements', 'stock_movements'])(
+  it.each(['transactions', 'customers', 'accounts', 'sales', 'holdings_movements', 'stock_movements'])(
     'plants each dirty kind in about one row of fifty in %s',
     (dataset) => {
       const files = readable.filter(({ file }) => file.dataset === dataset);
@@ -420,6 +424,7 @@ describe('generateDemo', () => {
     const files = demo.filter((f) => f.key.startsWith('landing/transactions/'));
     expect(summary.map((s) => s.dataset)).toEqual([
       'customers',
+      'accounts',
       'transactions',
       'sales',
       'holdings_movements',

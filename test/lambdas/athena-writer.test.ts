@@ -125,6 +125,7 @@ describe('AthenaMartWriter under the real refresh', () => {
       fact_account_daily_balance: days,
       kpi_daily: days,
       balance_moves: days,
+      fact_customer_monthly_summary: ['2024-05-10'],
       fact_sales: [],
       fact_organization_daily_financials: [],
     };
@@ -179,6 +180,10 @@ describe('AthenaMartWriter under the real refresh', () => {
       'DROP fact_account_daily_balance 2024-05-08,2024-05-09,2024-05-10,2024-05-11',
       'INSERT fact_account_daily_balance 2024-05-08..2024-05-11 (4)',
       'PRESENT fact_account_daily_balance 2024-05-08..2024-05-11 (4)',
+      // The monthly summary rebuilds May from its days so far: the row moves to the new latest day.
+      `DROP fact_customer_monthly_summary ${daysBetween('2024-05-01', '2024-05-11').join(',')}`,
+      'INSERT fact_customer_monthly_summary 2024-05-01..2024-05-11 (11)',
+      'PRESENT fact_customer_monthly_summary 2024-05-01..2024-05-11 (11)',
       'DROP kpi_daily 2024-05-08,2024-05-09,2024-05-10,2024-05-11',
       'INSERT kpi_daily 2024-05-08..2024-05-11 (4)',
       'PRESENT kpi_daily 2024-05-08..2024-05-11 (4)',

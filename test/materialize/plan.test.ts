@@ -36,6 +36,7 @@ describe('incremental model headers', () => {
     expect(INCREMENTAL.map((m) => [m.name, m.incremental.partitionBy]).sort()).toEqual([
       ['balance_moves', 'balance_date'],
       ['fact_account_daily_balance', 'balance_date'],
+      ['fact_customer_monthly_summary', 'summary_date'],
       ['fact_host_activity_daily', 'activity_date'],
       ['fact_inventory_daily_position', 'position_date'],
       ['fact_organization_daily_financials', 'snapshot_date'],
@@ -183,6 +184,18 @@ describe('refreshDays', () => {
     );
 
     expect(days).toEqual(daysBetween('2024-03-02', '2024-03-10'));
+  });
+
+  it("rebuilds the held days of a changed day's whole month for a monthly summary, across a leap day", () => {
+    const held = ['2024-01-31', '2024-02-01', '2024-02-15', '2024-02-29', '2024-03-01', '2024-03-02'];
+    const days = refreshDays(
+      model('fact_customer_monthly_summary'),
+      new Map([['fact_transactions', ['2024-02-15', '2024-03-02']]]),
+      partitions({ fact_transactions: held }),
+      held,
+    );
+
+    expect(days).toEqual(['2024-02-01', '2024-02-15', '2024-02-29', '2024-03-01', '2024-03-02']);
   });
 
   it('does nothing when no input of the model changed', () => {

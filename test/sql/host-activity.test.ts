@@ -105,4 +105,82 @@ describe('host activity arrays', () => {
 
     expect(refresh).toMatchObject({ mode: 'incremental', days: ['2024-02-05', '2024-03-01'] });
   });
+
+  it('splits the customer activity bitmap by device and browser, leaving anonymous events out', async () => {
+    const result = await engine.query(
+      `select customer_id, device, browser, activity_date, activity_bitmap, active_days_last_32
+       from customer_device_activity
+       where activity_date in (date '2024-02-03', date '2024-03-01') order by all`,
+    );
+
+    // U1: desktop on 02-01 and 02-03 (2^2 + 2^0 on 02-03), mobile on 02-01 only (2^2); U2 on a tablet
+    // on 02-03, then on a desktop on 03-01 (27 days later: the tablet day is bit 27). The anonymous
+    // mobile hit of 02-01 has no visitor. On 03-01, U1's days are 29 and 28 days back.
+    expect(result.rows).toEqual([
+      {
+        customer_id: 'U1',
+        device: 'desktop',
+        browser: 'firefox',
+        activity_date: '2024-02-03',
+        activity_bitmap: 5,
+        active_days_last_32: 2,
+      },
+      {
+        customer_id: 'U1',
+        device: 'desktop',
+        browser: 'firefox',
+        activity_date: '2024-03-01',
+        activity_bitmap: 2 ** 29 + 2 ** 27,
+        active_days_last_32: 2,
+      },
+      {
+        customer_id: 'U1',
+        device: 'mobile',
+        browser: 'firefox',
+        activity_date: '2024-02-03',
+        activity_bitmap: 4,
+        active_days_last_32: 1,
+      },
+      {
+        customer_id: 'U1',
+        device: 'mobile',
+        browser: 'firefox',
+        activity_date: '2024-03-01',
+        activity_bitmap: 2 ** 29,
+        active_days_last_32: 1,
+      },
+      {
+        customer_id: 'U2',
+        device: 'desktop',
+        browser: 'firefox',
+        activity_date: '2024-03-01',
+        activity_bitmap: 1,
+        active_days_last_32: 1,
+      },
+      {
+        customer_id: 'U2',
+        device: 'tablet',
+        browser: 'firefox',
+        activity_date: '2024-02-03',
+        activity_bitmap: 1,
+        active_days_last_32: 1,
+      },
+      {
+        customer_id: 'U2',
+        device: 'tablet',
+        browser: 'firefox',
+        activity_date: '2024-03-01',
+        activity_bitmap: 2 ** 27,
+        active_days_last_32: 1,
+      },
+      {
+        customer_id: 'U3',
+        device: 'desktop',
+        browser: 'firefox',
+        activity_date: '2024-03-01',
+        activity_bitmap: 2 ** 25,
+        active_days_last_32: 1,
+      },
+    ]);
+  });
 });
