@@ -92,11 +92,14 @@ async function writeLake(generator: DuckDbEngine, lakeDir: string, days: number)
         'P' || lpad(cast(i % 40 as varchar), 3, '0') as product_id,
         'Product ' || cast(i % 40 as varchar) as product_name,
         (['electronics', 'home', 'books', 'toys', 'garden', 'sports', 'beauty', 'grocery'])[1 + i % 8] as category,
+        (['Electronics', 'Home', 'Books', 'Toys', 'Garden', 'Sports', 'Beauty', 'Grocery'])[1 + i % 8] as category_display,
         cast(5 + (i * 17) % 20000 / 100.0 as decimal(18, 2)) as price,
         cast(1 + i % 4 as integer) as quantity,
         cast((i % 5) * 0.05 as double) as discount,
         (['east', 'west', 'north', 'south'])[1 + i % 4] as region,
+        (['East', 'West', 'North', 'South'])[1 + i % 4] as region_display,
         cast(date '${FIRST_DAY}' + cast(i // ${ordersPerDay} as integer) as date) as order_date,
+        cast(timestamp '${FIRST_DAY} 09:00:00' + to_days(cast(i // ${ordersPerDay} as integer)) as timestamptz) as order_time,
         cast(i % 100 as integer) as loyalty_points,
         'landing/sales/bench-' || cast(i // ${ordersPerDay} as varchar) || '.csv' as source_key,
         cast(i % ${ordersPerDay} + 1 as integer) as source_line,
@@ -104,6 +107,45 @@ async function writeLake(generator: DuckDbEngine, lakeDir: string, days: number)
         cast(date '${FIRST_DAY}' + cast(i // ${ordersPerDay} as integer) as date) as dt
       from range(0, ${days * ordersPerDay}) as r (i)
     ) to '${curated('sales')}' (format parquet, partition_by (dt), compression snappy, filename_pattern 'bench-{uuid}')`);
+  // Portfolios: 1,000 clients x 30 products, 200 movements a day (buys, sells, liens, releases).
+  await generator.execute(`
+    copy (
+      select
+        'H' || lpad(cast(i as varchar), 10, '0') as movement_id,
+        cast(timestamp '${FIRST_DAY} 00:00:00' + to_days(cast(i // 200 as integer))
+          + to_seconds(cast((i * 104729) % 86400 as bigint)) as timestamptz) as event_time,
+        'K' || cast((i * 7919) % 1000 as varchar) as client_id,
+        'ISIN' || lpad(cast(i % 30 as varchar), 8, '0') as product_id,
+        (['security', 'fund', 'commodity'])[1 + i % 3] as product_type,
+        case when i < 6000 then 'buy' else (['buy', 'buy', 'sell', 'lien', 'lien_release'])[1 + (i // 7) % 5] end as movement_type,
+        cast(case when i < 6000 then 500 else 1 + (i * 31) % 50 end as decimal(18, 2)) as units,
+        cast(10 + (i * 17) % 9000 / 100.0 as decimal(18, 2)) as price,
+        'USD' as currency,
+        'landing/holdings_movements/bench-' || cast(i // 200 as varchar) || '.csv' as source_key,
+        cast(i % 200 + 1 as integer) as source_line,
+        cast(timestamp '${FIRST_DAY} 06:00:00' + to_days(cast(i // 200 + 1 as integer)) as timestamptz) as ingested_at,
+        cast(date '${FIRST_DAY}' + cast(i // 200 as integer) as date) as dt
+      from range(0, ${days * 200}) as r (i)
+    ) to '${curated('holdings_movements')}' (format parquet, partition_by (dt), compression snappy, filename_pattern 'bench-{uuid}')`);
+  // Inventory: 20 stock items at 6 locations, 300 movements a day.
+  await generator.execute(`
+    copy (
+      select
+        'M' || lpad(cast(i as varchar), 10, '0') as movement_id,
+        cast(timestamp '${FIRST_DAY} 00:00:00' + to_days(cast(i // 300 as integer))
+          + to_seconds(cast((i * 104729) % 86400 as bigint)) as timestamptz) as event_time,
+        'SKU-' || cast(1000 + i % 20 as varchar) as product_id,
+        (['WH-EAST', 'WH-WEST', 'BR-1', 'BR-2', 'BR-3', 'BR-4'])[1 + (i // 20) % 6] as location_id,
+        case when (i // 120) % 4 = 2 then 'BR-1' end as to_location_id,
+        (['receipt', 'issue', 'transfer', 'issue'])[1 + (i // 120) % 4] as movement_type,
+        cast(1 + (i * 31) % 40 as decimal(18, 2)) as units,
+        cast(null as varchar) as reason,
+        'landing/stock_movements/bench-' || cast(i // 300 as varchar) || '.csv' as source_key,
+        cast(i % 300 + 1 as integer) as source_line,
+        cast(timestamp '${FIRST_DAY} 06:00:00' + to_days(cast(i // 300 + 1 as integer)) as timestamptz) as ingested_at,
+        cast(date '${FIRST_DAY}' + cast(i // 300 as integer) as date) as dt
+      from range(0, ${days * 300}) as r (i)
+    ) to '${curated('stock_movements')}' (format parquet, partition_by (dt), compression snappy, filename_pattern 'bench-{uuid}')`);
 }
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en-US')} KB`;
@@ -137,7 +179,7 @@ async function run(days: number): Promise<string> {
         `  page ${kb(page)} (${(page / 1024 / 1024).toFixed(2)} MB), built in ${seconds.toFixed(1)} s`,
       );
       console.log(
-        `  cube rows: transactions ${rows('tx')}, sales ${rows('sales')}, balances ${rows('balances')}`,
+        `  cube rows: transactions ${rows('tx')}, sales ${rows('sales')}, balances ${rows('balances')}, portfolio ${rows('portfolio')}, inventory ${rows('inventory')}`,
       );
       console.log(`  data block ${kb(block)} (gzip + base64); its JSON by part: ${parts}`);
       return `| ${days} days | ${kb(page)} | ${(page / 1024 / 1024).toFixed(2)} MB |`;
