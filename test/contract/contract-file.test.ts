@@ -19,7 +19,13 @@ const BEFORE = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'built-in-contracts.before.json'), 'utf8'),
 ) as { name: string }[];
 /** Built-in contracts written as files from the start (issue 15), so not in the fixture above. */
-const WRITTEN_AS_FILES = ['accounts', 'customer_profiles', 'holdings_movements', 'stock_movements', 'web_events'];
+const WRITTEN_AS_FILES = [
+  'accounts',
+  'customer_profiles',
+  'holdings_movements',
+  'stock_movements',
+  'web_events',
+];
 /** Columns built-in contracts gained after the conversion (issue 15): left out of the comparison. */
 const COLUMNS_ADDED_SINCE: Readonly<Record<string, readonly string[]>> = {
   sales: ['category_display', 'region_display', 'order_time'],

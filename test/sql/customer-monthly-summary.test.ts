@@ -8,7 +8,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function build(lake: LakeFixture, rebuild = false): Promise<{ engine: DuckDbEngine; catalog: CatalogBuild }> {
+async function build(
+  lake: LakeFixture,
+  rebuild = false,
+): Promise<{ engine: DuckDbEngine; catalog: CatalogBuild }> {
   const engine = await openDuckDb({ source: lake.dir, threads: 1 });
   cleanups.push(() => engine.close());
   const catalog = await buildCatalog(engine, { lakeDir: lake.dir, rebuild });
@@ -22,7 +25,15 @@ const move = (
   amount: number,
   extra: Partial<Record<string, string>> = {},
 ): FixtureRow =>
-  transaction({ transaction_id: id, event_time: time, type, amount, customer_id: 'C1', account_id: 'A1', ...extra });
+  transaction({
+    transaction_id: id,
+    event_time: time,
+    type,
+    amount,
+    customer_id: 'C1',
+    account_id: 'A1',
+    ...extra,
+  });
 
 const SUMMARY =
   'select customer_id, month_start, currency, transactions, successful_transactions, failed_transactions, money_in, money_out, net_amount, active_days, accounts_used, channels_used, summary_date from fact_customer_monthly_summary order by all';
