@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { ObjectStore } from '../storage/object-store';
 import { buildSlackMessage, postSlackMessage, type SlackDeadLetter, type SlackPostOptions } from './slack';
 import type { AlertDigest, AlertNotification, AlertPublisher } from './types';
@@ -24,6 +24,8 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   async publish(notification: AlertNotification): Promise<void> {
+    // Loaded on first use: the CLI's console publisher never pays for the AWS SDK.
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,

@@ -39,14 +39,14 @@ registerContractCommand(program);
 registerInitCommand(program);
 registerTestCommand(program);
 registerDocsCommand(program);
-program.exitOverride();
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    // Commander already printed its one-line reason (or the help text, which exits 0).
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    // Commander already printed its one-line reason (or the help text, which exits 0). Its own errors
+    // are usage mistakes (2); a command's `failCommand` (code `ledgerlake.*`) is a data error (1).
+    process.exitCode = error.exitCode === 0 ? 0 : error.code.startsWith('ledgerlake.') ? error.exitCode : 2;
   } else if (error instanceof UsageError) {
     console.error(`ledgerlake: ${escapeControl(error.message)}`);
     process.exitCode = 2;

@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { packageRoot } from '../contract/package-root';
 
 /** Default local lake folder, relative to the working directory. */
 export const DEFAULT_LAKE_DIR = '.ledgerlake';
@@ -52,11 +54,26 @@ export function parsePositiveIntOption(value: string, option: string): number {
 
 /** Creates the root `ledgerlake` command; subcommands are added by `src/cli/commands/*`. */
 export function createProgram(): Command {
-  return new Command('ledgerlake')
-    .description(
-      'Validate transaction and balance files into a Parquet lake, query it with SQL and get balance alerts.',
-    )
-    .addOption(contractsOption())
-    .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+  return (
+    new Command('ledgerlake')
+      .description(
+        'Validate transaction and balance files into a Parquet lake, query it with SQL and get balance alerts.',
+      )
+      .version(packageVersion(), '--version', 'print the version and exit')
+      .addOption(contractsOption())
+      .showHelpAfterError('(add --help for usage)')
+      // Throw instead of exiting, so main.ts maps every usage error to exit code 2. Set before the
+      // subcommands are added: commander copies it into each one when it is created.
+      .exitOverride()
+      .configureOutput({
+        // One prefix for every error: commander's own ("error: unknown option ...") read like ours.
+        outputError: (text, write) => write(text.replace(/^error: /, 'ledgerlake: ')),
+      })
+  );
+}
+
+/** The version in ledgerlake's package.json. */
+export function packageVersion(): string {
+  const file = join(packageRoot(import.meta.url, 2), 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -8,17 +8,15 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { compileContract } from './compile';
+import { packageRoot } from './package-root';
 import type { ColumnSpec, DatasetContract, DatasetFeed, SnapshotDateSource, ValueLookup } from './types';
 
 /** The published JSON Schema of a contract file. */
-export const CONTRACT_SCHEMA_FILE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
+export const CONTRACT_SCHEMA_FILE = join(
+  packageRoot(import.meta.url, 2),
   'schema',
   'dataset-contract.schema.json',
 );

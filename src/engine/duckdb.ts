@@ -1,20 +1,4 @@
-import {
-  DuckDBArrayValue,
-  type DuckDBConnection,
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBInstance,
-  DuckDBListValue,
-  DuckDBMapValue,
-  DuckDBStructValue,
-  DuckDBTimestampMillisecondsValue,
-  DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBUnionValue,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { dayToIso } from '../ingest/lake-layout';
 import { type QueryEngine, QueryError, type QueryResult, type SqlValue } from './query-engine';
 
@@ -48,7 +32,7 @@ export class DuckDbEngine implements QueryEngine {
   ) {}
 
   /** Runs one statement and returns every row, values normalised as documented on `SqlValue`. */
-  async query(sql: string): Promise<QueryResult> {
+  async query(sql: string, options: { readonly exactNumbers?: boolean } = {}): Promise<QueryResult> {
     let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
     try {
       reader = await this.connection.runAndReadAll(sql);
@@ -60,7 +44,7 @@ export class DuckDbEngine implements QueryEngine {
     const rows = reader.getRows().map((row) => {
       const record: Record<string, SqlValue> = {};
       row.forEach((value, index) => {
-        record[names[index]!] = normaliseValue(value);
+        record[names[index]!] = normaliseValue(value, options.exactNumbers === true);
       });
       return record;
     });
@@ -83,15 +67,22 @@ export class DuckDbEngine implements QueryEngine {
 }
 
 /**
+ * The DuckDB binding, loaded by the first `openDuckDb`: loading its native library takes about 0.2 s,
+ * which a command that opens no engine (`--help`, `validate`, `datasets`) does not pay.
+ */
+let duck: typeof import('@duckdb/node-api') | undefined;
+
+/**
  * Opens an in-process DuckDB. The session runs in UTC (timestamps in the lake are UTC), with
  * `integer_division = true`, so `7 / 2` is 3 as on Athena (Trino) and one SQL text means the same on
  * both engines, and without insertion order: only ORDER BY orders rows, as on Athena.
  */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
+  duck ??= await import('@duckdb/node-api');
   const path = options.path ?? ':memory:';
   const config: Record<string, string> = {};
   if (options.threads !== undefined) config.threads = String(options.threads);
-  const instance = await DuckDBInstance.create(path, config);
+  const instance = await duck.DuckDBInstance.create(path, config);
   const connection = await instance.connect();
   const engine = new DuckDbEngine(instance, connection, options.source ?? path);
   // Rows come back in no particular order unless the query says ORDER BY, as on Athena; not keeping
@@ -110,7 +101,7 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDbEng
 }
 
 /** Converts a DuckDB value to the shape both engines return (see `SqlValue`). */
-export function normaliseValue(value: DuckDBValue): SqlValue {
+export function normaliseValue(value: DuckDBValue, exact = false): SqlValue {
   if (
     value === null ||
     typeof value === 'boolean' ||
@@ -119,32 +110,36 @@ export function normaliseValue(value: DuckDBValue): SqlValue {
   ) {
     return value;
   }
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof DuckDBDecimalValue) return value.toDouble();
-  if (value instanceof DuckDBDateValue) return dayToIso(value.days);
-  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
+  if (typeof value === 'bigint') {
+    return exact && !Number.isSafeInteger(Number(value)) ? value.toString() : Number(value);
+  }
+  // Values only come from an open engine, so the binding is loaded.
+  const d = duck!;
+  if (value instanceof d.DuckDBDecimalValue) return exact ? value.toString() : value.toDouble();
+  if (value instanceof d.DuckDBDateValue) return dayToIso(value.days);
+  if (value instanceof d.DuckDBTimestampValue || value instanceof d.DuckDBTimestampTZValue) {
     return isoTimestamp(value.micros / 1000n, value.isFinite, value);
   }
-  if (value instanceof DuckDBTimestampMillisecondsValue)
+  if (value instanceof d.DuckDBTimestampMillisecondsValue)
     return isoTimestamp(value.millis, value.isFinite, value);
-  if (value instanceof DuckDBTimestampSecondsValue)
+  if (value instanceof d.DuckDBTimestampSecondsValue)
     return isoTimestamp(value.seconds * 1000n, value.isFinite, value);
-  if (value instanceof DuckDBTimestampNanosecondsValue) {
+  if (value instanceof d.DuckDBTimestampNanosecondsValue) {
     return isoTimestamp(value.nanos / 1_000_000n, value.isFinite, value);
   }
-  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue)
-    return value.items.map(normaliseValue);
-  if (value instanceof DuckDBStructValue) {
+  if (value instanceof d.DuckDBListValue || value instanceof d.DuckDBArrayValue)
+    return value.items.map((item) => normaliseValue(item, exact));
+  if (value instanceof d.DuckDBStructValue) {
     return Object.fromEntries(
-      Object.entries(value.entries).map(([key, item]) => [key, normaliseValue(item)]),
+      Object.entries(value.entries).map(([key, item]) => [key, normaliseValue(item, exact)]),
     );
   }
-  if (value instanceof DuckDBMapValue) {
+  if (value instanceof d.DuckDBMapValue) {
     return Object.fromEntries(
-      value.entries.map(({ key, value: item }) => [String(normaliseValue(key)), normaliseValue(item)]),
+      value.entries.map(({ key, value: item }) => [String(normaliseValue(key)), normaliseValue(item, exact)]),
     );
   }
-  if (value instanceof DuckDBUnionValue) return normaliseValue(value.value);
+  if (value instanceof d.DuckDBUnionValue) return normaliseValue(value.value, exact);
   // Time, interval, blob, uuid, bit: their text form is the readable one on both engines.
   return String(value);
 }

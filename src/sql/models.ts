@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DATASETS } from '../../datasets/index';
+import { packageRoot } from '../contract/package-root';
 import type { DatasetContract } from '../contract/types';
 import { baseTables } from './base-tables';
 import { feedersOf, GENERATED_MODELS_FILE, generatedModelTexts } from './generated-models';
@@ -97,8 +97,8 @@ export class ModelError extends Error {
   }
 }
 
-/** Repo root, found from this file's location (src/sql/ -> ../..). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Repo root: the package's folder (see `packageRoot`). */
+export const REPO_ROOT = packageRoot(import.meta.url, 2);
 
 /** The repo's `sql/` folder. */
 export const DEFAULT_SQL_DIR = join(REPO_ROOT, 'sql');

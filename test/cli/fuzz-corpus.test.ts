@@ -27,6 +27,8 @@ interface Run {
   readonly stdout: string;
   readonly stderr: string;
   readonly peakRssMiB: number;
+  /** The temp folder each CLI process used (os.tmpdir()). */
+  readonly tmpdirs: readonly string[];
 }
 
 /** Runs the shipped binary in `cwd` with a private TMPDIR; reports its exit code, output and peak RSS. */
@@ -58,11 +60,17 @@ async function cli(cwd: string, args: readonly string[], shell?: string): Promis
     ({ stdout, stderr } = failed);
     code = typeof failed.code === 'number' ? failed.code : -1;
   }
-  const rss = (await readFile(rssFile, 'utf8').catch(() => ''))
+  const lines = (await readFile(rssFile, 'utf8').catch(() => ''))
     .split('\n')
     .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { maxRssMiB: number }).maxRssMiB);
-  return { code, stdout, stderr, peakRssMiB: Math.max(0, ...rss) };
+    .map((line) => JSON.parse(line) as { maxRssMiB: number; tmpdir: string });
+  return {
+    code,
+    stdout,
+    stderr,
+    peakRssMiB: Math.max(0, ...lines.map((l) => l.maxRssMiB)),
+    tmpdirs: lines.map((l) => l.tmpdir),
+  };
 }
 
 /** A landing key as the CLI prints it: control characters as `\xNN` / `\n` escapes. */
@@ -158,7 +166,9 @@ describe('the fuzz corpus through the shipped binary', () => {
     expect(lakeFiles.filter((path) => path.includes('.ledgerlake-tmp-'))).toEqual([]);
     // Staging folders and spooled Parquet copies are named ledgerlake-* (tsx keeps its cache there too).
     const tmp = await readdir(join(work, 'tmp'));
-    expect(tmp.length).toBeGreaterThan(0); // TMPDIR reached the CLI
+    // TMPDIR reached every CLI process (so an empty folder below means nothing was left there).
+    expect(run.tmpdirs.length).toBeGreaterThan(0);
+    expect(new Set(run.tmpdirs)).toEqual(new Set([join(work, 'tmp')]));
     expect(tmp.filter((name) => name.startsWith('ledgerlake-'))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,17 @@ async function cli(
 }
 
 const HEADER = 'transaction_id,event_time,customer_id,channel,type,amount,status,note\n';
+
+describe('ledgerlake --version (shipped binary)', () => {
+  it("prints package.json's version and exits 0", async () => {
+    const { version } = JSON.parse(await readFile(join(process.cwd(), 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const { code, stdout } = await cli(process.cwd(), '--version');
+    expect({ code, stdout }).toEqual({ code: 0, stdout: `${version}\n` });
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
 
 describe('ledgerlake validate (shipped binary): a dry run of ingest', () => {
   let dir: string;

@@ -150,7 +150,7 @@ describe('ledgerlake query', () => {
 
     expect(error).toBeInstanceOf(CommanderError);
     expect((error as CommanderError).exitCode).toBe(1);
-    expect(stderr).toMatch(/^query failed: Binder Error: .*"nope".*\n$/);
+    expect(stderr).toMatch(/^ledgerlake: query failed: Binder Error: .*"nope".*\n$/);
   });
 
   it('refuses a lake folder that does not exist', async () => {

@@ -17,7 +17,7 @@ export function registerQueryCommand(program: Command): void {
     .description('Run SQL on the local lake (tables, star schema and analytics views) and print the rows.')
     .argument('<sql>', 'the SQL statement, in Athena (Trino) dialect')
     .addOption(lakeOption())
-    .option('--json', 'print the rows as a JSON array instead of a table')
+    .option('--json', 'print the rows as a JSON array instead of a table (decimals as exact strings)')
     .action(async (sql: string, options: { lake?: string; json?: boolean }, command: Command) => {
       const dir = existingLake(options);
       const engine = await openDuckDb({ source: dir });
@@ -25,7 +25,8 @@ export function registerQueryCommand(program: Command): void {
         const known = new Set(loadModels().map((m) => m.name));
         const models = referencedRelations(sql).filter((name) => known.has(name));
         await buildCatalog(engine, { lakeDir: dir, models });
-        const result = await engine.query(sql);
+        // JSON keeps decimals (and integers beyond 2^53) exact, as strings; the table prints their text anyway.
+        const result = await engine.query(sql, { exactNumbers: options.json === true });
         process.stdout.write(
           options.json ? `${JSON.stringify(result.rows, null, 2)}\n` : formatTable(result),
         );
@@ -57,7 +58,7 @@ export function existingLake(options: { lake?: string }): string {
  */
 export function failCommand(command: Command, message: string, code: string): never {
   command.showHelpAfterError(false);
-  command.error(message, { exitCode: 1, code });
+  command.error(`ledgerlake: ${message}`, { exitCode: 1, code });
 }
 
 /** Rows as an aligned text table: numbers right-aligned, a `(n rows)` footer. */
@@ -66,7 +67,11 @@ export function formatTable(result: QueryResult): string {
   const cells = result.rows.map((row) => names.map((name) => escapeControl(formatCell(row[name] ?? null))));
   const numeric = names.map((name) => result.rows.some((r) => typeof r[name] === 'number'));
   const titles = names.map(escapeControl);
-  const widths = titles.map((name, i) => Math.max(name.length, ...cells.map((row) => row[i]!.length)));
+  // A loop, not Math.max(...cells): spreading 150,000 rows overflows the call stack.
+  const widths = titles.map((name) => name.length);
+  for (const row of cells) {
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i]!, row[i]!.length);
+  }
   const line = (values: readonly string[]) =>
     values
       .map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!)))
