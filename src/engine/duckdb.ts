@@ -51,6 +51,45 @@ export class DuckDbEngine implements QueryEngine {
     return { columns: names.map((name, index) => ({ name, type: types[index]! })), rows };
   }
 
+  /**
+   * Runs one statement and yields its rows a chunk (about 2,048 rows) at a time, as DuckDB produces
+   * them, so a result of any size passes through in bounded memory. `columns` is known before the first
+   * chunk is read.
+   */
+  async stream(
+    sql: string,
+    options: { readonly exactNumbers?: boolean } = {},
+  ): Promise<{ columns: QueryResult['columns']; chunks: AsyncIterable<Record<string, SqlValue>[]> }> {
+    let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
+    try {
+      result = await this.connection.stream(sql);
+    } catch (error) {
+      throw new QueryError(firstLine(error), sql, { cause: error });
+    }
+    const names = result.columnNames();
+    const types = result.columnTypes().map(String);
+    const exact = options.exactNumbers === true;
+    async function* chunks(): AsyncIterable<Record<string, SqlValue>[]> {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof result.fetchChunk>>;
+        try {
+          chunk = await result.fetchChunk();
+        } catch (error) {
+          throw new QueryError(firstLine(error), sql, { cause: error });
+        }
+        if (!chunk || chunk.rowCount === 0) return;
+        yield chunk.getRows().map((row) => {
+          const record: Record<string, SqlValue> = {};
+          row.forEach((value, index) => {
+            record[names[index]!] = normaliseValue(value, exact);
+          });
+          return record;
+        });
+      }
+    }
+    return { columns: names.map((name, index) => ({ name, type: types[index]! })), chunks: chunks() };
+  }
+
   /** Runs one or more statements (e.g. a macro pack) and discards their results. */
   async execute(sql: string): Promise<void> {
     try {

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,6 +65,85 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     expect(String(Number('12345678901234567.89'))).not.toBe('12345678901234567.89');
     expect(String(Number('9007199254740993'))).not.toBe('9007199254740993');
   });
+
+  it('writes CSV with a header, quoting what needs it, and stops after --limit rows', async () => {
+    const { code, stdout } = await cli(
+      dir,
+      'query',
+      `select * from (values (1, 'plain', cast('1.50' as decimal(18, 2))), (2, 'a, "quoted"\nline', null), (3, 'x', 2.25)) as t (id, note, amount) order by id`,
+      '--lake',
+      '.',
+      '--format',
+      'csv',
+      '--limit',
+      '2',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toBe('id,note,amount\n1,plain,1.50\n2,"a, ""quoted""\nline",\n');
+  });
+
+  it('refuses an unknown --format and a --limit that is not a positive number, with exit 2', async () => {
+    const format = await cli(dir, 'query', 'select 1', '--lake', '.', '--format', 'xml');
+    expect(format.code).toBe(2);
+    expect(format.stderr.split('\n')[0]).toMatch(
+      /^ledgerlake: option '--format <format>' argument 'xml' is invalid/,
+    );
+    const limit = await cli(dir, 'query', 'select 1', '--lake', '.', '--limit', '0');
+    expect(limit.code).toBe(2);
+    expect(limit.stderr.split('\n')[0]).toBe("ledgerlake: --limit must be a positive whole number, got '0'");
+  });
+
+  /** Runs `query ... --json` on `rows` rows into a file; its text and the CLI's peak RSS (MiB). */
+  async function bigJson(rows: number): Promise<{ text: string; peakMiB: number }> {
+    const out = join(dir, `big-${rows}.json`);
+    const rssFile = join(dir, `rss-${rows}.jsonl`);
+    const code = await new Promise<number>((done, fail) => {
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'query',
+          `select range as n, repeat('x', 40) as pad from range(${rows})`,
+          '--lake',
+          '.',
+          '--json',
+        ],
+        {
+          cwd: dir,
+          env: {
+            ...process.env,
+            NODE_OPTIONS: `--require ${resolve('test/support/peak-rss.cjs')}`,
+            LEDGERLAKE_PEAK_RSS_FILE: rssFile,
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      child.stdout.pipe(createWriteStream(out));
+      child.on('error', fail);
+      child.on('close', (status) => done(status ?? -1));
+    });
+    expect(code).toBe(0);
+    const peaks = (await readFile(rssFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { maxRssMiB: number }).maxRssMiB);
+    return { text: await readFile(out, 'utf8'), peakMiB: Math.max(...peaks) };
+  }
+
+  it('streams JSON in memory that does not grow with the result: 300k and 1.5M rows', async () => {
+    const small = await bigJson(300_000);
+    const big = await bigJson(1_500_000);
+    const rows = JSON.parse(big.text) as { n: number; pad: string }[];
+    expect(rows).toHaveLength(1_500_000);
+    expect(rows.reduce((sum, row) => sum + row.n, 0)).toBe((1_499_999 * 1_500_000) / 2); // every row, once
+    expect(rows[0]).toEqual({ n: expect.any(Number), pad: 'x'.repeat(40) });
+    expect(big.text).toBe(`${JSON.stringify(rows, null, 2)}\n`);
+    console.log(
+      `query --json: 300k rows peak RSS ${small.peakMiB.toFixed(0)} MiB, 1.5M rows (${(big.text.length / 1024 / 1024).toFixed(0)} MiB of JSON) ${big.peakMiB.toFixed(0)} MiB`,
+    );
+    // Five times the rows, not five times the memory (holding them would add several hundred MiB).
+    expect(big.peakMiB).toBeLessThan(small.peakMiB * 1.3);
+  }, 180_000);
 
   it('prints a table of 200,000 rows (no call-stack overflow while aligning it)', async () => {
     const { code, stdout, stderr } = await cli(

@@ -1,15 +1,18 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { buildCatalog, CatalogError } from '../../engine/catalog';
 import { openDuckDb } from '../../engine/duckdb';
 import { QueryError, type QueryResult, type SqlValue } from '../../engine/query-engine';
 import { loadModels, referencedRelations } from '../../sql/models';
-import { lakeDir, lakeOption, UsageError } from '../program';
+import { lakeDir, lakeOption, parsePositiveIntOption, UsageError } from '../program';
 import { escapeControl } from '../terminal';
 
 /**
- * `ledgerlake query "<sql>" [--lake DIR] [--json]`: runs any SQL (Athena dialect) on the local catalog
- * and prints an aligned table, or the rows as JSON. Only the models the query reads are built.
+ * `ledgerlake query "<sql>" [--lake DIR] [--format table|json|csv] [--limit N]`: runs any SQL (Athena
+ * dialect) on the local catalog. JSON and CSV stream the rows as DuckDB produces them (any size, bounded
+ * memory); the aligned table, which needs every width first, holds the rows it prints. Only the models
+ * the query reads are built.
  */
 export function registerQueryCommand(program: Command): void {
   program
@@ -17,19 +20,39 @@ export function registerQueryCommand(program: Command): void {
     .description('Run SQL on the local lake (tables, star schema and analytics views) and print the rows.')
     .argument('<sql>', 'the SQL statement, in Athena (Trino) dialect')
     .addOption(lakeOption())
-    .option('--json', 'print the rows as a JSON array instead of a table (decimals as exact strings)')
-    .action(async (sql: string, options: { lake?: string; json?: boolean }, command: Command) => {
+    .addOption(
+      new Option(
+        '--format <format>',
+        'table, json (an array; decimals as exact strings) or csv (a header row, RFC 4180 quoting)',
+      )
+        .choices(['table', 'json', 'csv'])
+        .default('table'),
+    )
+    .option('--json', 'same as --format json')
+    .option('--limit <n>', 'print at most N rows', (value) => parsePositiveIntOption(value, '--limit'))
+    .action(async (sql: string, options: QueryOptions, command: Command) => {
       const dir = existingLake(options);
+      const format = options.json ? 'json' : (options.format ?? 'table');
       const engine = await openDuckDb({ source: dir });
       try {
         const known = new Set(loadModels().map((m) => m.name));
         const models = referencedRelations(sql).filter((name) => known.has(name));
         await buildCatalog(engine, { lakeDir: dir, models });
-        // JSON keeps decimals (and integers beyond 2^53) exact, as strings; the table prints their text anyway.
-        const result = await engine.query(sql, { exactNumbers: options.json === true });
-        process.stdout.write(
-          options.json ? `${JSON.stringify(result.rows, null, 2)}\n` : formatTable(result),
-        );
+        // JSON and CSV keep decimals (and integers beyond 2^53) exact, as their text.
+        const { columns, chunks } = await engine.stream(sql, { exactNumbers: format !== 'table' });
+        const rows = limited(chunks, options.limit);
+        if (format === 'table') {
+          const all: Record<string, SqlValue>[] = [];
+          for await (const chunk of rows) all.push(...chunk);
+          await write(formatTable({ columns, rows: all }));
+        } else if (format === 'json') {
+          await writeJson(rows);
+        } else {
+          await writeCsv(
+            columns.map((c) => c.name),
+            rows,
+          );
+        }
       } catch (error) {
         if (error instanceof QueryError || error instanceof CatalogError) {
           failCommand(command, `query failed: ${error.message}`, 'ledgerlake.query');
@@ -39,6 +62,74 @@ export function registerQueryCommand(program: Command): void {
         await engine.close();
       }
     });
+}
+
+interface QueryOptions {
+  readonly lake?: string;
+  readonly format?: 'table' | 'json' | 'csv';
+  readonly json?: boolean;
+  readonly limit?: number;
+}
+
+/** The chunks, cut after `limit` rows (all of them without one). */
+async function* limited(
+  chunks: AsyncIterable<Record<string, SqlValue>[]>,
+  limit: number | undefined,
+): AsyncIterable<Record<string, SqlValue>[]> {
+  let left = limit ?? Number.POSITIVE_INFINITY;
+  for await (const chunk of chunks) {
+    if (left <= 0) return;
+    const kept = chunk.length > left ? chunk.slice(0, left) : chunk;
+    left -= kept.length;
+    yield kept;
+  }
+}
+
+/** Writes to stdout, waiting when the pipe is full, so a slow reader never makes output pile up here. */
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+/** A JSON array, written row by row, the same text as `JSON.stringify(rows, null, 2)`. */
+async function writeJson(rows: AsyncIterable<Record<string, SqlValue>[]>): Promise<void> {
+  let first = true;
+  for await (const chunk of rows) {
+    let text = '';
+    for (const row of chunk) {
+      text += `${first ? '[\n' : ',\n'}  ${JSON.stringify(row, null, 2).replaceAll('\n', '\n  ')}`;
+      first = false;
+    }
+    if (text) await write(text);
+  }
+  await write(first ? '[]\n' : '\n]\n');
+}
+
+/**
+ * CSV with a header row, LF line ends: fields quoted (RFC 4180) when they hold a comma, quote or line
+ * break; null is empty.
+ */
+async function writeCsv(
+  names: readonly string[],
+  rows: AsyncIterable<Record<string, SqlValue>[]>,
+): Promise<void> {
+  await write(`${names.map(csvField).join(',')}\n`);
+  for await (const chunk of rows) {
+    let text = '';
+    for (const row of chunk) {
+      text += `${names.map((name) => csvField(csvText(row[name] ?? null))).join(',')}\n`;
+    }
+    await write(text);
+  }
+}
+
+function csvText(value: SqlValue): string {
+  if (value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** The lake folder of a command, which must exist (an empty lake folder is fine). */
