@@ -24,6 +24,11 @@ import { escapeControl, guardTerminalOutput } from './terminal';
 // Text from files (names, headers, values) reaches the terminal only with its control characters escaped.
 guardTerminalOutput(process.stdout);
 guardTerminalOutput(process.stderr);
+// A reader that stops early (`| head`) closes the pipe: that ends the command quietly, as in any Unix tool.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const program = createProgram();
 registerIngestCommand(program);

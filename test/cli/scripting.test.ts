@@ -145,6 +145,19 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     expect(big.peakMiB).toBeLessThan(small.peakMiB * 1.3);
   }, 180_000);
 
+  it('ends quietly with exit 0 when the reader stops early (| head)', async () => {
+    const { stdout, stderr } = await exec(
+      'bash',
+      [
+        '-c',
+        `set -o pipefail; "${process.execPath}" "${CLI}" query "select range as n from range(5000000)" --lake . --format csv | head -2`,
+      ],
+      { cwd: dir, timeout: 60_000 },
+    );
+    expect(stdout).toMatch(/^n\n\d+\n$/);
+    expect(stderr).toBe('');
+  });
+
   it('prints a table of 200,000 rows (no call-stack overflow while aligning it)', async () => {
     const { code, stdout, stderr } = await cli(
       dir,
