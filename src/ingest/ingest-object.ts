@@ -57,6 +57,11 @@ export interface IngestRequest {
    * @default false
    */
   readonly force?: boolean;
+  /**
+   * What a rejection for an unknown dataset tells the sender to do. @default 'land files under
+   * landing/<dataset>/' (a drop on S3); the CLI names its `--dataset` option.
+   */
+  readonly unknownDatasetFix?: string;
   /** @default () => new Date() */
   readonly now?: () => Date;
   /** @default os.tmpdir() */
@@ -126,7 +131,7 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
   if (!contract) {
     const known = (request.datasets ?? DATASETS).map((d) => d.name).join(', ');
     const reason = datasetName
-      ? `unknown dataset '${datasetName}' (known datasets: ${known}); land files under landing/<dataset>/`
+      ? `unknown dataset '${datasetName}' (known datasets: ${known}); ${request.unknownDatasetFix ?? 'land files under landing/<dataset>/'}`
       : `the key is not under landing/<dataset>/ (known datasets: ${known})`;
     manifest = await reject(request, source, UNKNOWN_DATASET, reason, startedAt, now);
   } else {

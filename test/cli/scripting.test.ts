@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -156,6 +156,16 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     );
     expect(stdout).toMatch(/^n\n\d+\n$/);
     expect(stderr).toBe('');
+  });
+
+  it('tells a CLI user of a file of no known dataset to name it with --dataset', async () => {
+    await mkdir(join(dir, 'wires'), { recursive: true });
+    await writeFile(join(dir, 'wires', 'w.csv'), 'a,b\n1,2\n');
+    const { code, stdout } = await cli(dir, 'ingest', 'wires/w.csv', '--lake', 'lake');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /^REJECTED +landing\/wires\/wires\/w\.csv +unknown dataset 'wires' \(known datasets: .*transactions.*\); name it with --dataset <name>, or keep the file in a landing\/<dataset>\/ folder$/m,
+    );
   });
 
   it('prints a table of 200,000 rows (no call-stack overflow while aligning it)', async () => {

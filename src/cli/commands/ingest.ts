@@ -183,6 +183,7 @@ export function registerIngestCommand(program: Command): void {
           lake,
           key,
           force: options.force,
+          unknownDatasetFix: 'name it with --dataset <name>, or keep the file in a landing/<dataset>/ folder',
           onProgress: (p) => progress.update(p.bytesRead, `${p.rows.toLocaleString('en-US')} rows`),
         });
         progress.done();
