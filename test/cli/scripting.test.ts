@@ -168,6 +168,37 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     );
   });
 
+  it('prints ingest results as JSON with --json: each file with its manifest, skipped when seen before', async () => {
+    await mkdir(join(dir, 'drop', 'transactions'), { recursive: true });
+    await writeFile(
+      join(dir, 'drop', 'transactions', 't.csv'),
+      'transaction_id,event_time,customer_id,channel,type,amount,status\nT1,2024-03-01T10:00:00Z,C1,upi,deposit,10.50,success\nT2,2024-03-01T11:00:00Z,C1,upi,deposit,-1,success\n',
+    );
+    await mkdir(join(dir, 'drop', 'wires'), { recursive: true });
+    await writeFile(join(dir, 'drop', 'wires', 'w.csv'), 'a,b\n1,2\n');
+    const first = await cli(dir, 'ingest', 'drop', '--lake', 'json-lake', '--json');
+    expect(first.code).toBe(1); // one file rejected
+    const entries = JSON.parse(first.stdout) as {
+      path: string;
+      status: string;
+      manifest: { rows_valid: number; rows_quarantined: number; source_key: string };
+    }[];
+    expect(
+      entries.map((e) => [
+        e.status,
+        e.manifest.source_key,
+        e.manifest.rows_valid,
+        e.manifest.rows_quarantined,
+      ]),
+    ).toEqual([
+      ['ok', 'landing/transactions/drop/transactions/t.csv', 1, 1],
+      ['rejected', 'landing/wires/drop/wires/w.csv', 0, 0],
+    ]);
+    const again = await cli(dir, 'ingest', 'drop/transactions/t.csv', '--lake', 'json-lake', '--json');
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.stdout) as { status: string }[]).map((e) => e.status)).toEqual(['skipped']);
+  });
+
   it('prints a table of 200,000 rows (no call-stack overflow while aligning it)', async () => {
     const { code, stdout, stderr } = await cli(
       dir,

@@ -144,6 +144,15 @@ export function totals(manifests: readonly Manifest[]) {
   );
 }
 
+/** One file of `ingest --json`: its manifest, or why it was refused before it was read. */
+interface IngestJsonEntry {
+  readonly path: string;
+  /** `ok` / `rejected` (the manifest's status), `skipped` (this content was ingested before), `refused`. */
+  readonly status: string;
+  readonly manifest?: Manifest;
+  readonly reason?: string;
+}
+
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
@@ -152,44 +161,61 @@ export function registerIngestCommand(program: Command): void {
     .addOption(lakeOption())
     .option('--dataset <name>', 'dataset of every file (default: guessed from folders and file names)')
     .option('--force', 'ingest again even when the same content was ingested before', false)
-    .action(async (paths: string[], options: { lake: string; dataset?: string; force: boolean }) => {
-      if (options.dataset && !DATASETS.some((d) => d.name === options.dataset)) {
-        throw new UsageError(
-          `unknown dataset '${options.dataset}' (known: ${DATASETS.map((d) => d.name).join(', ')})`,
-        );
-      }
-      const lake = new FsObjectStore(lakeDir(options));
-      const refused: RefusedPathError[] = [];
-      const files = await expandLocalFiles(paths, options.dataset, refused);
-      const refuse = (error: RefusedPathError) =>
-        console.log(`REFUSED    ${escapeControl(error.path)}  ${escapeControl(error.reason)}`);
-      for (const error of refused) refuse(error);
-      let failed = refused.length;
-      for (const file of files) {
-        const key = landingKey(file);
-        let opened: Awaited<ReturnType<typeof openRegularFile>>;
-        try {
-          opened = await openRegularFile(file.path);
-        } catch (error) {
-          if (!(error instanceof RefusedPathError)) throw error;
-          refuse(error);
-          failed++;
-          continue;
+    .option('--json', 'print one JSON entry per file (its manifest, or why it was refused), as an array')
+    .action(
+      async (
+        paths: string[],
+        options: { lake: string; dataset?: string; force: boolean; json?: boolean },
+      ) => {
+        if (options.dataset && !DATASETS.some((d) => d.name === options.dataset)) {
+          throw new UsageError(
+            `unknown dataset '${options.dataset}' (known: ${DATASETS.map((d) => d.name).join(', ')})`,
+          );
         }
-        await lake.put(key, opened.handle.createReadStream());
-        const progress = createProgress(basename(file.path), opened.size);
-        const result = await ingestObject({
-          landing: lake,
-          lake,
-          key,
-          force: options.force,
-          unknownDatasetFix: 'name it with --dataset <name>, or keep the file in a landing/<dataset>/ folder',
-          onProgress: (p) => progress.update(p.bytesRead, `${p.rows.toLocaleString('en-US')} rows`),
-        });
-        progress.done();
-        if (result.manifest.status === 'rejected') failed++;
-        console.log(describeResult(result));
-      }
-      if (failed > 0) process.exitCode = 1;
-    });
+        const lake = new FsObjectStore(lakeDir(options));
+        const refused: RefusedPathError[] = [];
+        const files = await expandLocalFiles(paths, options.dataset, refused);
+        const entries: IngestJsonEntry[] = [];
+        const refuse = (error: RefusedPathError) => {
+          if (options.json) entries.push({ path: error.path, status: 'refused', reason: error.reason });
+          else console.log(`REFUSED    ${escapeControl(error.path)}  ${escapeControl(error.reason)}`);
+        };
+        for (const error of refused) refuse(error);
+        let failed = refused.length;
+        for (const file of files) {
+          const key = landingKey(file);
+          let opened: Awaited<ReturnType<typeof openRegularFile>>;
+          try {
+            opened = await openRegularFile(file.path);
+          } catch (error) {
+            if (!(error instanceof RefusedPathError)) throw error;
+            refuse(error);
+            failed++;
+            continue;
+          }
+          await lake.put(key, opened.handle.createReadStream());
+          const progress = createProgress(basename(file.path), opened.size);
+          const result = await ingestObject({
+            landing: lake,
+            lake,
+            key,
+            force: options.force,
+            unknownDatasetFix:
+              'name it with --dataset <name>, or keep the file in a landing/<dataset>/ folder',
+            onProgress: (p) => progress.update(p.bytesRead, `${p.rows.toLocaleString('en-US')} rows`),
+          });
+          progress.done();
+          if (result.manifest.status === 'rejected') failed++;
+          if (options.json) {
+            entries.push({
+              path: file.path,
+              status: result.skipped ? 'skipped' : result.manifest.status,
+              manifest: result.manifest,
+            });
+          } else console.log(describeResult(result));
+        }
+        if (options.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        if (failed > 0) process.exitCode = 1;
+      },
+    );
 }
