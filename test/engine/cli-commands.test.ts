@@ -177,6 +177,27 @@ describe('ledgerlake balance', () => {
     expect(stdout).toContain(detail);
   });
 
+  it('prints the balance as JSON with exact decimals, and the snapshot day it read', async () => {
+    const { stdout, error } = await run([
+      'balance',
+      'A1',
+      '--date',
+      '2024-04-01',
+      '--lake',
+      lake.dir,
+      '--json',
+    ]);
+
+    expect(error).toBeUndefined();
+    expect(JSON.parse(stdout)).toEqual({
+      model: 'account',
+      id: 'A1',
+      date: '2024-04-01',
+      as_of: '2024-03-05',
+      rows: [expect.objectContaining({ customer_id: 'C1', closing_balance: '97.50' })],
+    });
+  });
+
   it('carries the last balance past the end of the lake and says so', async () => {
     const { stdout } = await run(['balance', 'A1', '--date', '2024-04-01', '--lake', lake.dir]);
 

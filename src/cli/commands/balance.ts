@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
 import { buildCatalog, sqlString } from '../../engine/catalog';
-import { openDuckDb } from '../../engine/duckdb';
-import type { QueryEngine } from '../../engine/query-engine';
+import { type DuckDbEngine, openDuckDb } from '../../engine/duckdb';
 import { lakeOption, parseIsoDateOption, UsageError } from '../program';
 import { existingLake, failCommand } from './query';
 
@@ -108,6 +107,7 @@ interface BalanceOptions {
   readonly product?: string;
   readonly location?: string;
   readonly lake?: string;
+  readonly json?: boolean;
 }
 
 /**
@@ -133,6 +133,7 @@ export function registerBalanceCommand(program: Command): void {
     .option('--product <id>', 'portfolio: only this product (default: every product of the client)')
     .option('--location <id>', 'inventory: only this location (default: every location, and the total)')
     .addOption(lakeOption())
+    .option('--json', 'print the balance as JSON (amounts and units as exact decimal strings)')
     .action(async (id: string, options: BalanceOptions, command: Command) => {
       const date = parseIsoDateOption(options.date, '--date');
       const model = BALANCE_MODELS[options.model];
@@ -147,8 +148,11 @@ export function registerBalanceCommand(program: Command): void {
       const engine = await openDuckDb({ source: dir });
       try {
         await buildCatalog(engine, { lakeDir: dir, models: [model.relation] });
-        const text = await lookUp(engine, model, { id, detail, date, lake: dir }, (message, code) =>
-          failCommand(command, message, `ledgerlake.balance.${code}`),
+        const text = await lookUp(
+          engine,
+          model,
+          { id, detail, date, lake: dir, json: options.json === true, modelName: options.model },
+          (message, code) => failCommand(command, message, `ledgerlake.balance.${code}`),
         );
         process.stdout.write(text);
       } finally {
@@ -158,9 +162,16 @@ export function registerBalanceCommand(program: Command): void {
 }
 
 async function lookUp(
-  engine: QueryEngine,
+  engine: DuckDbEngine,
   model: BalanceModel,
-  { id, detail, date, lake }: { id: string; detail: string | undefined; date: string; lake: string },
+  {
+    id,
+    detail,
+    date,
+    lake,
+    json,
+    modelName,
+  }: { id: string; detail: string | undefined; date: string; lake: string; json: boolean; modelName: string },
   fail: (message: string, code: string) => never,
 ): Promise<string> {
   const where =
@@ -195,7 +206,20 @@ async function lookUp(
     `select ${model.columns.join(', ')} from ${model.relation}
      where ${where} and ${model.dayColumn} = date '${day}'
      order by ${model.columns[0]}`,
+    { exactNumbers: json },
   );
+  if (json) {
+    const answer = {
+      model: modelName,
+      id,
+      ...(model.detail && detail !== undefined ? { [model.detail.option]: detail } : {}),
+      date,
+      // The snapshot day read: the date itself, or the lake's last day when the date is after it.
+      as_of: day,
+      rows: result.rows,
+    };
+    return `${JSON.stringify(answer, null, 2)}\n`;
+  }
   const note = afterLake ? ` (the lake ends on ${lastDay}; no later activity is known)` : '';
   const lines = result.rows.map((row) => model.render(id, row, date, day, note));
   const total = model.total && detail === undefined ? model.total(id, result.rows, date) : '';
