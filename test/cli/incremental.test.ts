@@ -19,6 +19,14 @@ function deposits(days: readonly string[], amount = 100, prefix = 'D'): string {
   );
 }
 
+let scratch = '';
+/** Writes a CSV into the test folder and returns its path. */
+async function fileOf(name: string, text: string): Promise<string> {
+  const path = join(scratch, name);
+  await writeFile(path, text);
+  return path;
+}
+
 async function cli(lake: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [CLI, ...args, '--lake', lake], { timeout: 60_000 });
   return stdout;
@@ -30,6 +38,7 @@ describe('ledgerlake ingest, then alerts: the marts follow what arrived (shipped
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'll-incremental-'));
+    scratch = dir;
     lake = join(dir, 'lake');
   });
   afterAll(async () => {
@@ -64,6 +73,31 @@ describe('ledgerlake ingest, then alerts: the marts follow what arrived (shipped
     // Nothing new arrived: nothing is rebuilt and nothing is sent again.
     const again = await cli(lake, 'alerts');
     expect(again).toContain('2024-06-05: 0 balance move(s) breached a rule');
+  });
+
+  it('prints an alert run as JSON with --json: the breach once, then nothing again', async () => {
+    const jsonLake = join(dir, 'json-lake');
+    const days = ['2024-07-01', '2024-07-02', '2024-07-03'];
+    await cli(jsonLake, 'ingest', await fileOf('transactions-july.csv', deposits(days)));
+    await cli(jsonLake, 'alerts');
+    // 3 July: A1 receives 5,000 more (200 -> 5,300), a breach of the account rule.
+    await cli(jsonLake, 'ingest', await fileOf('transactions-july-big.csv', deposits(['2024-07-03'], 5000, 'BIG')));
+    const run1 = JSON.parse(await cli(jsonLake, 'alerts', '--json')) as {
+      dates: string[];
+      breaches: number;
+      digests: { day: string; model: string; subject: string; entries: { entityId?: string }[] }[];
+    };
+    expect(run1.dates).toEqual(['2024-07-03']);
+    expect(run1.breaches).toBe(1);
+    expect(run1.digests).toHaveLength(1);
+    expect(run1.digests[0]).toMatchObject({ day: '2024-07-03', model: 'fact_account_daily_balance' });
+    expect(JSON.stringify(run1.digests[0]!.entries)).toContain('A1');
+    const run2 = JSON.parse(await cli(jsonLake, 'alerts', '--json', '--date', '2024-07-03')) as {
+      breaches: number;
+      already_sent: number;
+      digests: unknown[];
+    };
+    expect(run2).toMatchObject({ breaches: 1, already_sent: 1, digests: [] });
   });
 
   it('says what a refresh did, rebuilds in full on request, and refuses an unknown model', async () => {

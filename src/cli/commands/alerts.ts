@@ -17,6 +17,8 @@ export interface AlertsCommandOptions {
   readonly date?: string;
   readonly days?: string;
   readonly slackWebhook?: string;
+  /** Print the run as one JSON object (the digests sent, with their moves) instead of text. */
+  readonly json?: boolean;
   /** Folder of the SQL models. @default the repo's `sql/` */
   readonly sqlDir?: string;
 }
@@ -45,7 +47,14 @@ export async function runAlertsCommand(
 
   const dir = lakeDir(options);
   const lake = new FsObjectStore(dir);
-  const publishers: AlertPublisher[] = [new ConsolePublisher(write)];
+  const sent: Record<string, unknown>[] = [];
+  const collector: AlertPublisher = {
+    name: 'json',
+    publish: async (notification, digest) => {
+      sent.push({ subject: notification.subject, attributes: notification.attributes, ...digest });
+    },
+  };
+  const publishers: AlertPublisher[] = [options.json ? collector : new ConsolePublisher(write)];
   if (webhook) publishers.push(new WebhookPublisher(webhook, { deadLetter: storeDeadLetter(lake) }));
 
   const engine = await openDuckDb({ source: dir });
@@ -65,6 +74,16 @@ export async function runAlertsCommand(
       ...(days === undefined ? {} : { lookbackDays: days }),
       ...(date === undefined && days === undefined ? after : { latestDate: after.latestDate }),
     });
+    if (options.json) {
+      const run = {
+        dates: result.dates,
+        breaches: result.breaches,
+        already_sent: result.alreadySent,
+        digests: sent,
+      };
+      write(`${JSON.stringify(run, null, 2)}\n`);
+      return;
+    }
     if (result.dates.length === 0) {
       write(`no balances in ${dir} yet: ingest transactions or invoices first\n`);
       return;
@@ -98,5 +117,6 @@ export function registerAlertsCommand(program: Command): void {
     )
     .option('--days <n>', 'evaluate the last n balance dates up to the latest (catch-up)')
     .option('--slack-webhook <url>', 'Slack incoming-webhook URL to post each digest to')
+    .option('--json', 'print the run as JSON: the dates, the breaches and each digest sent with its moves')
     .action(async (options: AlertsCommandOptions) => runAlertsCommand(options));
 }
