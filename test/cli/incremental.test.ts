@@ -81,7 +81,11 @@ describe('ledgerlake ingest, then alerts: the marts follow what arrived (shipped
     await cli(jsonLake, 'ingest', await fileOf('transactions-july.csv', deposits(days)));
     await cli(jsonLake, 'alerts');
     // 3 July: A1 receives 5,000 more (200 -> 5,300), a breach of the account rule.
-    await cli(jsonLake, 'ingest', await fileOf('transactions-july-big.csv', deposits(['2024-07-03'], 5000, 'BIG')));
+    await cli(
+      jsonLake,
+      'ingest',
+      await fileOf('transactions-july-big.csv', deposits(['2024-07-03'], 5000, 'BIG')),
+    );
     const run1 = JSON.parse(await cli(jsonLake, 'alerts', '--json')) as {
       dates: string[];
       breaches: number;
