@@ -41,13 +41,7 @@ export class DuckDbEngine implements QueryEngine {
     }
     const names = reader.columnNames();
     const types = reader.columnTypes().map(String);
-    const rows = reader.getRows().map((row) => {
-      const record: Record<string, SqlValue> = {};
-      row.forEach((value, index) => {
-        record[names[index]!] = normaliseValue(value, options.exactNumbers === true);
-      });
-      return record;
-    });
+    const rows = toRecords(reader.getRows(), names, options.exactNumbers === true);
     return { columns: names.map((name, index) => ({ name, type: types[index]! })), rows };
   }
 
@@ -78,13 +72,7 @@ export class DuckDbEngine implements QueryEngine {
           throw new QueryError(firstLine(error), sql, { cause: error });
         }
         if (!chunk || chunk.rowCount === 0) return;
-        yield chunk.getRows().map((row) => {
-          const record: Record<string, SqlValue> = {};
-          row.forEach((value, index) => {
-            record[names[index]!] = normaliseValue(value, exact);
-          });
-          return record;
-        });
+        yield toRecords(chunk.getRows(), names, exact);
       }
     }
     return { columns: names.map((name, index) => ({ name, type: types[index]! })), chunks: chunks() };
@@ -103,6 +91,21 @@ export class DuckDbEngine implements QueryEngine {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Rows as records by column name, each value normalised (see `normaliseValue`). */
+function toRecords(
+  rows: readonly DuckDBValue[][],
+  names: readonly string[],
+  exact: boolean,
+): Record<string, SqlValue>[] {
+  return rows.map((row) => {
+    const record: Record<string, SqlValue> = {};
+    row.forEach((value, index) => {
+      record[names[index]!] = normaliseValue(value, exact);
+    });
+    return record;
+  });
 }
 
 /**

@@ -577,8 +577,8 @@ function main(P) {
 
   // ---- portfolios and inventory: per product, over all clients / locations (no geography)
   var PF = P.portfolio;
+  // Units and amounts alike: two decimals.
   var units = function (v) { return num(v, 2); };
-  var money2 = function (v) { return num(v, 2); };
   function renderPortfolio() {
     var r = sel();
     var pi = S.product ? D.products.indexOf(S.product) : -1;
@@ -598,8 +598,8 @@ function main(P) {
     chartCard('portfolio-value', function (w) {
       if (!any) return empty(ERR.portfolio);
       return columnChart({ label: 'Market value per day, ' + what, days: daysList, lines: [{ name: 'market value', colour: C.blue, values: value, width: 2.4 }],
-        value: money2, tick: compact, yLabel: 'market value' }, w) +
-        figures('portfolio-value', ['day', 'market value'], daysList.map(function (d, k) { return [d, value[k] === null ? '\u2013' : money2(value[k])]; }), [false, true]);
+        value: units, tick: compact, yLabel: 'market value' }, w) +
+        figures('portfolio-value', ['day', 'market value'], daysList.map(function (d, k) { return [d, value[k] === null ? '\u2013' : units(value[k])]; }), [false, true]);
     });
     chartCard('portfolio-units', function (w) {
       if (!any) return empty(ERR.portfolio);
@@ -609,7 +609,7 @@ function main(P) {
         if (!keys.length) return empty(ERR.portfolio);
         return '<p class="note">On ' + esc(dateLong(iso(r.b))) + '; pick a product to see its days.</p>' +
           table('portfolio-products', ['product', 'clients', 'held', 'under lien', 'available', 'market value'], keys.map(function (k) {
-            return [D.products[k], num(g[k][0]), units(g[k][1] / 100), units(g[k][2] / 100), units(g[k][3] / 100), money2(g[k][4] / 100)];
+            return [D.products[k], num(g[k][0]), units(g[k][1] / 100), units(g[k][2] / 100), units(g[k][3] / 100), units(g[k][4] / 100)];
           }), [false, true, true, true, true, true]);
       }
       return columnChart({ label: 'Units of ' + S.product + ' per day', days: daysList, lines: [
