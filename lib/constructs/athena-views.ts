@@ -9,7 +9,12 @@ import type { RelationDefinition, ViewDeploymentProperties } from '../../lambdas
 import { athenaNames, martTablePrefix } from '../../src/materialize/athena-writer';
 import { composeSchemaSql, isIncremental } from '../../src/materialize/plan';
 import { MARTS_PREFIX } from '../../src/materialize/state';
-import { BASE_TABLES, type BaseTable } from '../../src/sql/base-tables';
+import {
+  BASE_TABLES,
+  type BaseTable,
+  committedRelationSql,
+  readsCommittedParts,
+} from '../../src/sql/base-tables';
 import type { SqlModel } from '../../src/sql/models';
 import { acknowledge, acknowledgeBucketGrant, acknowledgeProvider } from '../nag-acknowledgements';
 import type { DatasetTables } from './dataset-tables';
@@ -48,20 +53,27 @@ export function deploymentRelations(
 ): RelationDefinition[] {
   const full: SqlModel[] = models.map((model) => ({ file: '', layer: '', dependsOn: [], ...model }));
   const names = athenaNames(databaseName);
-  return full.map((model): RelationDefinition => {
-    // A model stored whole (a small dimension): an empty table the refresh fills and swaps.
-    if (model.materialized === 'table') {
-      return { kind: 'table', name: model.name, sql: model.sql, prefix: martTablePrefix(model.name) };
-    }
-    if (!isIncremental(model)) return { kind: 'view', name: model.name, sql: model.sql };
-    return {
-      kind: 'table',
-      name: model.name,
-      sql: composeSchemaSql(model, full, names),
-      partitionBy: model.incremental.partitionBy,
-      prefix: martTablePrefix(model.name),
-    };
-  });
+  // First what every model reads: the committed rows of each dataset and of the quarantine.
+  const committed = BASE_TABLES.filter(readsCommittedParts).map(
+    (table): RelationDefinition => ({ kind: 'view', name: table.name, sql: committedRelationSql(table) }),
+  );
+  return [
+    ...committed,
+    ...full.map((model): RelationDefinition => {
+      // A model stored whole (a small dimension): an empty table the refresh fills and swaps.
+      if (model.materialized === 'table') {
+        return { kind: 'table', name: model.name, sql: model.sql, prefix: martTablePrefix(model.name) };
+      }
+      if (!isIncremental(model)) return { kind: 'view', name: model.name, sql: model.sql };
+      return {
+        kind: 'table',
+        name: model.name,
+        sql: composeSchemaSql(model, full, names),
+        partitionBy: model.incremental.partitionBy,
+        prefix: martTablePrefix(model.name),
+      };
+    }),
+  ];
 }
 
 /**

@@ -6,9 +6,9 @@ import { Construct, type IConstruct } from 'constructs';
 import { DATASETS } from '../../datasets/index';
 import { REFERENCE_TABLES } from '../../datasets/reference';
 import { PARTITION_COLUMN } from '../../src/contract/types';
-import { LAKE_CALENDAR } from '../../src/ingest/lake-layout';
+import { LAKE_CALENDAR, LAKE_PREFIXES } from '../../src/ingest/lake-layout';
 import { MANIFEST_TIMESTAMP_FORMAT } from '../../src/ingest/manifest';
-import { BASE_TABLES, type BaseTable, baseColumnType } from '../../src/sql/base-tables';
+import { BASE_TABLES, type BaseTable, baseColumnType, partsTableName } from '../../src/sql/base-tables';
 import { referenceObjectKey } from '../reference-data';
 import { lakeDayProblem } from '../settings';
 
@@ -53,6 +53,10 @@ function dateProjection(column: string, start: string): Record<string, string> {
  *   same folders as DATE, so one SQL text (`dt >= date '2024-03-01'`) runs on both engines.
  * - quarantine: Parquet under `quarantine/<dataset>/dt=.../`, partitioned by `dataset` (an enum of the
  *   contract names: the folder is not `dataset=...`, so `storage.location.template` maps it) and `dt`.
+ * - curated and quarantine tables are named `<name>_parts`: they hold every attempt's parts, and the
+ *   relation readers use, `<name>`, is a view of the committed ones (`committedRelationSql`, deployed
+ *   by AthenaViews).
+ * - commits: like manifests, under `commits/`; one small record per source file.
  * - manifests: one JSON object per line under `manifests/`; not partitioned (Athena reads the
  *   per-dataset folders below the location). The Hive JSON SerDe, not the OpenX one: Athena documents
  *   that OpenX can give non-deterministic rows and nulls, and documents `timestamp.formats` for Hive, so
@@ -83,12 +87,20 @@ export function glueTableInput(
     return toGlue(column);
   });
   const base = { name: table.name, description: comment(table.description), tableType: 'EXTERNAL_TABLE' };
+  // Ingest outputs: this table holds every attempt's parts; readers read the committed view.
+  const parts = {
+    ...base,
+    name: partsTableName(table.name),
+    description: comment(
+      `Every stored Parquet part of ${table.name}, committed or not; read ${table.name} instead.`,
+    ),
+  };
 
   switch (table.source.kind) {
     case 'curated': {
       const location = `${lake}/curated/${table.source.dataset}/`;
       return {
-        ...base,
+        ...parts,
         partitionKeys,
         parameters: {
           classification: 'parquet',
@@ -102,7 +114,7 @@ export function glueTableInput(
     }
     case 'quarantine':
       return {
-        ...base,
+        ...parts,
         partitionKeys,
         parameters: {
           classification: 'parquet',
@@ -116,13 +128,14 @@ export function glueTableInput(
         storageDescriptor: { columns, location: `${lake}/quarantine/`, ...PARQUET },
       };
     case 'manifests':
+    case 'commits':
       return {
         ...base,
         partitionKeys,
         parameters: { classification: 'json', EXTERNAL: 'TRUE' },
         storageDescriptor: {
           columns,
-          location: `${lake}/manifests/`,
+          location: `${lake}/${LAKE_PREFIXES[table.source.kind]}`,
           ...TEXT_FORMATS,
           serdeInfo: {
             serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',

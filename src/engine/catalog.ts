@@ -7,7 +7,15 @@ import { referenceDefinition } from '../materialize/definition';
 import { DuckDbMartWriter } from '../materialize/duckdb-writer';
 import { isIncremental } from '../materialize/plan';
 import { type RefreshResult, refreshMarts } from '../materialize/refresh';
-import { BASE_TABLES, type BaseColumn, type BaseTable, baseColumnType } from '../sql/base-tables';
+import {
+  BASE_TABLES,
+  type BaseColumn,
+  type BaseTable,
+  baseColumnType,
+  committedRelationSql,
+  partsTableName,
+  readsCommittedParts,
+} from '../sql/base-tables';
 import { DEFAULT_SQL_DIR, loadModels, type Materialization, REPO_ROOT, type SqlModel } from '../sql/models';
 import { FsObjectStore } from '../storage/fs-store';
 import type { DuckDbEngine } from './duckdb';
@@ -119,6 +127,7 @@ export async function createBaseTables(
   for (const table of BASE_TABLES) {
     const sql = await baseTableSqlFor(engine, table, { lakeDir, referenceDir }, schemas);
     await dropRelation(engine, table.name);
+    if (readsCommittedParts(table)) await dropRelation(engine, partsTableName(table.name));
     try {
       await engine.execute(sql);
     } catch (error) {
@@ -133,6 +142,10 @@ export async function createBaseTables(
     }
   }
   schemas.save();
+  // Then what readers read: the committed rows of each (the commits table exists now).
+  for (const table of BASE_TABLES.filter(readsCommittedParts)) {
+    await engine.execute(`create view "${table.name}" as\n${committedRelationSql(table)}`);
+  }
   return BASE_TABLES.map((table) => table.name);
 }
 
@@ -295,7 +308,7 @@ export function baseTableSql(
       const select = hasPartitionFiles(folder)
         ? `select ${castColumns(table.columns)}\nfrom ${readPartitions(folder)}`
         : emptySelect(table.columns);
-      return `create view "${table.name}" as\n${select}`;
+      return `create view "${partsTableName(table.name)}" as\n${select}`;
     }
     case 'quarantine': {
       const root = join(dirs.lakeDir, LAKE_PREFIXES.quarantine);
@@ -309,15 +322,16 @@ export function baseTableSql(
         (dataset) =>
           `select ${sqlString(dataset)} as "dataset", ${castColumns(rest)}\nfrom ${readPartitions(join(root, dataset))}`,
       );
-      return `create view "${table.name}" as\n${selects.length > 0 ? selects.join('\nunion all\n') : emptySelect(table.columns)}`;
+      return `create view "${partsTableName(table.name)}" as\n${selects.length > 0 ? selects.join('\nunion all\n') : emptySelect(table.columns)}`;
     }
-    case 'manifests': {
-      const root = join(dirs.lakeDir, LAKE_PREFIXES.manifests);
-      const hasManifests =
+    case 'manifests':
+    case 'commits': {
+      const root = join(dirs.lakeDir, LAKE_PREFIXES[source.kind]);
+      const hasRecords =
         existsSync(root) &&
         readdirSync(root).some((dataset) => listFiles(join(root, dataset), '.json').length > 0);
-      // Manifests are small and read often by the freshness view: load them once.
-      const select = hasManifests
+      // Small, and read by every query of the lake (commits) or often (manifests): loaded once.
+      const select = hasRecords
         ? `select ${castColumns(table.columns)}\nfrom read_json(${sqlString(join(root, '*', '*.json'))}, ` +
           `format = 'newline_delimited', columns = {${table.columns
             .map((c) => `${sqlString(c.name)}: ${sqlString(baseColumnType(c.type).duckdb)}`)

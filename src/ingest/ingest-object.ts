@@ -14,7 +14,17 @@ import { type CompiledContract, compileContract, type RecordBinding } from '../c
 import { type DatasetContract, LINEAGE_COLUMNS, type Violation } from '../contract/types';
 import { dayOf } from '../contract/values';
 import type { ParquetColumn } from '../parquet/part-writer';
-import type { ObjectStore } from '../storage/object-store';
+import { ObjectChangedError, type ObjectStore } from '../storage/object-store';
+import {
+  abortAttempt,
+  attemptRecord,
+  beginAttempt,
+  ConcurrentCommitError,
+  commitAttempt,
+  IngestInProgressError,
+  newAttemptId,
+  recoverSource,
+} from './commit';
 import {
   type OpenedSource,
   openSource,
@@ -25,7 +35,6 @@ import {
   curatedKey,
   datasetOfLandingKey,
   dayToIso,
-  manifestKey,
   outputStem,
   quarantineKey,
   rejectedFileKeys,
@@ -122,71 +131,88 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
   const contract = (request.datasets ?? DATASETS).find((d) => d.name === datasetName);
 
   const manifestDataset = contract?.name ?? UNKNOWN_DATASET;
-  const previous = await readManifest(request.lake, manifestKey(manifestDataset, request.key));
-  if (previous && previous.source_etag === source.etag && !request.force) {
-    return { manifest: previous, skipped: true };
+  // Settles what a crashed or failed earlier attempt left, so the state read here is a committed one.
+  const state = await recoverSource(request.lake, manifestDataset, request.key, { now });
+  if (state.commit && state.manifest && state.commit.source_etag === source.etag && !request.force) {
+    return { manifest: state.manifest, skipped: true };
   }
+  const duplicate = state.running.find((a) => a.source_etag === source.etag);
+  if (duplicate && !request.force) throw new IngestInProgressError(duplicate);
 
-  let manifest: Manifest;
-  if (!contract) {
-    const known = (request.datasets ?? DATASETS).map((d) => d.name).join(', ');
-    const reason = datasetName
-      ? `unknown dataset '${datasetName}' (known datasets: ${known}); ${request.unknownDatasetFix ?? 'land files under landing/<dataset>/'}`
-      : `the key is not under landing/<dataset>/ (known datasets: ${known})`;
-    manifest = await reject(request, source, UNKNOWN_DATASET, reason, startedAt, now);
-  } else {
-    const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), 'ledgerlake-'));
-    // Source streams of both passes; a file rejected half-way must not leave them open.
-    const streams: Readable[] = [];
-    try {
-      manifest = await ingestRows(
-        request,
-        source,
-        compileContract(contract, { key: source.key, landedAt: source.landedAt }),
-        stagingDir,
-        streams,
-        startedAt,
-        now,
-      );
-    } catch (error) {
-      if (!(error instanceof UnreadableFileError)) throw error;
-      manifest = await reject(request, source, contract.name, error.reason, startedAt, now);
-    } finally {
-      for (const stream of streams) stream.destroy();
-      await rm(stagingDir, { recursive: true, force: true });
-    }
-  }
-  assertManifestAddsUp(manifest);
-  // The manifest is written last: until it names this version, a retry after a crash ingests again
-  // (and removes what the earlier version left) instead of skipping a half-finished ingest.
-  await removeStaleOutputs(request.lake, previous, manifest);
-  await request.lake.put(manifestKey(manifest.dataset, request.key), JSON.stringify(manifest), {
-    contentType: 'application/json',
-  });
-  return { manifest, skipped: false };
-}
-
-async function readManifest(lake: ObjectStore, key: string): Promise<Manifest | undefined> {
-  const text = await lake.getText(key);
-  if (text === undefined) return undefined;
+  const attempt = newAttemptId(startedAt);
+  const stem = outputStem(source.key, source.etag, attempt);
+  const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), 'ledgerlake-'));
+  // Source streams of both passes; a file rejected half-way must not leave them open.
+  const streams: Readable[] = [];
   try {
-    return JSON.parse(text) as Manifest;
-  } catch (cause) {
-    throw new Error(
-      `the manifest ${key} in ${lake.url} is not valid JSON: delete it to ingest the file again`,
-      {
-        cause,
-      },
-    );
+    let staged: StagedIngest;
+    if (!contract) {
+      const known = (request.datasets ?? DATASETS).map((d) => d.name).join(', ');
+      const reason = datasetName
+        ? `unknown dataset '${datasetName}' (known datasets: ${known}); ${request.unknownDatasetFix ?? 'land files under landing/<dataset>/'}`
+        : `the key is not under landing/<dataset>/ (known datasets: ${known})`;
+      staged = reject(request, source, UNKNOWN_DATASET, reason, stem, startedAt, now);
+    } else {
+      try {
+        staged = await ingestRows(
+          request,
+          source,
+          compileContract(contract, { key: source.key, landedAt: source.landedAt }),
+          stem,
+          stagingDir,
+          streams,
+          startedAt,
+          now,
+        );
+      } catch (error) {
+        if (!(error instanceof UnreadableFileError)) throw error;
+        staged = reject(request, source, contract.name, error.reason, stem, startedAt, now);
+      }
+    }
+    assertManifestAddsUp(staged.manifest);
+    const record = attemptRecord({
+      manifest: staged.manifest,
+      attempt,
+      startedAt,
+      now: now(),
+      files: staged.uploads.map((upload) => upload.key),
+      replaces: state.manifest?.files_written.map((file) => file.key) ?? [],
+    });
+    await beginAttempt(request.lake, record);
+    try {
+      for (const upload of staged.uploads) await upload.write();
+      // The bytes read must still be the landed version: a file rewritten in place while it was read
+      // may have given rows of both versions.
+      const after = await request.landing.head(request.key);
+      if (after?.etag !== source.etag) {
+        throw new ObjectChangedError(request.landing.url, request.key, source.etag);
+      }
+      await commitAttempt(request.lake, record, state.commit);
+    } catch (error) {
+      // Best effort: if the lake refuses this too, the attempt record stays and the next ingest of the
+      // key (or the sweeper) removes what it wrote. Readers never saw any of it.
+      if (!(error instanceof ConcurrentCommitError)) {
+        await abortAttempt(request.lake, record).catch(() => undefined);
+      }
+      throw error;
+    }
+    return { manifest: record.manifest, skipped: false };
+  } finally {
+    for (const stream of streams) stream.destroy();
+    await rm(stagingDir, { recursive: true, force: true });
   }
 }
 
-/** Deletes what an earlier version of the same source wrote and this version did not overwrite. */
-async function removeStaleOutputs(lake: ObjectStore, previous: Manifest | undefined, current: Manifest) {
-  if (!previous) return;
-  const kept = new Set(current.files_written.map((f) => f.key));
-  const stale = previous.files_written.map((f) => f.key).filter((key) => !kept.has(key));
-  if (stale.length > 0) await lake.delete(stale);
+/** One object an attempt writes to the lake. */
+interface Upload {
+  readonly key: string;
+  readonly write: () => Promise<void>;
+}
+
+/** What an attempt will write, staged and counted, before anything reaches the lake. */
+interface StagedIngest {
+  readonly manifest: Manifest;
+  readonly uploads: readonly Upload[];
 }
 
 /**
@@ -302,14 +328,14 @@ async function ingestRows(
   request: IngestRequest,
   source: SourceVersion,
   compiled: CompiledContract,
+  stem: string,
   stagingDir: string,
   streams: Readable[],
   startedAt: Date,
   now: () => Date,
-): Promise<Manifest> {
+): Promise<StagedIngest> {
   const { contract } = compiled;
   const ingestedAt = startedAt.getTime();
-  const stem = outputStem(source.key, source.etag);
   const lastOccurrence = await scanKeys(request, source, compiled, streams);
   const keyIndex = compiled.primaryKeyIndexes.length === 1 ? compiled.primaryKeyIndexes[0]! : -1;
   /**
@@ -419,21 +445,26 @@ async function ingestRows(
   }
 
   const files: ManifestFile[] = [];
-  const commit = async (parts: StagedPart[], kind: 'curated' | 'quarantine') => {
+  const uploads: Upload[] = [];
+  const stage = (parts: StagedPart[], kind: 'curated' | 'quarantine') => {
     for (const part of parts) {
       const key = (kind === 'curated' ? curatedKey : quarantineKey)(contract.name, part.day, stem);
-      await request.lake.put(key, createReadStream(part.path), {
-        contentType: 'application/vnd.apache.parquet',
+      uploads.push({
+        key,
+        write: () =>
+          request.lake.put(key, createReadStream(part.path), {
+            contentType: 'application/vnd.apache.parquet',
+          }),
       });
       files.push({ key, kind, partition: dayToIso(part.day), rows: part.rows, bytes: part.bytes });
     }
   };
   const curatedParts = await curated.finish();
-  await commit(curatedParts, 'curated');
-  await commit(await quarantine.finish(), 'quarantine');
+  stage(curatedParts, 'curated');
+  stage(await quarantine.finish(), 'quarantine');
 
   const finishedAt = now();
-  return {
+  const manifest: Manifest = {
     manifest_version: 1,
     dataset: contract.name,
     source_key: source.key,
@@ -458,27 +489,38 @@ async function ingestRows(
     ignored_columns: binding.ignoredColumns,
     violations_by_rule: violationsByRule,
   };
+  return { manifest, uploads };
 }
 
-/** Copies a file that cannot be ingested to the quarantine, with a report saying why. */
-async function reject(
+/** A file that cannot be ingested: copied whole to the quarantine, with a report saying why. */
+function reject(
   request: IngestRequest,
   source: SourceVersion,
   dataset: string,
   reason: string,
+  stem: string,
   startedAt: Date,
   now: () => Date,
-): Promise<Manifest> {
-  const keys = rejectedFileKeys(dataset, source.key, outputStem(source.key, source.etag));
-  await request.lake.put(keys.file, await request.landing.get(source.key, { ifMatch: source.etag }));
+): StagedIngest {
+  const keys = rejectedFileKeys(dataset, source.key, stem);
   const report = JSON.stringify(
     { source_key: source.key, source_etag: source.etag, dataset, reason },
     null,
     2,
   );
-  await request.lake.put(keys.report, report, { contentType: 'application/json' });
+  const uploads: Upload[] = [
+    {
+      key: keys.file,
+      write: async () =>
+        request.lake.put(keys.file, await request.landing.get(source.key, { ifMatch: source.etag })),
+    },
+    {
+      key: keys.report,
+      write: () => request.lake.put(keys.report, report, { contentType: 'application/json' }),
+    },
+  ];
   const finishedAt = now();
-  return {
+  const manifest: Manifest = {
     manifest_version: 1,
     dataset,
     source_key: source.key,
@@ -512,4 +554,5 @@ async function reject(
     ignored_columns: [],
     violations_by_rule: {},
   };
+  return { manifest, uploads };
 }

@@ -9,12 +9,20 @@ import { posix } from 'node:path';
  * quarantine/<dataset>/dt=YYYY-MM-DD/<stem>.parquet    invalid rows with their reasons
  * quarantine/<dataset>/_files/<stem>/<file name>       files rejected whole, with report.json beside them
  * manifests/<dataset>/<source id>.json                 one manifest per source file (single-line JSON)
+ * commits/<dataset>/<source id>.json                   which attempt of a source file readers see
+ * _attempts/<dataset>/<source id>/<attempt>.json       an ingest in progress, or one that failed
+ *
+ * `<stem>` names one attempt at one version of a source file (see `outputStem`); readers see a file's
+ * rows only when its commit record names that attempt (src/ingest/commit.ts).
  */
 export const LAKE_PREFIXES = {
   landing: 'landing/',
   curated: 'curated/',
   quarantine: 'quarantine/',
   manifests: 'manifests/',
+  commits: 'commits/',
+  /** Starts with `_`: no table reads it (Athena and Hive skip names starting with `_` or `.`). */
+  attempts: '_attempts/',
   reference: 'reference/',
 } as const;
 
@@ -45,12 +53,13 @@ export function sourceId(sourceKey: string): string {
 }
 
 /**
- * File stem of every output derived from one version of a source file: the source id plus the
- * content fingerprint. Re-ingesting the same content writes the same names (an overwrite, never a
- * duplicate); a corrected file gets new names and its previous outputs are removed.
+ * File stem of every output of one attempt at ingesting one version of a source file: the source id,
+ * the content fingerprint and the attempt id. Every attempt writes new names, so an attempt never
+ * overwrites what readers see (the committed attempt's files) and a failed one leaves files no commit
+ * names, which the next ingest of the key removes.
  */
-export function outputStem(sourceKey: string, etag: string): string {
-  return `${sourceId(sourceKey)}-${etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+export function outputStem(sourceKey: string, etag: string, attempt: string): string {
+  return `${sourceId(sourceKey)}-${etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${attempt}`;
 }
 
 /** `2024-03-05` for a day number (days since 1970-01-01, UTC). */
@@ -73,6 +82,20 @@ export function rejectedFileKeys(dataset: string, sourceKey: string, stem: strin
 
 export function manifestKey(dataset: string, sourceKey: string): string {
   return `${LAKE_PREFIXES.manifests}${dataset}/${sourceId(sourceKey)}.json`;
+}
+
+/** The commit record of a source file: the attempt whose outputs readers see. */
+export function commitKey(dataset: string, sourceKey: string): string {
+  return `${LAKE_PREFIXES.commits}${dataset}/${sourceId(sourceKey)}.json`;
+}
+
+/** Folder of a source file's attempt records (in progress, or left by a failed attempt). */
+export function attemptsPrefix(dataset: string, sourceKey: string): string {
+  return `${LAKE_PREFIXES.attempts}${dataset}/${sourceId(sourceKey)}/`;
+}
+
+export function attemptKey(dataset: string, sourceKey: string, attempt: string): string {
+  return `${attemptsPrefix(dataset, sourceKey)}${attempt}.json`;
 }
 
 function shortHash(text: string): string {

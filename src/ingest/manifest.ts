@@ -15,6 +15,11 @@ export interface Manifest {
   readonly source_key: string;
   /** Content fingerprint (S3 ETag or local MD5) of the version that was ingested. */
   readonly source_etag: string;
+  /**
+   * The attempt that wrote the outputs (src/ingest/commit.ts); part of their names. Absent in manifests
+   * written before attempts existed.
+   */
+  readonly attempt?: string;
   /** `ok`: rows were routed; `rejected`: the file could not be read at all (see rejection_reason). */
   readonly status: 'ok' | 'rejected';
   readonly rejection_reason: string | null;

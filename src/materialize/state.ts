@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { uncommittedOutputs } from '../ingest/commit';
 import { LAKE_PREFIXES } from '../ingest/lake-layout';
 import type { ObjectStore } from '../storage/object-store';
 
@@ -51,7 +52,8 @@ export async function writeState(store: ObjectStore, state: MartsState): Promise
 /**
  * Fingerprints of the days of one curated dataset: every day folder's files (key, size, time) hashed.
  * With `days`, only those day folders are listed (after an ingest that names them); without, the
- * whole dataset (the daily catch-up, or a local lake).
+ * whole dataset (the daily catch-up, or a local lake). Files of attempts that have not committed are
+ * left out: readers do not see them yet, and their commit must change the fingerprint.
  */
 export async function fingerprintDays(
   store: ObjectStore,
@@ -61,12 +63,13 @@ export async function fingerprintDays(
   const root = `${LAKE_PREFIXES.curated}${dataset}/`;
   const prefixes = days === undefined ? [root] : [...new Set(days)].sort().map((day) => `${root}dt=${day}/`);
   const files = new Map<string, string[]>();
+  const uncommitted = await uncommittedOutputs(store, dataset);
   for (const prefix of prefixes) {
     // Output names carry the source's content fingerprint, so key and size with the etag (S3, free
     // in a listing) or the time (a local file, whose etag would cost a read) identify a version.
     for await (const object of store.list(prefix, { etags: false })) {
       const match = /^dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/.exec(object.key.slice(root.length));
-      if (!match) continue;
+      if (!match || uncommitted(object.key.slice(object.key.lastIndexOf('/') + 1))) continue;
       const list = files.get(match[1]!) ?? [];
       const version = object.etag === '' ? String(object.lastModified.getTime()) : object.etag;
       list.push(`${object.key}\u0000${object.size}\u0000${version}`);

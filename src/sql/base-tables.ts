@@ -49,6 +49,7 @@ export type BaseSource =
   | { readonly kind: 'curated'; readonly dataset: string }
   | { readonly kind: 'quarantine' }
   | { readonly kind: 'manifests' }
+  | { readonly kind: 'commits' }
   | { readonly kind: 'reference'; readonly file: string };
 
 export interface BaseTable {
@@ -94,6 +95,21 @@ export const MANIFEST_TABLE_COLUMNS: readonly BaseColumn[] = [
   },
 ];
 
+/** Columns of the `commits` table: one commit record per source file (src/ingest/commit.ts). */
+export const COMMIT_TABLE_COLUMNS: readonly BaseColumn[] = [
+  { name: 'commit_version', type: 'integer', description: 'Commit record format version.' },
+  { name: 'dataset', type: 'string', description: 'Dataset the source file belongs to.' },
+  { name: 'source_key', type: 'string', description: 'Landing key of the source file.' },
+  { name: 'source_etag', type: 'string', description: 'Content fingerprint of the committed version.' },
+  { name: 'attempt', type: 'string', description: 'The ingest attempt whose outputs readers see.' },
+  {
+    name: 'ingested_at',
+    type: 'timestamp',
+    description: "The committed attempt's ingest time, stamped on its rows (UTC).",
+  },
+  { name: 'status', type: 'string', description: '`ok` (rows routed) or `rejected` (file unreadable).' },
+];
+
 const DT_COLUMN: BaseColumn = {
   name: PARTITION_COLUMN,
   type: 'date',
@@ -137,6 +153,15 @@ export function baseTables(datasets: readonly DatasetContract[]): BaseTable[] {
       partitionColumns: [],
       source: { kind: 'manifests' },
     },
+    {
+      name: 'commits',
+      description:
+        "One row per source file: the ingest attempt whose rows readers see. A file's rows are visible " +
+        'only once its attempt has committed here.',
+      columns: COMMIT_TABLE_COLUMNS,
+      partitionColumns: [],
+      source: { kind: 'commits' },
+    },
     ...REFERENCE_TABLES.map(
       (table): BaseTable => ({
         name: table.name,
@@ -154,3 +179,31 @@ export const BASE_TABLES: readonly BaseTable[] = baseTables(DATASETS);
 
 /** Names of every base relation, for resolving model references. */
 export const BASE_TABLE_NAMES: ReadonlySet<string> = new Set(BASE_TABLES.map((table) => table.name));
+
+/**
+ * Whether a base relation holds ingest outputs, stored as every attempt's Parquet parts in a table
+ * named `partsTableName` and read through a view of the committed ones (`committedRelationSql`).
+ */
+export function readsCommittedParts(table: BaseTable): boolean {
+  return table.source.kind === 'curated' || table.source.kind === 'quarantine';
+}
+
+/** The table over every Parquet part of a curated dataset or the quarantine, committed or not. */
+export function partsTableName(name: string): string {
+  return `${name}_parts`;
+}
+
+/**
+ * The SELECT of a committed relation, in Trino's dialect and run as is on DuckDB: the rows of the
+ * parts table whose attempt a commit record names. A failed or running ingest's parts, and what a
+ * replaced version left, match no commit record and are not seen (src/ingest/commit.ts).
+ */
+export function committedRelationSql(table: BaseTable): string {
+  const dataset =
+    table.source.kind === 'curated' ? `'${table.source.dataset.replaceAll("'", "''")}'` : 'p."dataset"';
+  return (
+    `select p.*\nfrom "${partsTableName(table.name)}" as p\n` +
+    'where exists (\n  select 1 from "commits" as c\n' +
+    `  where c."dataset" = ${dataset} and c."source_key" = p."source_key" and c."ingested_at" = p."ingested_at"\n)`
+  );
+}

@@ -53,6 +53,7 @@ describe('buildCatalog', () => {
       ...DATASETS.map((d) => d.name),
       'quarantine',
       'manifests',
+      'commits',
       ...REFERENCE_TABLES.map((t) => t.name),
     ]);
     expect(BASE_TABLES[0]?.columns.map((c) => c.name).slice(-4)).toEqual([
@@ -89,7 +90,8 @@ describe('buildCatalog', () => {
     ]);
     const viewSql = async (engine: DuckDbEngine) =>
       String(
-        (await engine.query("select sql from duckdb_views() where view_name = 'transactions'")).rows[0]?.sql,
+        (await engine.query("select sql from duckdb_views() where view_name = 'transactions_parts'")).rows[0]
+          ?.sql,
       );
     const uniform = await engineFor(lake.dir);
     await buildCatalog(uniform, { lakeDir: lake.dir });
@@ -102,6 +104,11 @@ describe('buildCatalog', () => {
         'A1' as account_id, 'upi' as channel, 'Boston' as city, 'deposit' as type, cast(5 as decimal(18,2)) as amount,
         'USD' as currency, 'success' as status, 'landing/transactions/old.csv' as source_key, 1 as source_line,
         timestamptz '2024-02-28 10:00:00+00' as ingested_at) to '${join(older, 'old.parquet')}' (format parquet)`,
+    );
+    // ...and committed, as that ingest did.
+    writeFileSync(
+      join(lake.dir, 'commits', 'transactions', 'old.json'),
+      `${JSON.stringify({ commit_version: 1, dataset: 'transactions', source_key: 'landing/transactions/old.csv', source_etag: 'e', attempt: 'a', ingested_at: '2024-02-28T10:00:00.000Z', status: 'ok' })}\n`,
     );
     const mixed = await engineFor(lake.dir);
     await buildCatalog(mixed, { lakeDir: lake.dir });

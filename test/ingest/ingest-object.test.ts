@@ -68,8 +68,12 @@ describe('ingestObject', () => {
 
     expect(manifest.partitions).toEqual(['2024-06-01', '2024-06-02']);
     expect(await keys('curated/')).toEqual([
-      expect.stringMatching(/^curated\/transactions\/dt=2024-06-01\/day-[0-9a-f]{8}-[0-9a-f]{12}\.parquet$/),
-      expect.stringMatching(/^curated\/transactions\/dt=2024-06-02\/day-[0-9a-f]{8}-[0-9a-f]{12}\.parquet$/),
+      expect.stringMatching(
+        /^curated\/transactions\/dt=2024-06-01\/day-[0-9a-f]{8}-[0-9a-f]{12}-[0-9a-z]+\.parquet$/,
+      ),
+      expect.stringMatching(
+        /^curated\/transactions\/dt=2024-06-02\/day-[0-9a-f]{8}-[0-9a-f]{12}-[0-9a-z]+\.parquet$/,
+      ),
     ]);
     const types = await rows(
       "select column_name, column_type from (describe select * from read_parquet('$LAKE/curated/**/*.parquet'))",
@@ -270,7 +274,7 @@ describe('ingestObject', () => {
 
     expect(second.skipped).toBe(true);
     expect(second.manifest).toEqual(first.manifest);
-    expect(before).toHaveLength(2); // one curated file and the manifest
+    expect(before).toHaveLength(3); // one curated file, the manifest and the commit record
     expect(await outputs()).toEqual(before);
   });
 

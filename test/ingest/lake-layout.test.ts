@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { guessDataset } from '../../src/cli/commands/ingest';
 import {
+  attemptKey,
+  commitKey,
   curatedKey,
   datasetOfLandingKey,
   manifestKey,
@@ -26,12 +28,16 @@ describe('lake layout', () => {
   it('names outputs after the file, a hash of its key and its content fingerprint', () => {
     const key = 'landing/transactions/2024-06-30.csv.gz';
     expect(sourceId(key)).toMatch(/^2024-06-30-[0-9a-f]{8}$/);
-    expect(outputStem(key, '"9b2cf535f27731c974343645a3985328"')).toBe(`${sourceId(key)}-9b2cf535f277`);
+    expect(outputStem(key, '"9b2cf535f27731c974343645a3985328"', 'mk2x')).toBe(
+      `${sourceId(key)}-9b2cf535f277-mk2x`,
+    );
     expect(curatedKey('transactions', DAY, 'stem')).toBe('curated/transactions/dt=2024-06-30/stem.parquet');
     expect(quarantineKey('transactions', DAY, 'stem')).toBe(
       'quarantine/transactions/dt=2024-06-30/stem.parquet',
     );
     expect(manifestKey('transactions', key)).toBe(`manifests/transactions/${sourceId(key)}.json`);
+    expect(commitKey('transactions', key)).toBe(`commits/transactions/${sourceId(key)}.json`);
+    expect(attemptKey('transactions', key, 'mk2x')).toBe(`_attempts/transactions/${sourceId(key)}/mk2x.json`);
     expect(rejectedFileKeys('transactions', key, 'stem')).toEqual({
       file: 'quarantine/transactions/_files/stem/2024-06-30.csv.gz',
       report: 'quarantine/transactions/_files/stem/report.json',
@@ -45,7 +51,12 @@ describe('lake layout', () => {
 
   it('changes the output names when the content changes, so a corrected file never overwrites half-way', () => {
     const key = 'landing/transactions/day.csv';
-    expect(outputStem(key, 'aaaaaaaaaaaaaaaa')).not.toBe(outputStem(key, 'bbbbbbbbbbbbbbbb'));
+    expect(outputStem(key, 'aaaaaaaaaaaaaaaa', 'a1')).not.toBe(outputStem(key, 'bbbbbbbbbbbbbbbb', 'a1'));
+  });
+
+  it('gives every attempt at the same content its own names, so a retry never overwrites what readers see', () => {
+    const key = 'landing/transactions/day.csv';
+    expect(outputStem(key, 'aaaaaaaaaaaaaaaa', 'a1')).not.toBe(outputStem(key, 'aaaaaaaaaaaaaaaa', 'a2'));
   });
 });
 

@@ -14,7 +14,7 @@ export type FixtureRow = Readonly<Record<string, FixtureValue>>;
  * A throwaway local lake for known-answer tests. Rows are written as Hive-partitioned Parquet with
  * DuckDB's `COPY ... PARTITION_BY (dt)`, laid out as ingest lays them out
  * (`curated/<dataset>/dt=YYYY-MM-DD/<stem>.parquet`, timestamps UTC-adjusted), so the catalog reads
- * them exactly as it reads real ingest output.
+ * them exactly as it reads real ingest output, with the commit records that make them visible.
  */
 export class LakeFixture {
   private constructor(
@@ -59,6 +59,34 @@ export class LakeFixture {
       withLineage,
       `cast("${contract.eventTime}" as date)`,
     );
+    this.commit(dataset, stem, withLineage);
+  }
+
+  /**
+   * Writes the commit records that make the rows visible, as ingest's commit does: one per source key
+   * and ingest time among `rows` (src/ingest/commit.ts).
+   */
+  private commit(dataset: string, stem: string, rows: readonly FixtureRow[]): void {
+    const pairs = new Map<string, { source_key: FixtureValue; ingested_at: FixtureValue }>();
+    for (const row of rows) {
+      pairs.set(`${row.source_key}\u0000${row.ingested_at}`, {
+        source_key: row.source_key ?? null,
+        ingested_at: row.ingested_at ?? null,
+      });
+    }
+    const folder = join(this.dir, 'commits', dataset);
+    mkdirSync(folder, { recursive: true });
+    const lines = [...pairs.values()].map((pair, index) =>
+      JSON.stringify({
+        commit_version: 1,
+        dataset,
+        ...pair,
+        source_etag: 'fixture',
+        attempt: `fixture${index}`,
+        status: 'ok',
+      }),
+    );
+    writeFileSync(join(folder, `${stem}.json`), `${lines.join('\n')}\n`);
   }
 
   /**
@@ -98,6 +126,7 @@ export class LakeFixture {
       ...row,
     }));
     await this.copy(`quarantine/${dataset}`, stem, columns, filled, 'dt');
+    this.commit(dataset, `${stem}.quarantine`, filled);
   }
 
   /** Writes a manifest as one line of JSON, as ingest does. */
