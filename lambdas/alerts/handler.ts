@@ -9,7 +9,7 @@ import { AthenaQueryEngine } from '../../src/engine/athena';
 import { AthenaMartWriter } from '../../src/materialize/athena-writer';
 import { publishDashboard } from '../../src/report/publish-report';
 import { loadModels } from '../../src/sql/models';
-import { S3ObjectStore } from '../../src/storage/s3-store';
+import { S3ObjectStore, s3ClientConfig } from '../../src/storage/s3-store';
 import { arn, bucketName, readEnvironment } from '../shared/environment';
 import { createObservability, SERVICES } from '../shared/observability';
 import { recordQueryMetrics } from '../shared/query-metrics';
@@ -60,7 +60,7 @@ const engineIn = (workgroup: string) =>
   });
 const engine = engineIn(env.ATHENA_WORKGROUP);
 const materializeEngine = engineIn(env.MATERIALIZE_WORKGROUP);
-const lake = new S3ObjectStore({ client: new S3Client({}), bucket: env.LAKE_BUCKET });
+const lake = new S3ObjectStore({ client: new S3Client(s3ClientConfig()), bucket: env.LAKE_BUCKET });
 /** Report queries in flight at once (Athena runs them side by side; the workgroup's limits apply). */
 const REPORT_CONCURRENCY = 4;
 

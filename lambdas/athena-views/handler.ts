@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { ObjectStore } from '../../src/storage/object-store';
-import { S3ObjectStore } from '../../src/storage/s3-store';
+import { S3ObjectStore, s3ClientConfig } from '../../src/storage/s3-store';
 import { createObservability, SERVICES } from '../shared/observability';
 import {
   type AthenaSender,
@@ -37,7 +37,7 @@ export interface ViewsEventOverrides {
   readonly lake?: (bucket: string) => ObjectStore;
 }
 
-const s3 = new S3Client({});
+const s3 = new S3Client(s3ClientConfig());
 const s3Lake = (bucket: string): ObjectStore => new S3ObjectStore({ client: s3, bucket });
 
 /** Handles one custom-resource event with the given Athena client (tests pass a stand-in). */

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { S3ObjectStore } from '../../src/storage/s3-store';
+import { S3ObjectStore, s3ClientConfig } from '../../src/storage/s3-store';
 import { arn, bucketName, readEnvironment } from '../shared/environment';
 import { createObservability, SERVICES } from '../shared/observability';
 import { createIngestHandler } from './ingest-handler';
@@ -17,7 +17,7 @@ const env = readEnvironment({
 });
 
 const { logger, metrics } = createObservability(SERVICES.ingest);
-const s3 = new S3Client({});
+const s3 = new S3Client(s3ClientConfig());
 
 export const handler = createIngestHandler({
   landingBucket: env.LANDING_BUCKET,

@@ -92,7 +92,7 @@ export function glueTableInput(
     ...base,
     name: partsTableName(table.name),
     description: comment(
-      `Every stored Parquet part of ${table.name}, committed or not; read ${table.name} instead.`,
+      `${table.description} Every stored Parquet part, committed or not: read the view ${table.name}.`,
     ),
   };
 

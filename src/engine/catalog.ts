@@ -330,14 +330,17 @@ export function baseTableSql(
       const hasRecords =
         existsSync(root) &&
         readdirSync(root).some((dataset) => listFiles(join(root, dataset), '.json').length > 0);
-      // Small, and read by every query of the lake (commits) or often (manifests): loaded once.
       const select = hasRecords
         ? `select ${castColumns(table.columns)}\nfrom read_json(${sqlString(join(root, '*', '*.json'))}, ` +
           `format = 'newline_delimited', columns = {${table.columns
             .map((c) => `${sqlString(c.name)}: ${sqlString(baseColumnType(c.type).duckdb)}`)
             .join(', ')}})`
         : emptySelect(table.columns);
-      return `create table "${table.name}" as\n${select}`;
+      // Manifests are read often by the freshness views: loaded once. Commits decide what every query
+      // sees, so they are read live, like the Parquet parts: a file committed after the catalog was
+      // built (by an ingest, on the engine a refresh then uses) is seen with all of its rows at once.
+      const kind = source.kind === 'commits' ? 'view' : 'table';
+      return `create ${kind} "${table.name}" as\n${select}`;
     }
     case 'reference': {
       const file = join(dirs.referenceDir, source.file);

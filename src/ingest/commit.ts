@@ -194,22 +194,62 @@ export async function beginAttempt(lake: ObjectStore, attempt: AttemptRecord): P
 
 /**
  * Step 3 and 4: makes the attempt's objects the ones readers see, then writes its manifest and
- * removes what it replaced. Aborts instead (and says so) when another attempt committed while this one
- * ran: the newer commit stands.
+ * removes what it replaced. Rolls the attempt back instead when another attempt committed while this
+ * one ran (the newer commit stands) or when the commit record could not be written. Whatever fails
+ * after the commit leaves the attempt to be rolled forward: the error is `UnfinishedCommitError`.
  */
 export async function commitAttempt(
   lake: ObjectStore,
   attempt: AttemptRecord,
   committedBefore: CommitRecord | undefined,
 ): Promise<void> {
-  const current = await readJson<CommitRecord>(lake, commitKey(attempt.dataset, attempt.source_key));
-  if ((current?.attempt ?? null) !== (committedBefore?.attempt ?? null)) {
-    await abortAttempt(lake, attempt);
-    throw new ConcurrentCommitError(attempt, current!);
+  try {
+    const current = await readJson<CommitRecord>(lake, commitKey(attempt.dataset, attempt.source_key));
+    if ((current?.attempt ?? null) !== (committedBefore?.attempt ?? null)) {
+      await abortAttempt(lake, attempt).catch(() => undefined);
+      throw new ConcurrentCommitError(attempt, current!);
+    }
+    try {
+      await writeCommit(lake, commitOf(attempt.manifest, attempt.attempt));
+    } catch (error) {
+      // The PUT may have reached S3 even though its answer did not reach us: ask which it was.
+      const outcome = await readJson<CommitRecord>(
+        lake,
+        commitKey(attempt.dataset, attempt.source_key),
+      ).catch(() => 'unknown' as const);
+      if (outcome === 'unknown') throw new UnfinishedCommitError(attempt, error);
+      if (outcome?.attempt !== attempt.attempt) {
+        await abortAttempt(lake, attempt).catch(() => undefined);
+        throw error;
+      }
+    }
+    try {
+      await finishAttempt(lake, attempt);
+    } catch (error) {
+      throw new UnfinishedCommitError(attempt, error);
+    }
+  } finally {
+    LIVE_ATTEMPTS.delete(attempt.attempt);
   }
-  await writeCommit(lake, commitOf(attempt.manifest, attempt.attempt));
-  await finishAttempt(lake, attempt);
-  LIVE_ATTEMPTS.delete(attempt.attempt);
+}
+
+/**
+ * The attempt committed (or may have: the commit's answer was lost), but its manifest or clean-up was
+ * not written. Readers see all of it, or all of the previous version; the next ingest of the key or
+ * the sweeper finishes it. Nothing is to be rolled back.
+ */
+export class UnfinishedCommitError extends Error {
+  constructor(
+    readonly attempt: AttemptRecord,
+    cause: unknown,
+  ) {
+    super(
+      `${attempt.source_key}: attempt ${attempt.attempt} committed but could not finish (${cause instanceof Error ? cause.message : String(cause)}); ` +
+        'the next ingest of the file, or `ledgerlake sweep`, finishes it',
+      { cause },
+    );
+    this.name = 'UnfinishedCommitError';
+  }
 }
 
 /** Another attempt at the same source committed while this one ran; this one was rolled back. */

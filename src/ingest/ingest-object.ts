@@ -19,7 +19,6 @@ import {
   abortAttempt,
   attemptRecord,
   beginAttempt,
-  ConcurrentCommitError,
   commitAttempt,
   IngestInProgressError,
   newAttemptId,
@@ -178,8 +177,8 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
       files: staged.uploads.map((upload) => upload.key),
       replaces: state.manifest?.files_written.map((file) => file.key) ?? [],
     });
-    await beginAttempt(request.lake, record);
     try {
+      await beginAttempt(request.lake, record);
       for (const upload of staged.uploads) await upload.write();
       // The bytes read must still be the landed version: a file rewritten in place while it was read
       // may have given rows of both versions.
@@ -187,15 +186,14 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
       if (after?.etag !== source.etag) {
         throw new ObjectChangedError(request.landing.url, request.key, source.etag);
       }
-      await commitAttempt(request.lake, record, state.commit);
     } catch (error) {
-      // Best effort: if the lake refuses this too, the attempt record stays and the next ingest of the
-      // key (or the sweeper) removes what it wrote. Readers never saw any of it.
-      if (!(error instanceof ConcurrentCommitError)) {
-        await abortAttempt(request.lake, record).catch(() => undefined);
-      }
+      // Before the commit: best effort; if the lake refuses this too, the attempt record stays and the
+      // next ingest of the key (or the sweeper) removes what it wrote. Readers never saw any of it.
+      await abortAttempt(request.lake, record).catch(() => undefined);
       throw error;
     }
+    // Rolls itself back, or leaves itself to be rolled forward, as the commit's outcome requires.
+    await commitAttempt(request.lake, record, state.commit);
     return { manifest: record.manifest, skipped: false };
   } finally {
     for (const stream of streams) stream.destroy();

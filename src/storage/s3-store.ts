@@ -6,6 +6,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  type S3ClientConfig,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -52,6 +53,36 @@ export interface S3ObjectStoreProps {
    * @default 4
    */
   readonly queueSize?: number;
+}
+
+/** Bounds on how long an S3 request may take and how often it is tried. */
+export interface S3RequestLimits {
+  /** Time to open a connection. @default 5000 */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * Time a connection may go without sending or receiving a byte, including while a body streams: a
+   * stalled response fails after this long instead of running to the Lambda's limit. @default 30000
+   */
+  readonly socketTimeoutMs?: number;
+  /** Tries per request, the first included (SDK standard retry mode: backoff with jitter). @default 5 */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * The S3 client settings of the lake and landing stores: connect and socket timeouts, and bounded
+ * retries with exponential backoff of throttling (503 SlowDown), 5xx, connection resets and timeouts,
+ * all by the SDK (`retryMode: 'standard'`), none by hand. With the defaults a request fails for good
+ * within about 5 x (5 + 30) s plus backoff.
+ */
+export function s3ClientConfig(limits: S3RequestLimits = {}): S3ClientConfig {
+  return {
+    maxAttempts: limits.maxAttempts ?? 5,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeoutMs ?? 5_000,
+      socketTimeout: limits.socketTimeoutMs ?? 30_000,
+    },
+  };
 }
 
 /** Raised by the S3ObjectStore constructor for props S3 would reject; names the prop and the limit. */

@@ -12,7 +12,12 @@ import { DatasetTables } from '../../lib/constructs/dataset-tables';
 import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
 import { COLUMN_TYPES, LINEAGE_COLUMNS } from '../../src/contract/types';
 import { isIncremental } from '../../src/materialize/plan';
-import { BASE_TABLES } from '../../src/sql/base-tables';
+import {
+  BASE_TABLES,
+  committedRelationSql,
+  partsTableName,
+  readsCommittedParts,
+} from '../../src/sql/base-tables';
 import { loadModels } from '../../src/sql/models';
 
 // The built-in CloudFormation schema validation and Lambda bundling run in the nag test; here they
@@ -211,13 +216,13 @@ describe('Glue tables generated from the contracts', () => {
       Comment: column.description,
     }));
 
-    expect(table('transactions').StorageDescriptor.Columns).toEqual(expected);
+    expect(table('transactions_parts').StorageDescriptor.Columns).toEqual(expected);
   });
 
   it.each(DATASETS.map((dataset) => [dataset.name]))(
     'projects the dt partitions of %s without a crawler',
     (name) => {
-      const input = table(name);
+      const input = table(partsTableName(name));
 
       expect(input.PartitionKeys).toEqual([{ Name: 'dt', Type: 'date', Comment: expect.any(String) }]);
       expect(input.Parameters).toMatchObject({
@@ -238,7 +243,7 @@ describe('Glue tables generated from the contracts', () => {
   );
 
   it('partitions the quarantine table by dataset (one enum value per contract) and dt', () => {
-    const input = table('quarantine');
+    const input = table('quarantine_parts');
 
     expect(input.PartitionKeys.map((key: { Name: string }) => key.Name)).toEqual(['dataset', 'dt']);
     expect(input.Parameters['projection.dataset.values']).toBe(
@@ -278,7 +283,7 @@ describe('partition projection start', () => {
     (name) => {
       pinned.hasResourceProperties('AWS::Glue::Table', {
         TableInput: Match.objectLike({
-          Name: name,
+          Name: partsTableName(name),
           Parameters: Match.objectLike({ 'projection.dt.range': '2024-03-01,NOW+1DAYS' }),
         }),
       });
@@ -290,7 +295,7 @@ describe('partition projection start', () => {
 
     fromEnvironment.hasResourceProperties('AWS::Glue::Table', {
       TableInput: Match.objectLike({
-        Name: 'quarantine',
+        Name: 'quarantine_parts',
         Parameters: Match.objectLike({ 'projection.dt.range': '2023-07-01,NOW+1DAYS' }),
       }),
     });
@@ -353,7 +358,15 @@ describe('Athena', () => {
       WorkGroup: 'ledgerlake',
       Database: 'ledgerlake',
       LakeBucket: { Ref: logicalId('LakeBucket') },
-      Relations: MODELS.map(({ name, sql }) => ({ kind: 'view', name, sql })),
+      // First the committed view of each curated dataset and of the quarantine, then the models.
+      Relations: [
+        ...BASE_TABLES.filter(readsCommittedParts).map((table) => ({
+          kind: 'view',
+          name: table.name,
+          sql: committedRelationSql(table),
+        })),
+        ...MODELS.map(({ name, sql }) => ({ kind: 'view', name, sql })),
+      ],
       ContractHash: contractHash(),
       SqlHash: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
     });
@@ -419,7 +432,8 @@ describe('mart tables and their refresh', () => {
     const [resource] = Object.values(relations) as { Properties: { Relations: RelationDefinition[] } }[];
     const deployed = resource!.Properties.Relations;
 
-    expect(deployed.map((r) => r.name)).toEqual(models.map((m) => m.name));
+    const committed = BASE_TABLES.filter(readsCommittedParts).map((t) => t.name);
+    expect(deployed.map((r) => r.name)).toEqual([...committed, ...models.map((m) => m.name)]);
     const allTables = deployed.filter(
       (r): r is Extract<RelationDefinition, { kind: 'table' }> => r.kind === 'table',
     );
