@@ -18,6 +18,7 @@
  * attempt whose owner is gone is touched: its process is dead (same host), or its lease has run out.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ObjectStore } from '../storage/object-store';
 import { attemptKey, attemptsPrefix, commitKey, LAKE_PREFIXES, manifestKey } from './lake-layout';
@@ -122,10 +123,22 @@ export function ownerIsGone(attempt: AttemptRecord, now: Date): boolean {
   if (attempt.owner.pid === process.pid) return !LIVE_ATTEMPTS.has(attempt.attempt);
   try {
     process.kill(attempt.owner.pid, 0);
-    return false;
   } catch (error) {
     // EPERM: the process exists (another user's); ESRCH: it is gone.
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // A killed process nobody has reaped yet (a container without an init) still answers signal 0.
+  return isZombie(attempt.owner.pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ...: comm may hold spaces and parentheses, so the state follows the last ')'.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 
