@@ -4,13 +4,17 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type SweepResult, sweepAttempts } from '../../src/ingest/commit';
 import { type IngestResult, ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
 import { ObjectChangedError, type ObjectStore } from '../../src/storage/object-store';
-import { INGEST_EVENT_PUBLISH_FAILURES, INGEST_METRICS } from '../shared/observability';
+import { INGEST_EVENT_PUBLISH_FAILURES, INGEST_METRICS, SWEEP_METRICS } from '../shared/observability';
 import type { IngestedDataset } from './ingested-events';
 import { landedObjects } from './s3-notifications';
+import { SWEEP_EVENT } from './sweep-event';
+
+export { SWEEP_EVENT };
 
 export interface IngestHandlerDependencies {
   /** Name of the landing bucket; notifications for other buckets are ignored. */
@@ -219,13 +223,33 @@ function publishDatasetMetrics(metrics: Metrics, totals: ReadonlyMap<string, Dat
   }
 }
 
+function isSweepEvent(event: unknown): event is typeof SWEEP_EVENT {
+  return (
+    typeof event === 'object' && event !== null && (event as { ledgerlake?: unknown }).ledgerlake === 'sweep'
+  );
+}
+
 /**
- * The Lambda handler: `processIngestBatch` with the Powertools middlewares (Lambda context in every
- * log line, cold-start metric, metrics flushed at the end of each invocation).
+ * The sweeper's run: settles the attempts no later ingest of their file came to clean up (rolled
+ * forward when committed, back otherwise), and logs and counts what it did.
+ */
+export async function runSweep(deps: Pick<IngestHandlerDependencies, 'lake' | 'logger' | 'metrics'>) {
+  const result = await sweepAttempts(deps.lake);
+  deps.logger.info('swept the lake', { ...result });
+  deps.metrics.addMetric(SWEEP_METRICS.attemptsRolledBack, MetricUnit.Count, result.rolledBack);
+  deps.metrics.addMetric(SWEEP_METRICS.attemptsRolledForward, MetricUnit.Count, result.rolledForward);
+  return result;
+}
+
+/**
+ * The Lambda handler: `processIngestBatch` for SQS batches and `runSweep` for the daily schedule, with
+ * the Powertools middlewares (Lambda context in every log line, cold-start metric, metrics flushed at
+ * the end of each invocation).
  */
 export function createIngestHandler(deps: IngestHandlerDependencies) {
-  return middy<SQSEvent, SQSBatchResponse>((event: SQSEvent, context: Context) =>
-    processIngestBatch(event, context, deps),
+  return middy<SQSEvent | typeof SWEEP_EVENT, SQSBatchResponse | SweepResult>(
+    (event: SQSEvent | typeof SWEEP_EVENT, context: Context) =>
+      isSweepEvent(event) ? runSweep(deps) : processIngestBatch(event, context, deps),
   )
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));

@@ -28,6 +28,16 @@ export const INGEST_METRICS = {
   filesSkipped: 'FilesSkipped',
 } as const;
 
+/**
+ * Metrics of the daily sweep (dimension `service` only): abandoned ingest attempts it rolled back
+ * (failed before their commit) or forward (committed, not finished). Steadily non-zero means ingests
+ * keep failing half-way.
+ */
+export const SWEEP_METRICS = {
+  attemptsRolledBack: 'AttemptsRolledBack',
+  attemptsRolledForward: 'AttemptsRolledForward',
+} as const;
+
 /** Metric of failed "ingested" event publications (dimension `service` only). */
 export const INGEST_EVENT_PUBLISH_FAILURES = 'IngestedEventPublishFailures';
 

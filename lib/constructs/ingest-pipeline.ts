@@ -1,4 +1,6 @@
 import { type CfnResource, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -12,9 +14,19 @@ import {
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SWEEP_EVENT } from '../../lambdas/ingest/sweep-event';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
 import { acknowledge, acknowledgeBucketGrant } from '../nag-acknowledgements';
 import { LedgerlakeFunction } from './ledgerlake-function';
+
+/** The lake prefixes ingest writes (and the sweeper cleans): outputs, manifests, the commit protocol's records. */
+export const INGEST_PREFIXES = [
+  LAKE_PREFIXES.curated,
+  LAKE_PREFIXES.quarantine,
+  LAKE_PREFIXES.manifests,
+  LAKE_PREFIXES.commits,
+  LAKE_PREFIXES.attempts,
+] as const;
 
 export interface IngestPipelineProps {
   readonly landingBucket: IBucket;
@@ -44,6 +56,12 @@ export class IngestPipeline extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly function: LedgerlakeFunction;
+  /**
+   * Runs the sweeper on the ingest function once a day: attempts that failed and that no later ingest
+   * of the same file came to clean up are rolled back (their parts deleted) or, when committed,
+   * finished (src/ingest/commit.ts). Readers never see those parts either way.
+   */
+  readonly sweepSchedule: Rule;
   /**
    * Log group of the CDK-provided function that writes the landing bucket's notification
    * configuration at deploy (`BucketNotificationsHandler...`), with the same retention as ours.
@@ -103,9 +121,7 @@ export class IngestPipeline extends Construct {
 
     // Least privilege: read landed files only, write only the lake prefixes ingest owns.
     props.landingBucket.grantRead(this.function, `${LAKE_PREFIXES.landing}*`);
-    for (const prefix of [LAKE_PREFIXES.curated, LAKE_PREFIXES.quarantine, LAKE_PREFIXES.manifests]) {
-      props.lakeBucket.grantReadWrite(this.function, `${prefix}*`);
-    }
+    for (const prefix of INGEST_PREFIXES) props.lakeBucket.grantReadWrite(this.function, `${prefix}*`);
     props.ingestedTopic.grantPublish(this.function);
 
     const role = this.function.role!;
@@ -115,15 +131,27 @@ export class IngestPipeline extends Construct {
       why: 'ingest reads any file landed under landing/',
     });
     acknowledgeBucketGrant(role, props.lakeBucket, {
-      keyPatterns: [LAKE_PREFIXES.curated, LAKE_PREFIXES.quarantine, LAKE_PREFIXES.manifests].map(
-        (prefix) => `${prefix}*`,
-      ),
+      keyPatterns: INGEST_PREFIXES.map((prefix) => `${prefix}*`),
       write: true,
-      why: 'ingest writes and replaces Parquet, quarantine and manifest objects under its own prefixes only',
+      why:
+        'ingest writes and replaces Parquet, quarantine, manifest, commit and attempt objects under its own ' +
+        'prefixes only (src/ingest/commit.ts)',
     });
     acknowledge(role, {
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]':
         'From topic.grantPublish on the KMS-encrypted ingested topic; limited to the topic key.',
+    });
+
+    this.sweepSchedule = new Rule(this, 'DailySweep', {
+      description:
+        'Daily: settles ingest attempts that failed half-way and were not retried (ledgerlake sweep).',
+      schedule: Schedule.cron({ minute: '30', hour: '5' }),
+      targets: [
+        new LambdaFunction(this.function, {
+          event: RuleTargetInput.fromObject(SWEEP_EVENT),
+          retryAttempts: 2,
+        }),
+      ],
     });
   }
 }

@@ -133,7 +133,12 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
   // Settles what a crashed or failed earlier attempt left, so the state read here is a committed one.
   const state = await recoverSource(request.lake, manifestDataset, request.key, { now });
   if (state.commit && state.manifest && state.commit.source_etag === source.etag && !request.force) {
-    return { manifest: state.manifest, skipped: true };
+    // Not skipped when this call finished a committed attempt (its manifest was missing until now):
+    // its days have not been announced to the refresh yet.
+    const finishedNow = state.recovered.some(
+      (r) => r.action === 'rolled-forward' && r.attempt === state.commit?.attempt,
+    );
+    return { manifest: state.manifest, skipped: !finishedNow };
   }
   const duplicate = state.running.find((a) => a.source_etag === source.etag);
   if (duplicate && !request.force) throw new IngestInProgressError(duplicate);

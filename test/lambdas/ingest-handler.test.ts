@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createIngestHandler } from '../../lambdas/ingest/ingest-handler';
+import { createIngestHandler, SWEEP_EVENT } from '../../lambdas/ingest/ingest-handler';
 import type { IngestedDataset } from '../../lambdas/ingest/ingested-events';
 import { INGEST_METRICS, METRICS_NAMESPACE, SERVICES } from '../../lambdas/shared/observability';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
+import { attemptKey } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
 import { S3ObjectStore } from '../../src/storage/s3-store';
 import { type S3TestServer, startS3Server } from '../support/s3-server';
@@ -59,7 +60,13 @@ afterEach(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/** The handler as SQS invokes it. */
 function handler() {
+  const invoke = rawHandler();
+  return async (event: SQSEvent, context: Context) => (await invoke(event, context)) as SQSBatchResponse;
+}
+
+function rawHandler() {
   return createIngestHandler({
     landingBucket: LANDING,
     landing,
@@ -273,5 +280,51 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
       [INGEST_METRICS.duplicatesDropped]: 0,
     });
     expect(JSON.stringify(datasetDocument)).toContain('[["service","dataset"]]');
+  });
+});
+
+describe('the daily sweep on the ingest function', () => {
+  it('rolls back an abandoned attempt, leaves a running one alone, and counts what it did', async () => {
+    const base = {
+      attempt_version: 1,
+      dataset: 'transactions',
+      source_etag: 'e1',
+      started_at: '2024-03-01T00:00:00.000Z',
+      owner: { host: 'another-host', pid: 1 },
+      replaces: [],
+      manifest: {},
+    };
+    const orphan = 'curated/transactions/dt=2024-03-01/old-e1-a1.parquet';
+    await lake.put(orphan, 'rows');
+    await lake.put(
+      attemptKey('transactions', 'landing/transactions/old.csv', 'a1'),
+      JSON.stringify({
+        ...base,
+        source_key: 'landing/transactions/old.csv',
+        attempt: 'a1',
+        lease_until: '2024-03-01T00:20:00.000Z',
+        files: [orphan],
+      }),
+    );
+    const running = attemptKey('transactions', 'landing/transactions/new.csv', 'a2');
+    await lake.put(
+      running,
+      JSON.stringify({
+        ...base,
+        source_key: 'landing/transactions/new.csv',
+        attempt: 'a2',
+        lease_until: '2999-01-01T00:00:00.000Z',
+        files: [],
+      }),
+    );
+
+    const result = await rawHandler()(SWEEP_EVENT as unknown as SQSEvent, context);
+
+    expect(result).toEqual({ rolledBack: 1, rolledForward: 0, running: 1, backfilled: 0 });
+    expect([...(await lakeObjects()).keys()].sort()).toEqual([running]);
+    const metrics = emitted
+      .filter((line) => line.includes('AttemptsRolledBack'))
+      .map((line) => JSON.parse(line));
+    expect(metrics).toEqual([expect.objectContaining({ AttemptsRolledBack: 1, AttemptsRolledForward: 0 })]);
   });
 });

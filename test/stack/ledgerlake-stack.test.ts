@@ -7,6 +7,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, transactions } from '../../datasets/index';
 import { createTableStatement, type RelationDefinition } from '../../lambdas/athena-views/deploy-views';
+import { SWEEP_EVENT } from '../../lambdas/ingest/sweep-event';
 import { contractHash } from '../../lib/constructs/athena-views';
 import { DatasetTables } from '../../lib/constructs/dataset-tables';
 import { createLedgerlakeApp } from '../../lib/ledgerlake-app';
@@ -190,16 +191,36 @@ describe('landing queue and ingest function', () => {
     });
   });
 
-  it('lets ingest write only the curated, quarantine and manifests prefixes of the lake', () => {
+  it('lets ingest write only its own prefixes of the lake: outputs, manifests, commits and attempts', () => {
     const policy = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: logicalId('Ingest/FunctionRole') }] },
     });
     const resources = JSON.stringify(Object.values(policy)[0]);
 
-    for (const prefix of ['curated/*', 'quarantine/*', 'manifests/*', 'landing/*'])
+    for (const prefix of [
+      'curated/*',
+      'quarantine/*',
+      'manifests/*',
+      'commits/*',
+      '_attempts/*',
+      'landing/*',
+    ])
       expect(resources).toContain(prefix);
     expect(resources).not.toMatch(/"Resource":"\*"/);
     expect(resources).not.toContain('reference/*');
+  });
+
+  it('runs the sweeper on the ingest function daily, with the event the handler recognises', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(30 5 * * ? *)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId('Ingest/Function'), 'Arn'] },
+          Input: JSON.stringify(SWEEP_EVENT),
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+        }),
+      ],
+    });
   });
 });
 
