@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -7,6 +8,7 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'a
 import { type SweepResult, sweepAttempts } from '../../src/ingest/commit';
 import { type IngestResult, ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
+import { sweepStagingDirs } from '../../src/ingest/staging';
 import type { Manifest } from '../../src/ingest/manifest';
 import { ObjectChangedError, type ObjectStore } from '../../src/storage/object-store';
 import { INGEST_EVENT_PUBLISH_FAILURES, INGEST_METRICS, SWEEP_METRICS } from '../shared/observability';
@@ -33,7 +35,10 @@ export interface IngestHandlerDependencies {
    * @default - nothing is called
    */
   readonly onIngested?: (datasets: readonly IngestedDataset[]) => Promise<void>;
-  /** Folder for Parquet staging files. @default os.tmpdir() */
+  /**
+   * Folder for Parquet staging files. Each batch starts by removing the staging folders left in it
+   * (by an invocation cut off at its time limit). @default os.tmpdir()
+   */
   readonly tmpDir?: string;
   /**
    * Time kept in reserve: no new file is started with less than this left, and the remaining messages
@@ -80,6 +85,10 @@ export async function processIngestBatch(
   // Stop starting new files when less than this is left: a minute, or a quarter of the invocation's
   // time when the function's timeout is short (a fixed minute would hand back every message).
   const reserveMs = deps.reserveMs ?? Math.min(60_000, context.getRemainingTimeInMillis() / 4);
+  // One invocation at a time per sandbox: any staging folder in /tmp is what an invocation cut off at
+  // its time limit left, and it would fill the function's ephemeral storage invocation after invocation.
+  const swept = await sweepStagingDirs(deps.tmpDir ?? tmpdir(), { olderThanMs: 0 });
+  if (swept > 0) logger.warn('removed staging folders an earlier invocation left', { folders: swept });
   const failures: SQSBatchItemFailure[] = [];
   const totals = new Map<string, DatasetTotals>();
   const touched = new Map<string, { dates: Set<string>; sourceKeys: string[]; rowsValid: number }>();

@@ -42,6 +42,7 @@ import {
 import { LastOccurrenceIndex } from './last-occurrence';
 import { assertManifestAddsUp, type Manifest, type ManifestFile, QUARANTINE_COLUMNS } from './manifest';
 import { PartitionedWriter, type StagedPart } from './partitioned-writer';
+import { STAGING_DIR_PREFIX } from './staging';
 
 export interface IngestProgress {
   readonly bytesRead: number;
@@ -145,7 +146,7 @@ export async function ingestObject(request: IngestRequest): Promise<IngestResult
 
   const attempt = newAttemptId(startedAt);
   const stem = outputStem(source.key, source.etag, attempt);
-  const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), 'ledgerlake-'));
+  const stagingDir = await mkdtemp(join(request.tmpDir ?? tmpdir(), STAGING_DIR_PREFIX));
   // Source streams of both passes; a file rejected half-way must not leave them open.
   const streams: Readable[] = [];
   try {

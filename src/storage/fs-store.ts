@@ -205,6 +205,33 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Deletes the temp files of writes that never finished (the process was killed between writing a
+   * temp file and renaming it into place) not modified for `olderThanMs`; a younger one may belong to
+   * a write in progress. They are invisible to `list` and to readers, but hold disk space. Returns how
+   * many were removed.
+   */
+  async sweepTemporaryFiles(options: { readonly olderThanMs: number; readonly now?: Date }): Promise<number> {
+    const cutoff = (options.now ?? new Date()).getTime() - options.olderThanMs;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(this.rootDir, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if (isMissingFileError(error)) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.isFile() || !entry.name.startsWith(TEMP_FILE_PREFIX)) continue;
+      const path = join(entry.parentPath, entry.name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info || info.mtimeMs > cutoff) continue;
+      await unlink(path).catch(() => undefined);
+      removed++;
+    }
+    return removed;
+  }
+
   /** Absolute file path of a key, after checking the key cannot escape the root. */
   private pathOf(key: string): string {
     assertValidKey(key);

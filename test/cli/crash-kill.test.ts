@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBaseTables } from '../../src/engine/catalog';
 import { openDuckDb } from '../../src/engine/duckdb';
-import { CLI, runCli } from '../support/shipped-cli';
+import { CLI, runCli, runCliWith } from '../support/shipped-cli';
 
 /**
  * Issue 20: `kill -9` of the shipped binary at several points of a large ingest. After each kill the
@@ -79,11 +79,16 @@ const clean = (version: number) => ({
  * Runs `ledgerlake ingest` on `file` (landed as `landing/transactions/book.csv`) and kills its whole
  * process group with SIGKILL as soon as `when` holds for the lake; resolves with what the lake held then.
  */
-async function ingestAndKill(lake: string, file: string, when: (lake: string) => boolean) {
+async function ingestAndKill(
+  lake: string,
+  file: string,
+  when: (lake: string) => boolean,
+  env: Readonly<Record<string, string>> = {},
+) {
   const child: ChildProcess = spawn(
     process.execPath,
     [CLI, 'ingest', file, '--dataset', 'transactions', '--lake', lake],
-    { cwd: work, detached: true, stdio: 'ignore' },
+    { cwd: work, detached: true, stdio: 'ignore', env: { ...process.env, ...env } },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let killed = false;
@@ -163,5 +168,41 @@ describe('kill -9 of the shipped binary mid-ingest', () => {
 
     expect((await runCli(work, 'ingest', landed, '--dataset', 'transactions', '--lake', lake)).code).toBe(0);
     expect(await readersSee(lake)).toEqual(clean(2));
+  }, 120_000);
+
+  it('a killed ingest, then `ledgerlake sweep`: its parts, attempt and staging folder are gone, and nothing was ever visible', async () => {
+    const lake = mkdtempSync(join(work, 'lake-'));
+    const temp = mkdtempSync(join(work, 'tmp-'));
+    const { killed } = await ingestAndKill(lake, join(work, 'v1.csv'), (l) => curatedParts(l) >= DAYS / 2, {
+      TMPDIR: temp,
+    });
+    expect(killed).toBe(true);
+    const before = await readersSee(lake);
+    expect(before.attempts).toBe(1);
+    expect(before.storedRows).toBeGreaterThan(0);
+    expect(readdirSync(temp).filter((name) => name.startsWith('ledgerlake-staging-'))).toHaveLength(1);
+
+    const swept = await runCliWith(
+      { cwd: work, env: { TMPDIR: temp } },
+      'sweep',
+      '--lake',
+      lake,
+      '--older-than',
+      '0',
+      '--json',
+    );
+
+    expect([swept.code, swept.stderr]).toEqual([0, '']);
+    expect(JSON.parse(swept.stdout)).toEqual({
+      rolledBack: 1,
+      rolledForward: 0,
+      running: 0,
+      backfilled: 0,
+      tempFiles: expect.any(Number),
+      stagingDirs: 1,
+    });
+    expect(await readersSee(lake)).toEqual({ versions: {}, quarantined: 0, storedRows: 0, attempts: 0 });
+    expect(readdirSync(temp)).toEqual([]);
+    expect(curatedParts(lake)).toBe(0);
   }, 120_000);
 });

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -284,6 +285,19 @@ describe('ingest handler (SQS batch of S3 notifications, against an S3-compatibl
 });
 
 describe('the daily sweep on the ingest function', () => {
+  it('removes the staging folders an invocation cut off at its time limit left in /tmp, at the next batch', async () => {
+    const leftover = join(scratch, 'ledgerlake-staging-abc123');
+    const unrelated = join(scratch, 'other-tool-abc123');
+    await mkdir(join(leftover, 'curated'), { recursive: true });
+    await writeFile(join(leftover, 'curated', 'part.parquet'), "a killed ingest's part");
+    await mkdir(unrelated);
+
+    await handler()({ Records: [] }, context);
+
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(unrelated)).toBe(true);
+  });
+
   it('rolls back an abandoned attempt, leaves a running one alone, and counts what it did', async () => {
     const base = {
       attempt_version: 1,

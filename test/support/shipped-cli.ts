@@ -12,9 +12,18 @@ export async function runCli(
   cwd: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliWith({ cwd }, ...args);
+}
+
+/** `runCli` with more of the process's setting: its environment on top of this one's. */
+export async function runCliWith(
+  options: { readonly cwd: string; readonly env?: Readonly<Record<string, string>> },
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd,
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
       timeout: 60_000,
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -21,6 +21,7 @@ import {
   parquetReadObjects,
   snappyUncompress,
 } from 'hyparquet';
+import { SPOOL_DIR_PREFIX } from '../staging';
 import { UnreadableFileError } from './errors';
 import type { LandedBytes } from './landed-text';
 import { describeBytes, type InputLimits } from './limits';
@@ -49,7 +50,7 @@ export async function openParquet(
   limits: InputLimits,
   spoolDir: string = tmpdir(),
 ): Promise<ParquetSource> {
-  const folder = await mkdtemp(join(spoolDir, 'ledgerlake-parquet-'));
+  const folder = await mkdtemp(join(spoolDir, SPOOL_DIR_PREFIX));
   const path = join(folder, 'source.parquet');
   const remove = () => rm(folder, { recursive: true, force: true });
   try {
