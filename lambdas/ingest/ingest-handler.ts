@@ -8,8 +8,8 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'a
 import { type SweepResult, sweepAttempts } from '../../src/ingest/commit';
 import { type IngestResult, ingestObject, SourceNotFoundError } from '../../src/ingest/ingest-object';
 import { LAKE_PREFIXES } from '../../src/ingest/lake-layout';
-import { sweepStagingDirs } from '../../src/ingest/staging';
 import type { Manifest } from '../../src/ingest/manifest';
+import { sweepStagingDirs } from '../../src/ingest/staging';
 import { ObjectChangedError, type ObjectStore } from '../../src/storage/object-store';
 import { INGEST_EVENT_PUBLISH_FAILURES, INGEST_METRICS, SWEEP_METRICS } from '../shared/observability';
 import type { IngestedDataset } from './ingested-events';
