@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildCatalog, buildModels, createBaseTables, installCompatMacros } from '../src/engine/catalog';
 import { openDuckDb } from '../src/engine/duckdb';
+import { writeCommitRecords } from '../test/support/commit-records';
 
 const rows = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const accounts = Number(process.env.BENCH_ACCOUNTS ?? 5_000);
@@ -80,6 +81,8 @@ try {
         from range(${accounts}) as a (c) cross join range(2) as s (v)
       ) to '${join(lakeDir, 'curated', 'customers')}' (format parquet, partition_by (dt))`),
   );
+  // Readers see a source file's rows once it is committed, as ingest does (src/ingest/commit.ts).
+  for (const dataset of ['transactions', 'customers']) await writeCommitRecords(generator, lakeDir, dataset);
   await generator.close();
 
   // 1. The whole catalog, as `ledgerlake query` on any model would build it.

@@ -18,6 +18,7 @@ import { buildReport } from '../src/report/build-report';
 import { readPayload } from '../src/report/dashboard';
 import { addDays } from '../src/report/format';
 import { REPO_ROOT } from '../src/sql/models';
+import { writeCommitRecords } from '../test/support/commit-records';
 
 const daysList = (process.env.BENCH_DAYS_LIST ?? '30,365')
   .split(',')
@@ -156,6 +157,10 @@ async function run(days: number): Promise<string> {
     const started = performance.now();
     const generator = await openDuckDb();
     await writeLake(generator, lakeDir, days);
+    // Readers see a source file's rows once it is committed, as ingest does (src/ingest/commit.ts).
+    for (const dataset of ['transactions', 'customers', 'sales', 'holdings_movements', 'stock_movements']) {
+      await writeCommitRecords(generator, lakeDir, dataset);
+    }
     await generator.close();
     const engine = await openDuckDb({ source: lakeDir });
     try {

@@ -37,6 +37,7 @@ import { addDays, composeRefreshSql, isIncremental } from '../src/materialize/pl
 import type { RefreshResult } from '../src/materialize/refresh';
 import { loadModels } from '../src/sql/models';
 import { FsObjectStore } from '../src/storage/fs-store';
+import { writeCommitRecords } from '../test/support/commit-records';
 
 const daysList = (process.env.BENCH_DAYS_LIST ?? '30,365,1095')
   .split(',')
@@ -244,6 +245,8 @@ async function writeTransactions(generator: DuckDbEngine, lakeDir: string, from:
       from range(${from * txPerDay}, ${to * txPerDay}) as r (i)
     ) to '${folder}' (format parquet, partition_by (dt), compression snappy, overwrite_or_ignore true,
       filename_pattern 'bench-{uuid}')`);
+  // Readers see a source file's rows once it is committed, as ingest does (src/ingest/commit.ts).
+  await writeCommitRecords(generator, lakeDir, 'transactions');
 }
 
 /** One customers snapshot of every account, on the first day. */
@@ -265,6 +268,7 @@ async function writeCustomers(generator: DuckDbEngine, lakeDir: string) {
         date '${FIRST_DAY}' as dt
       from range(${accounts}) as a (c)
     ) to '${folder}' (format parquet, partition_by (dt), compression snappy, filename_pattern 'bench-{uuid}')`);
+  await writeCommitRecords(generator, lakeDir, 'customers');
 }
 
 function folderBytes(folder: string): number {

@@ -202,6 +202,7 @@ export class LedgerlakeStack extends Stack {
       tables: this.tables,
       logRetentionDays: settings.logRetentionDays,
       destroyOnRemoval: destroy,
+      revision: settings.viewsRevision,
     });
     this.views.resource.node.addDependency(this.workGroup, referenceDeployment);
 

@@ -54,6 +54,11 @@ export interface LedgerlakeSettings {
    * tables: days before it stay in the lake but are invisible to Athena.
    */
   readonly projectionStartDate: string;
+  /**
+   * Part of the views' deployment key: a new value re-creates every view and mart table definition
+   * on the next deploy even when no SQL changed (after an upgrade that replaced tables).
+   */
+  readonly viewsRevision: number;
 }
 
 /** Environment variable read for `projectionStartDate` when the context does not set it. */
@@ -109,6 +114,7 @@ export const DEFAULT_SETTINGS: Omit<LedgerlakeSettings, 'projectionStartDate'> =
   maxReceiveCount: 5,
   logRetentionDays: 30,
   destroyOnRemoval: false,
+  viewsRevision: 0,
 };
 
 /** Every default, `projectionStartDate` computed from `today`. */
@@ -201,6 +207,7 @@ const RULES: readonly SettingRule[] = [
   integerRule('ingestBatchSize', 1, 10, 'messages (SQS batches without a batching window hold at most 10)'),
   integerRule('ingestMaxConcurrency', 2, 1000, 'functions (the SQS event source allows 2 to 1000)'),
   integerRule('maxReceiveCount', 1, 1000, 'receives'),
+  integerRule('viewsRevision', 0, 1_000_000, 'revisions'),
   {
     key: 'logRetentionDays',
     parse: (raw) => {

@@ -40,6 +40,11 @@ export interface AthenaViewsProps {
   readonly logRetentionDays: number;
   /** @default false */
   readonly destroyOnRemoval?: boolean;
+  /**
+   * Part of `SqlHash`: a new value re-creates every relation on the next deploy though no SQL changed.
+   * @default 0
+   */
+  readonly revision?: number;
 }
 
 /**
@@ -117,7 +122,10 @@ export class AthenaViews extends Construct {
     super(scope, id);
     const relations = deploymentRelations(props.models, props.tables.databaseName);
     const contracts = contractHash();
-    const sqlHash = createHash('sha256').update(JSON.stringify({ relations, contracts })).digest('hex');
+    const revision = props.revision ?? 0;
+    const sqlHash = createHash('sha256')
+      .update(JSON.stringify(revision === 0 ? { relations, contracts } : { relations, contracts, revision }))
+      .digest('hex');
 
     this.function = new LedgerlakeFunction(this, 'Function', {
       entry: 'lambdas/athena-views/handler.ts',

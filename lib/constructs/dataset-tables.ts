@@ -56,7 +56,8 @@ function dateProjection(column: string, start: string): Record<string, string> {
  * - curated and quarantine tables are named `<name>_parts`: they hold every attempt's parts, and the
  *   relation readers use, `<name>`, is a view of the committed ones (`committedRelationSql`, deployed
  *   by AthenaViews).
- * - commits: like manifests, under `commits/`; one small record per source file.
+ * - commits: one JSON record per source file under `commits/<dataset>/`, partitioned by `dataset`
+ *   (projection enum, like the quarantine), so a dataset's committed view reads its records only.
  * - manifests: one JSON object per line under `manifests/`; not partitioned (Athena reads the
  *   per-dataset folders below the location). The Hive JSON SerDe, not the OpenX one: Athena documents
  *   that OpenX can give non-deterministic rows and nulls, and documents `timestamp.formats` for Hive, so
@@ -67,6 +68,15 @@ function dateProjection(column: string, start: string): Record<string, string> {
  *
  * @param projectionStartDate first `dt` the curated and quarantine tables project (`YYYY-MM-DD`)
  */
+/** One JSON object per line, ISO times read as timestamps (the manifests' and commits' format). */
+const JSON_LINES = {
+  ...TEXT_FORMATS,
+  serdeInfo: {
+    serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
+    parameters: { 'timestamp.formats': MANIFEST_TIMESTAMP_FORMAT },
+  },
+};
+
 export function glueTableInput(
   table: BaseTable,
   lakeBucketName: string,
@@ -128,20 +138,29 @@ export function glueTableInput(
         storageDescriptor: { columns, location: `${lake}/quarantine/`, ...PARQUET },
       };
     case 'manifests':
-    case 'commits':
       return {
         ...base,
         partitionKeys,
         parameters: { classification: 'json', EXTERNAL: 'TRUE' },
         storageDescriptor: {
           columns,
-          location: `${lake}/${LAKE_PREFIXES[table.source.kind]}`,
-          ...TEXT_FORMATS,
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
-            parameters: { 'timestamp.formats': MANIFEST_TIMESTAMP_FORMAT },
-          },
+          location: `${lake}/${LAKE_PREFIXES.manifests}`,
+          ...JSON_LINES,
         },
+      };
+    case 'commits':
+      return {
+        ...base,
+        partitionKeys,
+        parameters: {
+          classification: 'json',
+          EXTERNAL: 'TRUE',
+          'projection.enabled': 'true',
+          'projection.dataset.type': 'enum',
+          'projection.dataset.values': DATASETS.map((dataset) => dataset.name).join(','),
+          'storage.location.template': `${lake}/${LAKE_PREFIXES.commits}\${dataset}/`,
+        },
+        storageDescriptor: { columns, location: `${lake}/${LAKE_PREFIXES.commits}`, ...JSON_LINES },
       };
     case 'reference': {
       const declaration = REFERENCE_TABLES.find((candidate) => candidate.name === table.name);

@@ -324,23 +324,34 @@ export function baseTableSql(
       );
       return `create view "${partsTableName(table.name)}" as\n${selects.length > 0 ? selects.join('\nunion all\n') : emptySelect(table.columns)}`;
     }
-    case 'manifests':
-    case 'commits': {
-      const root = join(dirs.lakeDir, LAKE_PREFIXES[source.kind]);
+    case 'manifests': {
+      const root = join(dirs.lakeDir, LAKE_PREFIXES.manifests);
       const hasRecords =
         existsSync(root) &&
         readdirSync(root).some((dataset) => listFiles(join(root, dataset), '.json').length > 0);
+      // Manifests are small and read often by the freshness view: load them once.
       const select = hasRecords
-        ? `select ${castColumns(table.columns)}\nfrom read_json(${sqlString(join(root, '*', '*.json'))}, ` +
-          `format = 'newline_delimited', columns = {${table.columns
-            .map((c) => `${sqlString(c.name)}: ${sqlString(baseColumnType(c.type).duckdb)}`)
-            .join(', ')}})`
+        ? `select ${castColumns(table.columns)}\nfrom ${readJsonLines(join(root, '*', '*.json'), table.columns)}`
         : emptySelect(table.columns);
-      // Manifests are read often by the freshness views: loaded once. Commits decide what every query
-      // sees, so they are read live, like the Parquet parts: a file committed after the catalog was
-      // built (by an ingest, on the engine a refresh then uses) is seen with all of its rows at once.
-      const kind = source.kind === 'commits' ? 'view' : 'table';
-      return `create ${kind} "${table.name}" as\n${select}`;
+      return `create table "${table.name}" as\n${select}`;
+    }
+    case 'commits': {
+      // One folder per dataset, as on Athena (partition `dataset`): a dataset's committed view reads its
+      // own commit records only. A view, read live like the Parquet parts: a file committed after the
+      // catalog was built (by an ingest, on the engine a refresh then uses) is seen with all its rows.
+      const root = join(dirs.lakeDir, LAKE_PREFIXES.commits);
+      const datasets = existsSync(root)
+        ? readdirSync(root)
+            .filter((dataset) => listFiles(join(root, dataset), '.json').length > 0)
+            .sort()
+        : [];
+      const rest = table.columns.filter((column) => column.name !== 'dataset');
+      const selects = datasets.map(
+        (dataset) =>
+          `select ${castColumns(rest)}, ${sqlString(dataset)} as "dataset"\n` +
+          `from ${readJsonLines(join(root, dataset, '*.json'), rest)}`,
+      );
+      return `create view "${table.name}" as\n${selects.length > 0 ? selects.join('\nunion all\n') : emptySelect(table.columns)}`;
     }
     case 'reference': {
       const file = join(dirs.referenceDir, source.file);
@@ -365,6 +376,14 @@ function readPartitionsOf(folder: string, unionByName: boolean): string {
     `read_parquet(${sqlString(join(folder, 'dt=*', '*.parquet'))}, hive_partitioning = true` +
     `${unionByName ? ', union_by_name = true' : ''})`
   );
+}
+
+/** One JSON object per line, read with the declared columns only (other keys are ignored). */
+function readJsonLines(glob: string, columns: readonly BaseColumn[]): string {
+  const declared = columns
+    .map((c) => `${sqlString(c.name)}: ${sqlString(baseColumnType(c.type).duckdb)}`)
+    .join(', ');
+  return `read_json(${sqlString(glob)}, format = 'newline_delimited', columns = {${declared}})`;
 }
 
 /** Casts each column to its declared type, so the table's types match the contract exactly. */

@@ -98,7 +98,6 @@ export const MANIFEST_TABLE_COLUMNS: readonly BaseColumn[] = [
 /** Columns of the `commits` table: one commit record per source file (src/ingest/commit.ts). */
 export const COMMIT_TABLE_COLUMNS: readonly BaseColumn[] = [
   { name: 'commit_version', type: 'integer', description: 'Commit record format version.' },
-  { name: 'dataset', type: 'string', description: 'Dataset the source file belongs to.' },
   { name: 'source_key', type: 'string', description: 'Landing key of the source file.' },
   { name: 'source_etag', type: 'string', description: 'Content fingerprint of the committed version.' },
   { name: 'attempt', type: 'string', description: 'The ingest attempt whose outputs readers see.' },
@@ -108,6 +107,11 @@ export const COMMIT_TABLE_COLUMNS: readonly BaseColumn[] = [
     description: "The committed attempt's ingest time, stamped on its rows (UTC).",
   },
   { name: 'status', type: 'string', description: '`ok` (rows routed) or `rejected` (file unreadable).' },
+  {
+    name: 'dataset',
+    type: 'string',
+    description: 'Dataset the source file belongs to (partition: a view reads its own dataset only).',
+  },
 ];
 
 const DT_COLUMN: BaseColumn = {
@@ -159,7 +163,7 @@ export function baseTables(datasets: readonly DatasetContract[]): BaseTable[] {
         "One row per source file: the ingest attempt whose rows readers see. A file's rows are visible " +
         'only once its attempt has committed here.',
       columns: COMMIT_TABLE_COLUMNS,
-      partitionColumns: [],
+      partitionColumns: ['dataset'],
       source: { kind: 'commits' },
     },
     ...REFERENCE_TABLES.map(

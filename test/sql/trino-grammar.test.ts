@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BASE_TABLES, committedRelationSql, readsCommittedParts } from '../../src/sql/base-tables';
 import {
   checkTrinoFile,
   checkTrinoGrammar,
@@ -25,6 +26,13 @@ describe('Trino grammar (Athena engine v3)', () => {
 
     expect(errors).toEqual([]);
   });
+
+  it.each(BASE_TABLES.filter(readsCommittedParts).map((table) => [table.name, committedRelationSql(table)]))(
+    'accepts the committed view of %s',
+    (name, sql) => {
+      expect(checkTrinoGrammar(`${name} (committed view)`, sql).map(formatGrammarError)).toEqual([]);
+    },
+  );
 
   it.each([
     ['a DuckDB cast', 'select amount::int from transactions'],

@@ -393,6 +393,21 @@ describe('Athena', () => {
     });
   });
 
+  it('re-creates the views when viewsRevision changes, with the same SQL (the upgrade path of deploy.md)', () => {
+    const hashOf = (t: Template) =>
+      (Object.values(t.findResources('Custom::AthenaViews'))[0] as { Properties: { SqlHash: string } })
+        .Properties.SqlHash;
+    const again = synth({ alertEmail: 'ops@example.com', slackWebhookSecretName: SECRET_NAME }).template;
+    const revised = synth({
+      alertEmail: 'ops@example.com',
+      slackWebhookSecretName: SECRET_NAME,
+      viewsRevision: 1,
+    }).template;
+
+    expect(hashOf(again)).toBe(hashOf(template));
+    expect(hashOf(revised)).not.toBe(hashOf(template));
+  });
+
   it('keys the views on the contracts: a column added to a dataset changes the hash, so the views are re-created', () => {
     const transactions = BASE_TABLES.find((table) => table.name === 'transactions')!;
     const widened = BASE_TABLES.map((table) =>
