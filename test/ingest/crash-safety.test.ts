@@ -268,9 +268,23 @@ describe('ingest under S3 faults: readers see all of a file or none of it', () =
     expect(await readersSee(lake.direct)).toEqual(clean(1));
   }, 30_000);
 
+  it('a landed file whose body stalls half-way fails within a bounded time instead of hanging', async () => {
+    const lake = await freshCase({ maxAttempts: 2, socketTimeoutMs: 500, connectionTimeoutMs: 500 });
+    await lake.land(1);
+    proxy.plan = (r) => (r.method === 'GET' && r.key.endsWith('book.csv') ? 'stall-mid-body' : 'pass');
+    const started = performance.now();
+    await expect(lake.ingest()).rejects.toThrow();
+    const seconds = (performance.now() - started) / 1000;
+    proxy.plan = () => 'pass';
+    expect(seconds).toBeLessThan(10);
+    expect(await readersSee(lake.direct)).toMatchObject(NOTHING);
+    await lake.ingest();
+    expect(await readersSee(lake.direct)).toEqual(clean(1));
+  }, 30_000);
+
   it('seeded random faults on every request: after each run readers see exactly one whole version', async () => {
     const lake = await freshCase({ maxAttempts: 1, socketTimeoutMs: 1000 });
-    const faults: Fault[] = ['slow-down', 'reset', 'reset-mid-body', 'stall'];
+    const faults: Fault[] = ['slow-down', 'reset', 'reset-mid-body', 'stall', 'stall-mid-body'];
     let committed: number | undefined;
     let failures = 0;
     for (let seed = 1; seed <= 8; seed++) {

@@ -12,7 +12,9 @@ export type Fault =
   /** Forward it, then destroy the connection half-way through the response body. */
   | 'reset-mid-body'
   /** Never answer (the connection stays open until the client gives up or the proxy closes). */
-  | 'stall';
+  | 'stall'
+  /** Forward it, send half of the response body, then nothing more (the connection stays open). */
+  | 'stall-mid-body';
 
 /** One request as the proxy saw it. */
 export interface ProxiedRequest {
@@ -86,7 +88,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         req.resume();
         return;
       default:
-        forward(req, fault === 'reset-mid-body', res);
+        forward(req, fault === 'reset-mid-body' || fault === 'stall-mid-body' ? fault : undefined, res);
     }
   });
   server.on('connection', (socket) => {
@@ -94,7 +96,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     socket.on('close', () => sockets.delete(socket));
   });
 
-  function forward(req: IncomingMessage, cut: boolean, res: import('node:http').ServerResponse): void {
+  function forward(
+    req: IncomingMessage,
+    cut: 'reset-mid-body' | 'stall-mid-body' | undefined,
+    res: import('node:http').ServerResponse,
+  ): void {
     const upstreamRequest = httpRequest(
       {
         host: target.hostname,
@@ -118,10 +124,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           res.write(part);
           if (remaining <= 0) {
             upstreamResponse.destroy();
-            res.socket?.destroy();
+            if (cut === 'reset-mid-body') res.socket?.destroy();
           }
         });
-        upstreamResponse.on('end', () => res.socket?.destroy());
+        upstreamResponse.on('end', () => {
+          if (cut === 'reset-mid-body') res.socket?.destroy();
+        });
       },
     );
     upstreamRequest.on('error', () => res.socket?.destroy());
