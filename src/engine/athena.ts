@@ -316,12 +316,30 @@ export class AthenaQueryEngine implements QueryEngine {
     sql: string,
     statementType: string | undefined,
   ): Promise<QueryResult> {
-    let columns: readonly ColumnInfo[] | undefined;
+    const { columns, chunks } = await this.pages(id, sql, statementType, false);
     const rows: Record<string, SqlValue>[] = [];
-    let nextToken: string | undefined;
-    let firstPage = true;
-    do {
-      const page = await this.call<GetQueryResultsCommandOutput>(
+    for await (const chunk of chunks) rows.push(...chunk);
+    return { columns, rows };
+  }
+
+  /**
+   * Runs one statement and yields its rows a result page at a time (`pageSize`), so a large result
+   * is never held whole, like `DuckDbEngine.stream`. With `exactNumbers`, decimals and integers keep
+   * Athena's text (exact beyond 2^53 and past a double's precision) instead of becoming numbers.
+   */
+  async stream(
+    sql: string,
+    options: { readonly exactNumbers?: boolean } = {},
+  ): Promise<{ columns: QueryResult['columns']; chunks: AsyncIterable<Record<string, SqlValue>[]> }> {
+    const id = await this.start(sql);
+    const statementType = await this.waitForCompletion(id, sql);
+    return this.pages(id, sql, statementType, options.exactNumbers === true);
+  }
+
+  /** The first result page read (for the columns), then every page as a chunk of rows. */
+  private async pages(id: string, sql: string, statementType: string | undefined, exact: boolean) {
+    const read = (nextToken: string | undefined) =>
+      this.call<GetQueryResultsCommandOutput>(
         new GetQueryResultsCommand({
           QueryExecutionId: id,
           MaxResults: this.props.pageSize ?? 1000,
@@ -330,18 +348,24 @@ export class AthenaQueryEngine implements QueryEngine {
         sql,
         `read the results of query ${id}`,
       );
-      columns ??= page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
-      let pageRows: readonly Row[] = page.ResultSet?.Rows ?? [];
-      // For a SELECT, the first row of the first page repeats the column names.
-      if (firstPage && statementType === 'DML' && isHeaderRow(pageRows[0], columns))
-        pageRows = pageRows.slice(1);
-      for (const row of pageRows) rows.push(convertRow(row, columns));
-      nextToken = page.NextToken;
-      firstPage = false;
-    } while (nextToken !== undefined);
+    const first = await read(undefined);
+    const columns = first.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+    async function* chunks(): AsyncIterable<Record<string, SqlValue>[]> {
+      let page: GetQueryResultsCommandOutput | undefined = first;
+      let firstPage = true;
+      while (page) {
+        let pageRows: readonly Row[] = page.ResultSet?.Rows ?? [];
+        // For a SELECT, the first row of the first page repeats the column names.
+        if (firstPage && statementType === 'DML' && isHeaderRow(pageRows[0], columns))
+          pageRows = pageRows.slice(1);
+        yield pageRows.map((row) => convertRow(row, columns, exact));
+        firstPage = false;
+        page = page.NextToken === undefined ? undefined : await read(page.NextToken);
+      }
+    }
     return {
-      columns: (columns ?? []).map((c) => ({ name: c.Name ?? c.Label ?? '', type: c.Type ?? 'varchar' })),
-      rows,
+      columns: columns.map((c) => ({ name: c.Name ?? c.Label ?? '', type: c.Type ?? 'varchar' })),
+      chunks: chunks(),
     };
   }
 
@@ -365,16 +389,21 @@ function isHeaderRow(row: Row | undefined, columns: readonly ColumnInfo[]): bool
   );
 }
 
-function convertRow(row: Row, columns: readonly ColumnInfo[]): Record<string, SqlValue> {
+function convertRow(row: Row, columns: readonly ColumnInfo[], exact = false): Record<string, SqlValue> {
   const record: Record<string, SqlValue> = {};
   columns.forEach((column, index) => {
-    record[column.Name ?? column.Label ?? String(index)] = convertAthenaValue(
-      row.Data?.[index]?.VarCharValue,
-      column.Type ?? 'varchar',
-    );
+    const text = row.Data?.[index]?.VarCharValue;
+    const type = column.Type ?? 'varchar';
+    record[column.Name ?? column.Label ?? String(index)] =
+      exact && text !== undefined && EXACT_TYPES.has(type.toLowerCase().replace(/\(.*$/, '').trim())
+        ? text
+        : convertAthenaValue(text, type);
   });
   return record;
 }
+
+/** Types whose text `exactNumbers` keeps: a double would round them. */
+const EXACT_TYPES = new Set(['bigint', 'decimal']);
 
 /**
  * Converts one Athena result value (always text, absent for NULL) by its column type into the shape

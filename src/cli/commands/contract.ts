@@ -76,7 +76,8 @@ export function registerContractCommand(program: Command): void {
     .option('--name <dataset>', 'dataset name (default: from the file name)')
     .option('--rows <n>', 'records to sample', '10000')
     .option('--out <file>', 'write the contract there instead of printing it')
-    .action(async (file: string, options: { name?: string; rows: string; out?: string }) => {
+    .option('--json', 'print the proposed contract and the notes to check as JSON', false)
+    .action(async (file: string, options: { name?: string; rows: string; out?: string; json: boolean }) => {
       const limit = parsePositiveIntOption(options.rows, '--rows');
       const name =
         options.name ??
@@ -93,7 +94,16 @@ export function registerContractCommand(program: Command): void {
         fileName: basename(file),
       });
       const text = contractYaml(proposed, notes);
-      if (options.out) {
+      if (options.json) {
+        if (options.out) await writeFile(options.out, text);
+        const report = {
+          contract: proposed,
+          notes,
+          sampled: sample.rows.length,
+          ...(options.out ? { written: options.out } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else if (options.out) {
         await writeFile(options.out, text);
         console.error(
           `wrote ${options.out}: ${proposed.columns.length} columns, ${notes.length} note(s) to check`,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type PlantedAlert, plantBalanceMoves } from '../../alerts/demo-moves';
 import { alertDatesAfterRefresh, evaluateAlerts } from '../../alerts/evaluate';
 import { ConsolePublisher } from '../../alerts/publishers';
+import type { AlertPublisher } from '../../alerts/types';
 import { DEMO_DEFAULTS, type DemoFile, generateDemo } from '../../demo/generate';
 import { STOCK_PRODUCTS } from '../../demo/stock';
 import { buildCatalog } from '../../engine/catalog';
@@ -65,40 +66,71 @@ export async function landAndIngestDemo(
   return { files, results, seconds: (performance.now() - started) / 1000, plantedAlerts: moves.alerts };
 }
 
+/** What the demo found in the lake once ingested (the `--json` output's second half). */
+interface LakeSummary {
+  readonly catalog: { readonly tables: number; readonly models: number; readonly seconds: number };
+  readonly kpis: QueryResult['rows'];
+  readonly alerts: {
+    readonly dates: readonly string[];
+    readonly breaches: number;
+    readonly already_sent: number;
+    readonly digests: readonly Record<string, unknown>[];
+  };
+  readonly report: { readonly path: string; readonly bytes: number };
+}
+
 /**
- * What the lake says once ingested: builds the DuckDB catalog, prints the last KPI days, evaluates the
+ * What the lake says once ingested: builds the DuckDB catalog, reads the last KPI days, evaluates the
  * balance alerts (each sent once: a second demo run says they were already sent) and writes the report.
+ * Prints as it goes, unless `quiet` (`--json`).
  */
-async function showLake(root: string, lake: FsObjectStore): Promise<void> {
+async function showLake(root: string, lake: FsObjectStore, quiet: boolean): Promise<LakeSummary> {
+  const say = (text: string) => {
+    if (!quiet) console.log(text);
+  };
   const engine = await openDuckDb({ source: root });
   try {
     const started = performance.now();
     const catalog = await buildCatalog(engine, { lakeDir: root });
-    console.log(
+    const seconds = (performance.now() - started) / 1000;
+    say(
       `\ncatalog: ${catalog.baseTables.length} tables and ${catalog.models.length} models (star schema, analytics, alerts) ` +
-        `built on DuckDB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        `built on DuckDB in ${seconds.toFixed(1)} s`,
     );
     const kpis = await engine.query(
       `select kpi_date as day, round(revenue, 2) as revenue, round(revenue_7d_avg, 2) as revenue_7d_avg, transaction_count as transactions,
               round(100 * failure_rate, 1) as failure_pct, round(avg_processing_time_s, 2) as avg_processing_s
        from kpi_daily order by kpi_date desc limit 3`,
     );
-    console.log('\nlatest daily KPIs (kpi_daily):');
-    console.log(formatTable(kpis));
+    say('\nlatest daily KPIs (kpi_daily):');
+    say(formatTable(kpis));
 
-    console.log('balance alerts (a move of 50% or more, sent once):');
+    say('balance alerts (a move of 50% or more, sent once):');
+    const digests: Record<string, unknown>[] = [];
+    const collector: AlertPublisher = {
+      name: 'json',
+      publish: async (notification, digest) => {
+        digests.push({ subject: notification.subject, attributes: notification.attributes, ...digest });
+      },
+    };
     const alerts = await evaluateAlerts({
       engine,
       store: lake,
-      publisher: new ConsolePublisher(),
+      publisher: quiet ? collector : new ConsolePublisher(),
       ...alertDatesAfterRefresh(catalog.refresh),
     });
     const sentEarlier =
       alerts.alreadySent > 0 ? `, ${alerts.alreadySent} already sent by an earlier run` : '';
-    console.log(`${alerts.delivered.length} digest(s) sent${sentEarlier}`);
+    say(`${alerts.delivered.length} digest(s) sent${sentEarlier}`);
 
     const report = await writeReport(engine, { out: join(root, 'report.html') });
-    console.log(`\nreport: ${report.path} (${(report.bytes / 1024).toFixed(0)} KB, open it in a browser)`);
+    say(`\nreport: ${report.path} (${(report.bytes / 1024).toFixed(0)} KB, open it in a browser)`);
+    return {
+      catalog: { tables: catalog.baseTables.length, models: catalog.models.length, seconds },
+      kpis: kpis.rows,
+      alerts: { dates: alerts.dates, breaches: alerts.breaches, already_sent: alerts.alreadySent, digests },
+      report: { path: report.path, bytes: report.bytes },
+    };
   } finally {
     await engine.close();
   }
@@ -145,7 +177,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--days <n>', 'days of sample transactions', String(DEMO_DEFAULTS.days))
     .option('--seed <n>', 'seed of the sample data generator', String(DEMO_DEFAULTS.seed))
     .option('--fresh', 'empty the lake first (landing, curated, quarantine, manifests, marts, alerts)', false)
-    .action(async (options: { lake: string; days: string; seed: string; fresh: boolean }) => {
+    .option('--json', 'print the run as JSON: files, datasets, KPIs, the alerts sent and the report', false)
+    .action(async (options: { lake: string; days: string; seed: string; fresh: boolean; json: boolean }) => {
       const days = parsePositiveIntOption(options.days, '--days');
       const seed = parsePositiveIntOption(options.seed, '--seed');
       const root = lakeDir(options);
@@ -155,26 +188,48 @@ export function registerDemoCommand(program: Command): void {
         }
       }
       const lake = new FsObjectStore(root);
-      console.log(`ledgerlake demo: ${days} days of sample data (seed ${seed}) into ${root}`);
+      const say = (text: string) => {
+        if (!options.json) console.log(text);
+      };
+      say(`ledgerlake demo: ${days} days of sample data (seed ${seed}) into ${root}`);
       const demo = await landAndIngestDemo(lake, { days, seed });
       const manifests = demo.results.map((r) => r.manifest);
       const unchanged = demo.results.filter((r) => r.skipped).length;
-      console.log(
+      say(
         `\ningested ${demo.files.length} files in ${demo.seconds.toFixed(1)} s` +
           (unchanged > 0 ? ` (${unchanged} unchanged since the last run: nothing rewritten)` : ''),
       );
-      console.log(formatTable(datasetSummary(manifests)));
+      const summary = datasetSummary(manifests);
+      say(formatTable(summary));
       const rejected = manifests.filter((m) => m.status === 'rejected');
       if (rejected.length > 0) {
-        console.log('\nrejected whole (copied to quarantine/<dataset>/_files/ with a report):');
-        for (const m of rejected) console.log(`  ${m.source_key}: ${m.rejection_reason}`);
+        say('\nrejected whole (copied to quarantine/<dataset>/_files/ with a report):');
+        for (const m of rejected) say(`  ${m.source_key}: ${m.rejection_reason}`);
       }
       const top = topViolations(manifests);
       if (top.length > 0) {
-        console.log('\nmost frequent quarantine reasons (field.rule):');
-        for (const [rule, n] of top) console.log(`  ${String(n).padStart(5)}  ${rule}`);
+        say('\nmost frequent quarantine reasons (field.rule):');
+        for (const [rule, n] of top) say(`  ${String(n).padStart(5)}  ${rule}`);
       }
-      await showLake(root, lake);
+      const shown = await showLake(root, lake, options.json);
+      if (options.json) {
+        const run = {
+          lake: root,
+          days,
+          seed,
+          files: demo.files.length,
+          unchanged,
+          seconds: demo.seconds,
+          datasets: summary.rows,
+          rejected: rejected.map((m) => ({ source_key: m.source_key, reason: m.rejection_reason })),
+          top_violations: Object.fromEntries(top),
+          ...shown,
+        };
+        process.stdout.write(
+          `${JSON.stringify(run, (_key, value) => (typeof value === 'bigint' ? String(value) : value), 2)}\n`,
+        );
+        return;
+      }
       console.log('\nnext:');
       console.log(`  npx ledgerlake query "select * from channel_performance"${lakeHint(options.lake)}`);
       console.log(`  npx ledgerlake balance C0042 --date ${DEMO_DEFAULTS.endDate}${lakeHint(options.lake)}`);

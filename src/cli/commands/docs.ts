@@ -15,8 +15,13 @@ export function registerDocsCommand(program: Command): void {
       'Write the docs page: datasets, models, columns, tests and the lineage graph, as one HTML file.',
     )
     .option('--out <dir>', 'folder to write index.html to', DEFAULT_DOCS_DIR)
-    .action(async (options: { out: string }) => {
+    .option('--json', 'print what was written as JSON', false)
+    .action(async (options: { out: string; json: boolean }) => {
       const written = await writeDocs(options.out);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(written, null, 2)}\n`);
+        return;
+      }
       process.stdout.write(
         `docs written to ${written.path} (${Math.round(written.bytes / 1024)} KB, ${written.relations} relations, ${written.models} models)\n`,
       );

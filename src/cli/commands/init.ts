@@ -63,7 +63,8 @@ export function registerInitCommand(program: Command): void {
     .description('Write a starter contracts folder: the JSON Schema, a starter contract and a README.')
     .argument('[dir]', 'project folder', '.')
     .option('--force', 'overwrite files that exist', false)
-    .action(async (dir: string, options: { force: boolean }) => {
+    .option('--json', 'print the files written as JSON', false)
+    .action(async (dir: string, options: { force: boolean; json: boolean }) => {
       const contracts = join(resolve(dir), 'contracts');
       const files = [
         { path: join(contracts, 'schema', 'dataset-contract.schema.json'), copyFrom: CONTRACT_SCHEMA_FILE },
@@ -79,7 +80,9 @@ export function registerInitCommand(program: Command): void {
       for (const file of files) {
         if ('copyFrom' in file && file.copyFrom) await copyFile(file.copyFrom, file.path);
         else await writeFile(file.path, file.text ?? '');
-        console.log(`wrote ${relative(process.cwd(), file.path) || file.path}`);
+        if (!options.json) console.log(`wrote ${relative(process.cwd(), file.path) || file.path}`);
       }
+      if (options.json)
+        process.stdout.write(`${JSON.stringify({ written: files.map((f) => f.path) }, null, 2)}\n`);
     });
 }

@@ -5,6 +5,7 @@ import { buildCatalog, CatalogError } from '../../engine/catalog';
 import { openDuckDb } from '../../engine/duckdb';
 import { QueryError, type QueryResult, type SqlValue } from '../../engine/query-engine';
 import { loadModels, referencedRelations } from '../../sql/models';
+import { addEngineOptions, assertLocalEngine, type EngineOptions, openAthena } from '../athena-options';
 import { lakeDir, lakeOption, parsePositiveIntOption, UsageError } from '../program';
 import { escapeControl } from '../terminal';
 
@@ -15,11 +16,15 @@ import { escapeControl } from '../terminal';
  * the query reads are built.
  */
 export function registerQueryCommand(program: Command): void {
-  program
+  const command = program
     .command('query')
-    .description('Run SQL on the local lake (tables, star schema and analytics views) and print the rows.')
+    .description(
+      'Run SQL on the local lake (tables, star schema and analytics views), or on a deployment with ' +
+        '--engine athena, and print the rows.',
+    )
     .argument('<sql>', 'the SQL statement, in Athena (Trino) dialect')
-    .addOption(lakeOption())
+    .addOption(lakeOption());
+  addEngineOptions(command)
     .addOption(
       new Option(
         '--format <format>',
@@ -31,13 +36,18 @@ export function registerQueryCommand(program: Command): void {
     .option('--json', 'same as --format json')
     .option('--limit <n>', 'print at most N rows', (value) => parsePositiveIntOption(value, '--limit'))
     .action(async (sql: string, options: QueryOptions, command: Command) => {
-      const dir = existingLake(options);
+      const fail = (error: unknown): never => {
+        if (error instanceof QueryError || error instanceof CatalogError) {
+          failCommand(command, `query failed: ${error.message}`, 'ledgerlake.query');
+        }
+        throw error;
+      };
       const format = options.json ? 'json' : (options.format ?? 'table');
-      const engine = await openDuckDb({ source: dir });
+      const engine = await (options.engine === 'athena'
+        ? openAthena(options)
+        : openLocal(sql, options)
+      ).catch(fail);
       try {
-        const known = new Set(loadModels().map((m) => m.name));
-        const models = referencedRelations(sql).filter((name) => known.has(name));
-        await buildCatalog(engine, { lakeDir: dir, models });
         // JSON and CSV keep decimals (and integers beyond 2^53) exact, as their text.
         const { columns, chunks } = await engine.stream(sql, { exactNumbers: format !== 'table' });
         const rows = limited(chunks, options.limit);
@@ -54,17 +64,30 @@ export function registerQueryCommand(program: Command): void {
           );
         }
       } catch (error) {
-        if (error instanceof QueryError || error instanceof CatalogError) {
-          failCommand(command, `query failed: ${error.message}`, 'ledgerlake.query');
-        }
-        throw error;
+        fail(error);
       } finally {
         await engine.close();
       }
     });
 }
 
-interface QueryOptions {
+/** The local catalog with only the models `sql` reads built. */
+async function openLocal(sql: string, options: QueryOptions) {
+  assertLocalEngine(options);
+  const dir = existingLake(options);
+  const engine = await openDuckDb({ source: dir });
+  try {
+    const known = new Set(loadModels().map((m) => m.name));
+    const models = referencedRelations(sql).filter((name) => known.has(name));
+    await buildCatalog(engine, { lakeDir: dir, models });
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  return engine;
+}
+
+interface QueryOptions extends EngineOptions {
   readonly lake?: string;
   readonly format?: 'table' | 'json' | 'csv';
   readonly json?: boolean;
@@ -77,11 +100,13 @@ async function* limited(
   limit: number | undefined,
 ): AsyncIterable<Record<string, SqlValue>[]> {
   let left = limit ?? Number.POSITIVE_INFINITY;
+  if (left <= 0) return;
   for await (const chunk of chunks) {
-    if (left <= 0) return;
     const kept = chunk.length > left ? chunk.slice(0, left) : chunk;
     left -= kept.length;
     yield kept;
+    // Stop before asking for the next chunk: on Athena that is another page request.
+    if (left <= 0) return;
   }
 }
 

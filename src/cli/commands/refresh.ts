@@ -34,7 +34,8 @@ export function registerRefreshCommand(program: Command): void {
     .addOption(lakeOption())
     .option('--rebuild', 'rebuild in full instead of refreshing what changed', false)
     .option('--model <name...>', 'only these incremental models (and those they read)')
-    .action(async (options: { lake?: string; rebuild: boolean; model?: string[] }) => {
+    .option('--json', 'print what changed and what each model did as JSON', false)
+    .action(async (options: { lake?: string; rebuild: boolean; model?: string[]; json: boolean }) => {
       const known = loadModels()
         .filter((m) => m.materialized === 'incremental')
         .map((m) => m.name);
@@ -55,6 +56,12 @@ export function registerRefreshCommand(program: Command): void {
           rebuild: options.rebuild ? (options.model ?? true) : false,
         });
         const changed = Object.entries(catalog.refresh?.changedInputs ?? {});
+        if (options.json) {
+          const models = (catalog.refresh?.models ?? []).map((m) => ({ ...m, ms: Math.round(m.ms) }));
+          const run = { changedInputs: catalog.refresh?.changedInputs ?? {}, models };
+          process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+          return;
+        }
         console.log(
           changed.length === 0
             ? 'curated data unchanged since the last refresh'

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { buildCatalog, CatalogError } from '../../engine/catalog';
 import { openDuckDb } from '../../engine/duckdb';
 import type { QueryEngine } from '../../engine/query-engine';
@@ -13,6 +13,7 @@ import {
 import { CUBE_QUERIES, type ReportSpan } from '../../report/cubes';
 import { serveReport } from '../../report/serve';
 import { loadModels, referencedRelations } from '../../sql/models';
+import { addEngineOptions, assertLocalEngine, type EngineOptions, openAthena } from '../athena-options';
 import { lakeOption, parseIsoDateOption, parsePositiveIntOption, UsageError } from '../program';
 import { createProgress } from '../progress';
 import { existingLake, failCommand } from './query';
@@ -20,17 +21,15 @@ import { existingLake, failCommand } from './query';
 /** Default output file, relative to the working directory. */
 export const DEFAULT_REPORT_FILE = 'report.html';
 
-interface ReportCommandOptions {
+interface ReportCommandOptions extends EngineOptions {
   readonly lake?: string;
   readonly out: string;
   readonly from?: string;
   readonly to?: string;
-  readonly engine: 'duckdb' | 'athena';
-  readonly workgroup?: string;
-  readonly database?: string;
   readonly concurrency?: string;
   readonly serve?: boolean;
   readonly port?: string;
+  readonly json?: boolean;
 }
 
 /** What `writeReport` wrote. */
@@ -47,23 +46,18 @@ export interface WrittenReport {
  * HTML file, from the local lake (DuckDB) or a deployment (Athena), and prints its path.
  */
 export function registerReportCommand(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description('Write the report (KPIs, trends, channels, sales, balances, data quality) as one HTML file.')
     .addOption(lakeOption())
     .option('--out <file>', 'HTML file to write', DEFAULT_REPORT_FILE)
     .option('--from <YYYY-MM-DD>', 'first day of the range (default: 14 days up to --to)')
-    .option('--to <YYYY-MM-DD>', 'last day of the range (default: the latest day with transactions)')
-    .addOption(
-      new Option('--engine <engine>', 'where to run the queries')
-        .choices(['duckdb', 'athena'])
-        .default('duckdb'),
-    )
-    .option('--workgroup <name>', 'Athena workgroup (with --engine athena)')
-    .option('--database <name>', 'Glue database holding the views (with --engine athena)')
+    .option('--to <YYYY-MM-DD>', 'last day of the range (default: the latest day with transactions)');
+  addEngineOptions(command)
     .option('--concurrency <n>', 'queries in flight at once on Athena', '4')
     .option('--serve', 'then serve the file on http://127.0.0.1 until stopped (the file alone works too)')
     .option('--port <n>', 'port for --serve (default: a free one)')
+    .option('--json', 'print what was written as JSON (with --serve, then the address)', false)
     .action(async (options: ReportCommandOptions, command: Command) => {
       const from = options.from === undefined ? undefined : parseIsoDateOption(options.from, '--from');
       const to = options.to === undefined ? undefined : parseIsoDateOption(options.to, '--to');
@@ -80,7 +74,9 @@ export function registerReportCommand(program: Command): void {
         const concurrency = options.engine === 'athena' ? Number(options.concurrency ?? 4) || 1 : 1;
         written = await writeReport(engine, { out: options.out, from, to, concurrency });
         process.stdout.write(
-          `report written to ${written.path} (${Math.round(written.bytes / 1024)} KB, ${engine.name} · ${engine.source}, ${written.seconds.toFixed(1)} s)\n`,
+          options.json
+            ? `${JSON.stringify({ ...written, engine: engine.name, source: engine.source }, null, 2)}\n`
+            : `report written to ${written.path} (${Math.round(written.bytes / 1024)} KB, ${engine.name} · ${engine.source}, ${written.seconds.toFixed(1)} s)\n`,
         );
       } catch (error) {
         if (error instanceof ReportRangeError) throw new UsageError(error.message);
@@ -90,7 +86,11 @@ export function registerReportCommand(program: Command): void {
       }
       if (options.serve) {
         const served = await serveReport(written.path, port);
-        process.stdout.write(`serving ${served.url} (Ctrl-C to stop)\n`);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ serving: served.url })}\n`
+            : `serving ${served.url} (Ctrl-C to stop)\n`,
+        );
         const stop = () => void served.close().then(() => process.exit(0));
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -134,9 +134,7 @@ export function reportModels(known: ReadonlySet<string>): string[] {
 }
 
 async function openLocalCatalog(options: ReportCommandOptions, command: Command): Promise<QueryEngine> {
-  if (options.workgroup !== undefined || options.database !== undefined) {
-    throw new UsageError('--workgroup and --database go with --engine athena');
-  }
+  assertLocalEngine(options);
   const dir = existingLake(options);
   const engine = await openDuckDb({ source: dir });
   try {
@@ -149,22 +147,4 @@ async function openLocalCatalog(options: ReportCommandOptions, command: Command)
     throw error;
   }
   return engine;
-}
-
-/** The Athena engine, imported only when asked for: the local path never loads the AWS SDK. */
-async function openAthena(options: ReportCommandOptions): Promise<QueryEngine> {
-  if (!options.workgroup || !options.database) {
-    throw new UsageError(
-      '--engine athena needs --workgroup W and --database D (the stack outputs name both)',
-    );
-  }
-  const [{ AthenaClient }, { AthenaQueryEngine }] = await Promise.all([
-    import('@aws-sdk/client-athena'),
-    import('../../engine/athena'),
-  ]);
-  return new AthenaQueryEngine({
-    client: new AthenaClient({}),
-    workgroup: options.workgroup,
-    database: options.database,
-  });
 }
