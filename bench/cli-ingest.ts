@@ -1,0 +1,148 @@
+/**
+ * End-to-end ingest benchmark, as a user runs it: `npm run bench:cli-ingest [-- --rows 1000000 --big
+ * 4000000 --runs 5]`.
+ *
+ * Times whole processes from spawn to exit, start-up included, on the same CSV:
+ * - ledgerlake: `node bin/ledgerlake.mjs ingest <csv> --dataset transactions --lake <empty folder>`
+ *   (the shipped binary: lands the file, hashes it, validates, writes Parquet, commits);
+ * - DuckDB: a Node process that opens DuckDB with `threads = 1` and runs
+ *   `COPY (SELECT * FROM read_csv(<csv>)) TO <file> (FORMAT parquet)` (what a user would script).
+ * The two alternate `--runs` times and the medians are compared. Peak RSS is the largest high-water mark
+ * (VmHWM, polled every 10 ms) of any process of the run's tree: the CLI may run ingest in a child with
+ * its heap budget. A last ledgerlake run on `--big` rows checks that peak RSS stays flat.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateCsv } from './transactions-csv';
+
+interface Run {
+  readonly seconds: number;
+  readonly peakRssMb: number;
+}
+
+/** Process ids of `pid` and its descendants, from /proc. */
+function tree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const visit = (p: number) => {
+    out.push(p);
+    for (const child of children.get(p) ?? []) visit(child);
+  };
+  visit(pid);
+  return out;
+}
+
+function highWaterMb(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs a command to its end; wall time and the largest peak RSS seen in its process tree. */
+async function measure(command: string, args: readonly string[]): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  let peak = 0;
+  const poll = setInterval(() => {
+    for (const pid of tree(child.pid!)) peak = Math.max(peak, highWaterMb(pid));
+  }, 10);
+  const code = await new Promise<number | null>((done) => child.on('exit', done));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
+  return { seconds, peakRssMb: peak };
+}
+
+const CLI = resolve('bin/ledgerlake.mjs');
+
+async function ours(csv: string): Promise<Run> {
+  const lake = mkdtempSync(join(tmpdir(), 'ledgerlake-bench-cli-'));
+  try {
+    return await measure(process.execPath, [CLI, 'ingest', csv, '--dataset', 'transactions', '--lake', lake]);
+  } finally {
+    rmSync(lake, { recursive: true, force: true });
+  }
+}
+
+async function duckdb(csv: string): Promise<Run> {
+  const out = mkdtempSync(join(tmpdir(), 'ledgerlake-bench-duck-'));
+  const script = `
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await db.connect();
+    await connection.run(\`COPY (SELECT * FROM read_csv('${csv}')) TO '${join(out, 'out.parquet')}' (FORMAT parquet)\`);`;
+  try {
+    return await measure(process.execPath, ['--input-type=module', '-e', script]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function median(runs: readonly Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return {
+    ...sorted[Math.floor((sorted.length - 1) / 2)]!,
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      big: { type: 'string', default: '4000000' },
+      runs: { type: 'string', default: '5' },
+    },
+  });
+  if (!existsSync(resolve('dist', 'cli.mjs'))) throw new Error('build the CLI first: npm run build');
+  const rows = Number(values.rows);
+  const big = Number(values.big);
+  const csv = await generateCsv(rows);
+  const bigCsv = await generateCsv(big);
+  const runs = Math.max(1, Number(values.runs));
+  const mine: Run[] = [];
+  const theirs: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    mine.push(await ours(csv));
+    theirs.push(await duckdb(csv));
+  }
+  const a = median(mine);
+  const b = median(theirs);
+  const large = await ours(bigCsv);
+  const list = (r: readonly Run[]) => r.map((x) => x.seconds.toFixed(2)).join(', ');
+  console.log(
+    `end-to-end ingest of ${rows.toLocaleString('en-US')} rows, whole processes, median of ${runs} alternating runs`,
+  );
+  console.log(`  runs (s): ledgerlake ${list(mine)}; duckdb ${list(theirs)}`);
+  console.log(
+    `  ledgerlake ingest (CLI)    ${a.seconds.toFixed(2)} s  peak RSS ${a.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `  duckdb COPY, 1 thread      ${b.seconds.toFixed(2)} s  peak RSS ${b.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `  ratio (duckdb time / ledgerlake time)  ${(b.seconds / a.seconds).toFixed(2)}  (goal >= 0.5)`,
+  );
+  console.log(
+    `  ledgerlake ingest (CLI) of ${big.toLocaleString('en-US')} rows  ${large.seconds.toFixed(2)} s  peak RSS ${large.peakRssMb.toFixed(0)} MB` +
+      `  (${(((large.peakRssMb - a.peakRssMb) / a.peakRssMb) * 100).toFixed(1)}% vs ${rows.toLocaleString('en-US')}; goal <= +10%, <= 300 MB)`,
+  );
+}
+
+await main();
