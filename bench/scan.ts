@@ -32,6 +32,7 @@ import { SentAlertLedger } from '../src/alerts/ledger';
 import type { AlertPublisher } from '../src/alerts/types';
 import { buildCatalog, createBaseTables, installCompatMacros } from '../src/engine/catalog';
 import { type DuckDbEngine, openDuckDb } from '../src/engine/duckdb';
+import { sweepAttempts } from '../src/ingest/commit';
 import { DUCKDB_NAMES } from '../src/materialize/duckdb-writer';
 import { addDays, composeRefreshSql, isIncremental } from '../src/materialize/plan';
 import type { RefreshResult } from '../src/materialize/refresh';
@@ -246,7 +247,10 @@ async function writeTransactions(generator: DuckDbEngine, lakeDir: string, from:
     ) to '${folder}' (format parquet, partition_by (dt), compression snappy, overwrite_or_ignore true,
       filename_pattern 'bench-{uuid}')`);
   // Readers see a source file's rows once it is committed, as ingest does (src/ingest/commit.ts).
-  await writeCommitRecords(generator, lakeDir, 'transactions');
+  await writeCommitRecords(generator, lakeDir, 'transactions', {
+    from: addDays(FIRST_DAY, from),
+    to: addDays(FIRST_DAY, to - 1),
+  });
 }
 
 /** One customers snapshot of every account, on the first day. */
@@ -384,6 +388,11 @@ async function run(days: number): Promise<Summary> {
     const generator = await openDuckDb();
     await writeTransactions(generator, lakeDir, 0, days);
     await writeCustomers(generator, lakeDir);
+    // As in a lake the daily sweep has run on: the history's commit records folded into one file.
+    await sweepAttempts(new FsObjectStore(lakeDir), {
+      compactAfterMs: 0,
+      now: () => new Date(Date.now() + 60_000),
+    });
     console.log(
       `\n== ${days} days: generated ${(days * txPerDay).toLocaleString('en-US')} transactions in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );

@@ -8,10 +8,12 @@
  *    under names of their own (`outputStem` carries the attempt id). Readers do not see them yet:
  *    the `transactions`, `quarantine`... relations keep only rows whose `(source_key, ingested_at)`
  *    a commit record names (`committedRelationSql`).
- * 3. **Commit.** One PUT of `commits/<dataset>/<source id>.json` naming the attempt: the single point
- *    where readers switch from the previous version (or nothing) to all of this one.
- * 4. **Finish.** The manifest is written, the replaced version's objects deleted, the attempt record
- *    deleted last.
+ * 3. **Commit.** One PUT of a new object, `commits/<dataset>/<source id>--<attempt>.json`: the single
+ *    point where readers switch from the previous version (or nothing) to all of this one, as readers
+ *    take the newest commit record of each source file. Records are never replaced, so the sweeper
+ *    can fold old ones into one file without a race (`compactCommits`).
+ * 4. **Finish.** The manifest is written, the replaced version's objects and older commit records
+ *    deleted, the attempt record deleted last.
  *
  * A crash anywhere leaves an attempt record. The next ingest of the same key, or the sweeper, rolls it
  * forward when the commit names it (steps 4), or back otherwise (deletes what it wrote). Only an
@@ -21,7 +23,17 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ObjectStore } from '../storage/object-store';
-import { attemptKey, attemptsPrefix, commitKey, LAKE_PREFIXES, manifestKey } from './lake-layout';
+import {
+  attemptKey,
+  attemptsPrefix,
+  commitKey,
+  commitKeyOf,
+  commitsPrefix,
+  compactedCommitsKey,
+  LAKE_PREFIXES,
+  manifestKey,
+  sourceId,
+} from './lake-layout';
 import type { Manifest } from './manifest';
 
 /** Which attempt at a source file readers see. Single-line JSON, read by the `commits` table. */
@@ -154,13 +166,14 @@ export async function recoverSource(
   options: RecoverOptions = {},
 ): Promise<SourceState> {
   const now = (options.now ?? (() => new Date()))();
-  let commit = await readJson<CommitRecord>(lake, commitKey(dataset, sourceKey));
   const running: AttemptRecord[] = [];
   const recovered: { attempt: string; action: 'rolled-forward' | 'rolled-back' }[] = [];
   for await (const object of lake.list(attemptsPrefix(dataset, sourceKey), { etags: false })) {
     const attempt = await readJson<AttemptRecord>(lake, object.key);
     if (!attempt) continue;
-    if (commit?.attempt === attempt.attempt) {
+    // A commit record of its own: it committed. The sweeper never folds the record of a key that has
+    // an attempt record, so an unfinished attempt's commit is always found here.
+    if (await lake.head(commitKey(dataset, sourceKey, attempt.attempt))) {
       await finishAttempt(lake, attempt);
       recovered.push({ attempt: attempt.attempt, action: 'rolled-forward' });
     } else if (ownerIsGone(attempt, now)) {
@@ -171,11 +184,30 @@ export async function recoverSource(
     }
   }
   const manifest = await readJson<Manifest>(lake, manifestKey(dataset, sourceKey));
+  let commit = await newestCommitRecord(lake, dataset, sourceKey);
   if (!commit && manifest) {
+    // Folded by the sweeper (the manifest is the finished state), or a lake from before commit
+    // records: the record is written again from the manifest, the same (source_key, ingested_at).
     commit = commitOf(manifest, manifest.attempt ?? 'legacy');
     await writeCommit(lake, commit);
   }
   return { commit, manifest, running, recovered };
+}
+
+/** The newest of a source file's own commit records (not those folded into a compacted file). */
+async function newestCommitRecord(
+  lake: ObjectStore,
+  dataset: string,
+  sourceKey: string,
+): Promise<CommitRecord | undefined> {
+  let newest: CommitRecord | undefined;
+  for await (const object of lake.list(commitsPrefix(dataset, sourceId(sourceKey)), { etags: false })) {
+    const record = await readJson<CommitRecord>(lake, object.key);
+    // Another source file's id may extend this one's (`a-1234abcd--...`): the record names its key.
+    if (!record || record.source_key !== sourceKey) continue;
+    if (!newest || record.ingested_at > newest.ingested_at) newest = record;
+  }
+  return newest;
 }
 
 /** The commit record of an attempt that produced `manifest`. */
@@ -192,9 +224,13 @@ export function commitOf(manifest: Manifest, attempt: string): CommitRecord {
 }
 
 async function writeCommit(lake: ObjectStore, commit: CommitRecord): Promise<void> {
-  await lake.put(commitKey(commit.dataset, commit.source_key), `${JSON.stringify(commit)}\n`, {
-    contentType: 'application/json',
-  });
+  await lake.put(
+    commitKey(commit.dataset, commit.source_key, commit.attempt),
+    `${JSON.stringify(commit)}\n`,
+    {
+      contentType: 'application/json',
+    },
+  );
 }
 
 /** Step 1: records the attempt before any of its objects is written. */
@@ -217,21 +253,23 @@ export async function commitAttempt(
   committedBefore: CommitRecord | undefined,
 ): Promise<void> {
   try {
-    const current = await readJson<CommitRecord>(lake, commitKey(attempt.dataset, attempt.source_key));
-    if ((current?.attempt ?? null) !== (committedBefore?.attempt ?? null)) {
+    const current = await newestCommitRecord(lake, attempt.dataset, attempt.source_key);
+    // Without records of its own the committed version is the manifest's (folded, or none at all).
+    const before = committedBefore?.attempt ?? null;
+    if (current !== undefined && current.attempt !== before) {
       await abortAttempt(lake, attempt).catch(() => undefined);
-      throw new ConcurrentCommitError(attempt, current!);
+      throw new ConcurrentCommitError(attempt, current);
     }
     try {
       await writeCommit(lake, commitOf(attempt.manifest, attempt.attempt));
     } catch (error) {
       // The PUT may have reached S3 even though its answer did not reach us: ask which it was.
-      const outcome = await readJson<CommitRecord>(
-        lake,
-        commitKey(attempt.dataset, attempt.source_key),
-      ).catch(() => 'unknown' as const);
+      const outcome = await lake
+        .head(commitKey(attempt.dataset, attempt.source_key, attempt.attempt))
+        .then((info) => (info ? 'written' : 'absent'))
+        .catch(() => 'unknown' as const);
       if (outcome === 'unknown') throw new UnfinishedCommitError(attempt, error);
-      if (outcome?.attempt !== attempt.attempt) {
+      if (outcome === 'absent') {
         await abortAttempt(lake, attempt).catch(() => undefined);
         throw error;
       }
@@ -283,6 +321,17 @@ async function finishAttempt(lake: ObjectStore, attempt: AttemptRecord): Promise
   });
   const kept = new Set(attempt.files);
   const stale = attempt.replaces.filter((key) => !kept.has(key));
+  // Older commit records of the file are superseded (readers take the newest): one record per file.
+  const mine = commitKey(attempt.dataset, attempt.source_key, attempt.attempt);
+  for await (const object of lake.list(commitsPrefix(attempt.dataset, sourceId(attempt.source_key)), {
+    etags: false,
+  })) {
+    if (object.key === mine) continue;
+    const record = await readJson<CommitRecord>(lake, object.key);
+    if (record?.source_key === attempt.source_key && record.ingested_at < attempt.manifest.ingested_at) {
+      stale.push(object.key);
+    }
+  }
   if (stale.length > 0) await lake.delete(stale);
   await lake.delete([attemptKey(attempt.dataset, attempt.source_key, attempt.attempt)]);
 }
@@ -333,14 +382,22 @@ export interface SweepResult {
   readonly running: number;
   /** Commit records written for manifests of a lake older than commit records. */
   readonly backfilled: number;
+  /** Commit records folded into a compacted file. */
+  readonly compacted: number;
+}
+
+export interface SweepOptions extends RecoverOptions {
+  /** Commit records this old (by their time in the store) are folded. @default one day */
+  readonly compactAfterMs?: number;
 }
 
 /**
  * The sweeper: settles every abandoned attempt in the lake (a crash that no later ingest of the same
- * key came to clean), and writes the commit records a lake from before them lacks. Run daily by the
- * stack and by `ledgerlake sweep`.
+ * key came to clean), writes the commit records a lake from before them lacks, and folds each
+ * dataset's commit records older than a day into one file (`compactCommits`), so a committed view
+ * opens a few files, not one per file ever ingested. Run daily by the stack and by `ledgerlake sweep`.
  */
-export async function sweepAttempts(lake: ObjectStore, options: RecoverOptions = {}): Promise<SweepResult> {
+export async function sweepAttempts(lake: ObjectStore, options: SweepOptions = {}): Promise<SweepResult> {
   const sources = new Map<string, { dataset: string; sourceKey: string }>();
   for await (const object of lake.list(LAKE_PREFIXES.attempts, { etags: false })) {
     const attempt = await readJson<AttemptRecord>(lake, object.key);
@@ -360,19 +417,91 @@ export async function sweepAttempts(lake: ObjectStore, options: RecoverOptions =
     rolledBack += state.recovered.filter((r) => r.action === 'rolled-back').length;
     running += state.running.length;
   }
-  let backfilled = 0;
-  const committed = new Set<string>();
-  for await (const object of lake.list(LAKE_PREFIXES.commits, { etags: false })) {
-    committed.add(object.key.slice(LAKE_PREFIXES.commits.length));
+  const datasets = new Set<string>();
+  for (const prefix of [LAKE_PREFIXES.manifests, LAKE_PREFIXES.commits]) {
+    for await (const object of lake.list(prefix, { etags: false })) {
+      datasets.add(object.key.slice(prefix.length).split('/')[0]!);
+    }
   }
-  for await (const object of lake.list(LAKE_PREFIXES.manifests, { etags: false })) {
-    if (committed.has(object.key.slice(LAKE_PREFIXES.manifests.length))) continue;
+  let backfilled = 0;
+  let compacted = 0;
+  const now = (options.now ?? (() => new Date()))();
+  for (const dataset of [...datasets].sort()) {
+    const result = await compactCommits(lake, dataset, {
+      olderThan: new Date(now.getTime() - (options.compactAfterMs ?? 86_400_000)),
+      stamp: `${now.getTime().toString(36)}${randomBytes(3).toString('hex')}`,
+    });
+    backfilled += result.backfilled;
+    compacted += result.compacted;
+  }
+  return { rolledForward, rolledBack, running, backfilled, compacted };
+}
+
+/**
+ * One dataset's commit records: writes the missing ones of a lake from before commit records, then
+ * folds the records older than `olderThan` (and every earlier compacted file) into one new compacted
+ * file holding each source file's newest record. Only what the new file holds is deleted, and a
+ * record is never replaced, so an ingest committing meanwhile loses nothing; duplicates left by a
+ * failed delete change nothing either (readers take the newest record per file). The record of a file
+ * with an attempt still in `_attempts/` is not folded: recovery looks for it by its name.
+ */
+export async function compactCommits(
+  lake: ObjectStore,
+  dataset: string,
+  options: { readonly olderThan: Date; readonly stamp: string },
+): Promise<{ backfilled: number; compacted: number }> {
+  const root = `${LAKE_PREFIXES.commits}${dataset}/`;
+  const folded = new Map<string, CommitRecord>();
+  const keep = (record: CommitRecord) => {
+    const seen = folded.get(record.source_key);
+    if (!seen || record.ingested_at > seen.ingested_at) folded.set(record.source_key, record);
+  };
+  const compactedFiles: string[] = [];
+  const records: { key: string; id: string; old: boolean }[] = [];
+  for await (const object of lake.list(root, { etags: false })) {
+    const name = object.key.slice(root.length);
+    if (name.startsWith('compacted-')) {
+      compactedFiles.push(object.key);
+      for (const line of ((await lake.getText(object.key)) ?? '').split('\n')) {
+        if (line.trim() !== '') keep(JSON.parse(line) as CommitRecord);
+      }
+    } else if (name.includes('--')) {
+      records.push({
+        key: object.key,
+        id: name.slice(0, name.lastIndexOf('--')),
+        old: object.lastModified.getTime() < options.olderThan.getTime(),
+      });
+    }
+  }
+  const attempting = new Set<string>();
+  for await (const object of lake.list(`${LAKE_PREFIXES.attempts}${dataset}/`, { etags: false })) {
+    attempting.add(object.key.slice(LAKE_PREFIXES.attempts.length + dataset.length + 1).split('/')[0]!);
+  }
+  // Manifests with no commit record anywhere: a lake from before commit records.
+  const known = new Set([...records.map((r) => r.id), ...[...folded.keys()].map((key) => sourceId(key))]);
+  let backfilled = 0;
+  for await (const object of lake.list(`${LAKE_PREFIXES.manifests}${dataset}/`, { etags: false })) {
+    const id = object.key.slice(object.key.lastIndexOf('/') + 1).replace(/\.json$/, '');
+    if (known.has(id)) continue;
     const manifest = await readJson<Manifest>(lake, object.key);
     if (!manifest) continue;
     await writeCommit(lake, commitOf(manifest, manifest.attempt ?? 'legacy'));
     backfilled++;
   }
-  return { rolledForward, rolledBack, running, backfilled };
+  const folding = records.filter((r) => r.old && !attempting.has(r.id));
+  if (folding.length === 0 && compactedFiles.length <= 1) return { backfilled, compacted: 0 };
+  for (const record of folding) {
+    const read = await readJson<CommitRecord>(lake, record.key);
+    if (read) keep(read);
+  }
+  const lines = [...folded.values()].sort((a, b) => (a.source_key < b.source_key ? -1 : 1));
+  await lake.put(
+    compactedCommitsKey(dataset, options.stamp),
+    lines.map((record) => `${JSON.stringify(record)}\n`).join(''),
+    { contentType: 'application/json' },
+  );
+  await lake.delete([...compactedFiles, ...folding.map((r) => r.key)]);
+  return { backfilled, compacted: folding.length };
 }
 
 /**
@@ -387,18 +516,11 @@ export async function uncommittedOutputs(
 ): Promise<(fileName: string) => boolean> {
   const prefix = `${LAKE_PREFIXES.attempts}${dataset}/`;
   const pending: { sourceId: string; attempt: string }[] = [];
-  const commits = new Map<string, CommitRecord | undefined>();
   for await (const object of lake.list(prefix, { etags: false })) {
     const match = /^([^/]+)\/([^/]+)\.json$/.exec(object.key.slice(prefix.length));
     if (!match) continue;
-    const [, sourceId, attempt] = match as unknown as [string, string, string];
-    if (!commits.has(sourceId)) {
-      commits.set(
-        sourceId,
-        await readJson<CommitRecord>(lake, `${LAKE_PREFIXES.commits}${dataset}/${sourceId}.json`),
-      );
-    }
-    if (commits.get(sourceId)?.attempt !== attempt) pending.push({ sourceId, attempt });
+    const [, id, attempt] = match as unknown as [string, string, string];
+    if (!(await lake.head(commitKeyOf(dataset, id, attempt)))) pending.push({ sourceId: id, attempt });
   }
   return (fileName) =>
     pending.some((p) => fileName.startsWith(`${p.sourceId}-`) && fileName.endsWith(`-${p.attempt}.parquet`));

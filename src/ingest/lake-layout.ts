@@ -9,7 +9,8 @@ import { posix } from 'node:path';
  * quarantine/<dataset>/dt=YYYY-MM-DD/<stem>.parquet    invalid rows with their reasons
  * quarantine/<dataset>/_files/<stem>/<file name>       files rejected whole, with report.json beside them
  * manifests/<dataset>/<source id>.json                 one manifest per source file (single-line JSON)
- * commits/<dataset>/<source id>.json                   which attempt of a source file readers see
+ * commits/<dataset>/<source id>--<attempt>.json        a committed attempt (newest per source file wins)
+ * commits/<dataset>/compacted-<time>.json              older commit records, folded by the sweeper
  * _attempts/<dataset>/<source id>/<attempt>.json       an ingest in progress, or one that failed
  *
  * `<stem>` names one attempt at one version of a source file (see `outputStem`); readers see a file's
@@ -84,9 +85,27 @@ export function manifestKey(dataset: string, sourceKey: string): string {
   return `${LAKE_PREFIXES.manifests}${dataset}/${sourceId(sourceKey)}.json`;
 }
 
-/** The commit record of a source file: the attempt whose outputs readers see. */
-export function commitKey(dataset: string, sourceKey: string): string {
-  return `${LAKE_PREFIXES.commits}${dataset}/${sourceId(sourceKey)}.json`;
+/**
+ * The commit record of one attempt at a source file. Written once, never replaced: of a source file's
+ * records, the newest (`ingested_at`) is what readers see.
+ */
+export function commitKey(dataset: string, sourceKey: string, attempt: string): string {
+  return commitKeyOf(dataset, sourceId(sourceKey), attempt);
+}
+
+/** `commitKey` from the source id (what an attempt record's key holds). */
+export function commitKeyOf(dataset: string, id: string, attempt: string): string {
+  return `${commitsPrefix(dataset, id)}${attempt}.json`;
+}
+
+/** Prefix of a source file's commit records (from its source id). */
+export function commitsPrefix(dataset: string, id: string): string {
+  return `${LAKE_PREFIXES.commits}${dataset}/${id}--`;
+}
+
+/** A file of commit records folded by the sweeper (one line per source file, its newest record). */
+export function compactedCommitsKey(dataset: string, stamp: string): string {
+  return `${LAKE_PREFIXES.commits}${dataset}/compacted-${stamp}.json`;
 }
 
 /** Folder of a source file's attempt records (in progress, or left by a failed attempt). */

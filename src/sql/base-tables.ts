@@ -199,15 +199,21 @@ export function partsTableName(name: string): string {
 
 /**
  * The SELECT of a committed relation, in Trino's dialect and run as is on DuckDB: the rows of the
- * parts table whose attempt a commit record names. A failed or running ingest's parts, and what a
- * replaced version left, match no commit record and are not seen (src/ingest/commit.ts).
+ * parts table whose attempt is the newest commit record of their source file. A failed or running
+ * ingest's parts, and what a replaced version left, match no such record and are not seen
+ * (src/ingest/commit.ts). Newest-wins lets commit records be written once and folded later.
  */
 export function committedRelationSql(table: BaseTable): string {
-  const dataset =
-    table.source.kind === 'curated' ? `'${table.source.dataset.replaceAll("'", "''")}'` : 'p."dataset"';
+  const dataset = table.source.kind === 'curated' ? table.source.dataset : undefined;
+  const curated = dataset !== undefined;
+  const scope = curated ? `where c."dataset" = '${dataset.replaceAll("'", "''")}'\n    ` : '';
+  const group = curated ? 'c."source_key"' : 'c."dataset", c."source_key"';
+  const datasetMatch = curated ? '' : 'n."dataset" = p."dataset" and ';
   return (
     `select p.*\nfrom "${partsTableName(table.name)}" as p\n` +
-    'where exists (\n  select 1 from "commits" as c\n' +
-    `  where c."dataset" = ${dataset} and c."source_key" = p."source_key" and c."ingested_at" = p."ingested_at"\n)`
+    'where exists (\n' +
+    '  select 1\n' +
+    `  from (\n    select ${group}, max(c."ingested_at") as "ingested_at"\n    from "commits" as c\n    ${scope}group by ${group}\n  ) as n\n` +
+    `  where ${datasetMatch}n."source_key" = p."source_key" and n."ingested_at" = p."ingested_at"\n)`
   );
 }

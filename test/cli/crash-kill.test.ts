@@ -198,6 +198,7 @@ describe('kill -9 of the shipped binary mid-ingest', () => {
       rolledForward: 0,
       running: 0,
       backfilled: 0,
+      compacted: 0,
       tempFiles: expect.any(Number),
       stagingDirs: 1,
     });

@@ -79,7 +79,7 @@ describe('the commit protocol on a local lake', () => {
 
     expect(manifest.attempt).toMatch(/^[0-9a-z]+$/);
     expect(await keys('_attempts/')).toEqual([]);
-    expect(JSON.parse((await lake.getText(commitKey('transactions', KEY)))!)).toEqual({
+    expect(JSON.parse((await lake.getText(commitKey('transactions', KEY, manifest.attempt!)))!)).toEqual({
       commit_version: 1,
       dataset: 'transactions',
       source_key: KEY,
@@ -154,11 +154,17 @@ describe('the commit protocol on a local lake', () => {
 
   it('gives a lake from before commit records a commit for each manifest, so its rows stay visible', async () => {
     await lake.put(KEY, CSV);
-    await ingestObject({ landing: lake, lake, key: KEY });
-    await lake.delete([commitKey('transactions', KEY)]);
+    const { manifest } = await ingestObject({ landing: lake, lake, key: KEY });
+    await lake.delete([commitKey('transactions', KEY, manifest.attempt!)]);
     expect(await visibleRows()).toBe(0);
 
-    expect(await sweepAttempts(lake)).toEqual({ rolledBack: 0, rolledForward: 0, running: 0, backfilled: 1 });
+    expect(await sweepAttempts(lake)).toEqual({
+      rolledBack: 0,
+      rolledForward: 0,
+      running: 0,
+      backfilled: 1,
+      compacted: 0,
+    });
     expect(await visibleRows()).toBe(2);
     expect(await sweepAttempts(lake)).toMatchObject({ backfilled: 0 });
   });
@@ -173,7 +179,7 @@ describe('the commit protocol on a local lake', () => {
 
     // The same part under a committed attempt is counted (negative control).
     await lake.put(
-      commitKey('transactions', KEY),
+      commitKey('transactions', KEY, 'a1'),
       JSON.stringify({ dataset: 'transactions', source_key: KEY, attempt: 'a1' }),
     );
     expect(Object.keys(await fingerprintDays(lake, 'transactions'))).toEqual(['2024-06-01']);
@@ -201,6 +207,72 @@ describe('the commit protocol on a local lake', () => {
     expect(await keys('commits/')).toEqual([]);
     expect(await keys('curated/')).toEqual([]);
     expect(await keys('manifests/')).toEqual([]);
+  });
+});
+
+describe('folding commit records (the daily sweep)', () => {
+  const later = () => new Date(Date.now() + 60_000);
+  const commitFiles = async () => (await keys('commits/')).map((key) => key.split('/').at(-1)!);
+
+  it('folds the records of many files into one, and readers see the same rows', async () => {
+    for (const day of ['a', 'b', 'c']) {
+      await lake.put(
+        `landing/transactions/${day}.csv`,
+        CSV.replaceAll('\nT1,', `\nT1${day},`).replaceAll('\nT2,', `\nT2${day},`),
+      );
+      await ingestObject({ landing: lake, lake, key: `landing/transactions/${day}.csv` });
+    }
+    expect(await commitFiles()).toHaveLength(3);
+    expect(await visibleRows()).toBe(6);
+
+    expect(await sweepAttempts(lake, { now: later, compactAfterMs: 0 })).toMatchObject({ compacted: 3 });
+
+    expect(await commitFiles()).toEqual([expect.stringMatching(/^compacted-[0-9a-z]+\.json$/)]);
+    expect(await visibleRows()).toBe(6);
+    // Folding again with nothing new writes nothing.
+    expect(await sweepAttempts(lake, { now: later, compactAfterMs: 0 })).toMatchObject({ compacted: 0 });
+    expect(await commitFiles()).toHaveLength(1);
+  });
+
+  it('after folding, an unchanged file is still skipped and a corrected one replaces it whole', async () => {
+    await lake.put(KEY, CSV);
+    await ingestObject({ landing: lake, lake, key: KEY });
+    await sweepAttempts(lake, { now: later, compactAfterMs: 0 });
+
+    expect((await ingestObject({ landing: lake, lake, key: KEY })).skipped).toBe(true);
+    expect(await visibleRows()).toBe(2);
+
+    // A corrected file: one row. The folded line names the old version; the newest record wins.
+    await lake.put(KEY, `${HEADER}\nT1,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,5.00,USD,success,0.5\n`);
+    await ingestObject({ landing: lake, lake, key: KEY });
+    expect(await visibleRows()).toBe(1);
+    expect(await sweepAttempts(lake, { now: later, compactAfterMs: 0 })).toMatchObject({
+      compacted: expect.any(Number),
+    });
+    expect(await visibleRows()).toBe(1);
+    expect(await commitFiles()).toHaveLength(1);
+  });
+
+  it('does not fold the record of a file whose attempt is still recorded (recovery looks for it by name)', async () => {
+    await lake.put(KEY, CSV);
+    const etag = (await lake.head(KEY))!.etag;
+    await strandedAttempt({ etag, attempt: 'a1' });
+    await lake.put(
+      commitKey('transactions', KEY, 'a1'),
+      JSON.stringify({
+        dataset: 'transactions',
+        source_key: KEY,
+        attempt: 'a1',
+        ingested_at: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+
+    expect(await sweepAttempts(lake, { now: later, compactAfterMs: 0 })).toMatchObject({
+      running: 0,
+      rolledForward: 1,
+    });
+    // Rolled forward first (its record exists), then nothing pending: now it may be folded.
+    expect(await keys('_attempts/')).toEqual([]);
   });
 });
 

@@ -36,7 +36,7 @@ describe('lake layout', () => {
       'quarantine/transactions/dt=2024-06-30/stem.parquet',
     );
     expect(manifestKey('transactions', key)).toBe(`manifests/transactions/${sourceId(key)}.json`);
-    expect(commitKey('transactions', key)).toBe(`commits/transactions/${sourceId(key)}.json`);
+    expect(commitKey('transactions', key, 'mk2x')).toBe(`commits/transactions/${sourceId(key)}--mk2x.json`);
     expect(attemptKey('transactions', key, 'mk2x')).toBe(`_attempts/transactions/${sourceId(key)}/mk2x.json`);
     expect(rejectedFileKeys('transactions', key, 'stem')).toEqual({
       file: 'quarantine/transactions/_files/stem/2024-06-30.csv.gz',

@@ -334,7 +334,7 @@ describe('the daily sweep on the ingest function', () => {
 
     const result = await rawHandler()(SWEEP_EVENT as unknown as SQSEvent, context);
 
-    expect(result).toEqual({ rolledBack: 1, rolledForward: 0, running: 1, backfilled: 0 });
+    expect(result).toEqual({ rolledBack: 1, rolledForward: 0, running: 1, backfilled: 0, compacted: 0 });
     expect([...(await lakeObjects()).keys()].sort()).toEqual([running]);
     const metrics = emitted
       .filter((line) => line.includes('AttemptsRolledBack'))

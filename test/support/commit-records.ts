@@ -13,10 +13,14 @@ export async function writeCommitRecords(
   engine: DuckDbEngine,
   lakeDir: string,
   dataset: string,
+  /** Only the source files with rows on these days (`dt`, inclusive). @default every day */
+  days?: { readonly from: string; readonly to: string },
 ): Promise<number> {
+  const where = days ? `where dt between date '${days.from}' and date '${days.to}'` : '';
   const { rows } = await engine.query(
     `select source_key, strftime(min(cast(ingested_at as timestamp)), '%Y-%m-%dT%H:%M:%S.%gZ') as ingested_at
-     from read_parquet('${join(lakeDir, 'curated', dataset, 'dt=*', '*.parquet')}')
+     from read_parquet('${join(lakeDir, 'curated', dataset, 'dt=*', '*.parquet')}', hive_partitioning = true)
+     ${where}
      group by source_key`,
   );
   for (const row of rows) {
@@ -29,7 +33,7 @@ export async function writeCommitRecords(
       ingested_at: String(row.ingested_at),
       status: 'ok',
     };
-    const path = join(lakeDir, ...commitKey(dataset, record.source_key).split('/'));
+    const path = join(lakeDir, ...commitKey(dataset, record.source_key, record.attempt).split('/'));
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${JSON.stringify(record)}\n`);
   }
