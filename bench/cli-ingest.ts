@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from './runs';
 import { generateCsv } from './transactions-csv';
 
 interface Run {
@@ -92,14 +93,6 @@ async function duckdb(csv: string): Promise<Run> {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-}
-
-function median(runs: readonly Run[]): Run {
-  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
-  return {
-    ...sorted[Math.floor((sorted.length - 1) / 2)]!,
-    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
-  };
 }
 
 async function main(): Promise<void> {

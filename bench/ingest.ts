@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from './runs';
 import { generateCsv } from './transactions-csv';
 
 const OUT = resolve('bench/out');
@@ -68,13 +69,6 @@ async function child(kind: string, csv: string, target: string): Promise<void> {
     rowsValid,
   };
   console.log(JSON.stringify(figures));
-}
-
-/** The run with the median time, with the highest peak RSS of all runs. */
-function median(figures: RunFigures[]): RunFigures {
-  const sorted = [...figures].sort((a, b) => a.seconds - b.seconds);
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { ...middle, peakRssMb: Math.max(...figures.map((f) => f.peakRssMb)) };
 }
 
 function run(kind: string, csv: string): RunFigures {

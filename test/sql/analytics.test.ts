@@ -356,11 +356,16 @@ describe('data quality and freshness', () => {
       transaction({ transaction_id: `T${i}`, event_time: '2024-03-01T10:00:00Z', amount: 500 + i * 100 }),
     );
     await lake.writeCurated('transactions', 'ledger', valid, '2024-03-02T06:00:00Z');
-    await lake.writeQuarantine('transactions', 'ledger', [
-      { dt: '2024-03-01', rules: 'amount.range' },
-      { dt: '2024-03-01', rules: 'amount.range|channel.allowed_values' },
-      { dt: '2024-03-01', rules: 'transaction_id.required' },
-    ]);
+    await lake.writeQuarantine(
+      'transactions',
+      'ledger',
+      [
+        { dt: '2024-03-01', rules: 'amount.range' },
+        { dt: '2024-03-01', rules: 'amount.range|channel.allowed_values' },
+        { dt: '2024-03-01', rules: 'transaction_id.required' },
+      ],
+      '2024-03-02T06:00:00Z',
+    );
     const manifest = (
       source: string,
       ingestedAt: string,

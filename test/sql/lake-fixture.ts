@@ -103,11 +103,16 @@ export class LakeFixture {
     }
   }
 
-  /** Writes quarantined rows of one source file (`rules` as `field.rule` ids joined by `|`). */
+  /**
+   * Writes quarantined rows of one source file (`rules` as `field.rule` ids joined by `|`). One ingest
+   * stamps its curated and quarantined rows alike: give both the same `ingestedAt`, or readers (which
+   * see a file's newest ingest only) see one of them.
+   */
   async writeQuarantine(
     dataset: string,
     stem: string,
     rows: readonly (FixtureRow & { dt: string })[],
+    ingestedAt = '2024-01-01T00:00:00Z',
   ): Promise<void> {
     const columns = [
       ...QUARANTINE_COLUMNS.map((c) => ({
@@ -119,7 +124,7 @@ export class LakeFixture {
     const filled = rows.map((row, index) => ({
       source_key: `landing/${dataset}/${stem}.csv`,
       source_line: index + 1,
-      ingested_at: '2024-01-01T00:00:00Z',
+      ingested_at: ingestedAt,
       record: '{}',
       reasons: 'see rules',
       violation_count: String(row.rules ?? '').split('|').length,
