@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sweepAttempts } from '../ingest/commit';
 import { LAKE_PREFIXES } from '../ingest/lake-layout';
 import { referenceDefinition } from '../materialize/definition';
 import { DuckDbMartWriter } from '../materialize/duckdb-writer';
@@ -89,6 +90,7 @@ export class CatalogError extends Error {
 export async function buildCatalog(engine: DuckDbEngine, options: CatalogOptions): Promise<CatalogBuild> {
   const started = performance.now();
   const sqlDir = options.sqlDir ?? DEFAULT_SQL_DIR;
+  await upgradeLake(options.lakeDir);
   await installCompatMacros(engine, sqlDir);
   const baseTables = await createBaseTables(engine, options);
   const { models, refresh } = await buildModels(engine, {
@@ -99,6 +101,17 @@ export async function buildCatalog(engine: DuckDbEngine, options: CatalogOptions
     rebuild: options.rebuild,
   });
   return { baseTables, models, refresh, ms: performance.now() - started };
+}
+
+/**
+ * A lake written before commit records existed has manifests and no `commits/`: readers would see
+ * none of its rows. Its commit records are written from the manifests once (what the sweep does).
+ */
+async function upgradeLake(lakeDir: string): Promise<void> {
+  const root = resolve(lakeDir);
+  if (existsSync(join(root, LAKE_PREFIXES.commits)) || !existsSync(join(root, LAKE_PREFIXES.manifests)))
+    return;
+  await sweepAttempts(new FsObjectStore(root));
 }
 
 /** Installs `sql/compat/duckdb.sql`: Trino function names as DuckDB macros. */

@@ -484,7 +484,8 @@ export async function compactCommits(
     const id = object.key.slice(object.key.lastIndexOf('/') + 1).replace(/\.json$/, '');
     if (known.has(id)) continue;
     const manifest = await readJson<Manifest>(lake, object.key);
-    if (!manifest) continue;
+    // Not a manifest ingest wrote (no source key or ingest time): nothing to make visible.
+    if (typeof manifest?.source_key !== 'string' || typeof manifest.ingested_at !== 'string') continue;
     await writeCommit(lake, commitOf(manifest, manifest.attempt ?? 'legacy'));
     backfilled++;
   }

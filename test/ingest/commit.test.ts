@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBaseTables } from '../../src/engine/catalog';
+import { buildCatalog, createBaseTables } from '../../src/engine/catalog';
 import { openDuckDb } from '../../src/engine/duckdb';
 import {
   type AttemptRecord,
@@ -167,6 +167,20 @@ describe('the commit protocol on a local lake', () => {
     });
     expect(await visibleRows()).toBe(2);
     expect(await sweepAttempts(lake)).toMatchObject({ backfilled: 0 });
+  });
+
+  it('upgrades a lake from before commit records when the catalog is built, so a query sees its rows', async () => {
+    await lake.put(KEY, CSV);
+    await ingestObject({ landing: lake, lake, key: KEY });
+    await rm(join(dir, 'commits'), { recursive: true });
+    const engine = await openDuckDb();
+    try {
+      await buildCatalog(engine, { lakeDir: dir, models: [] });
+      expect(Number((await engine.query('select count(*) as n from transactions')).rows[0]?.n)).toBe(2);
+    } finally {
+      await engine.close();
+    }
+    expect(await keys('commits/')).toHaveLength(1);
   });
 
   it('leaves the parts of an uncommitted attempt out of the refresh fingerprints, and counts them once committed', async () => {
