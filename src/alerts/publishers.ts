@@ -56,6 +56,19 @@ export class ConsolePublisher implements AlertPublisher {
 }
 
 /**
+ * Keeps each digest, with its notification's subject and attributes, instead of delivering it: what
+ * the CLI's `--json` prints as the alerts sent.
+ */
+export class CollectingPublisher implements AlertPublisher {
+  readonly name = 'json';
+  readonly sent: Record<string, unknown>[] = [];
+
+  async publish(notification: AlertNotification, digest: AlertDigest): Promise<void> {
+    this.sent.push({ subject: notification.subject, attributes: notification.attributes, ...digest });
+  }
+}
+
+/**
  * Posts each alert's Slack payload to an incoming webhook, with the poster's retries and backoff. A
  * message Slack never takes goes to `deadLetter` (the CLI parks it in the lake); the alert then
  * counts as handled, since retrying it on every run would not help.

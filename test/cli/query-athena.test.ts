@@ -94,6 +94,9 @@ const ENV = () => ({
 
 const SQL = 'select account_id, balance, n from fact_account_daily_balance';
 
+/** `ledgerlake query ...args` with the Athena stand-in's environment. */
+const query = (...args: string[]) => runCliWith({ cwd: work, env: ENV() }, 'query', ...args);
+
 describe('ledgerlake query --engine athena', () => {
   it('runs the SQL in the workgroup and database, reads every page, and keeps decimals exact in JSON', async () => {
     calls = [];
@@ -109,9 +112,7 @@ describe('ledgerlake query --engine athena', () => {
       t2: { rows: [['A2', '-0.10', '1']] },
     };
 
-    const run = await runCliWith(
-      { cwd: work, env: ENV() },
-      'query',
+    const run = await query(
       SQL,
       '--engine',
       'athena',
@@ -157,9 +158,7 @@ describe('ledgerlake query --engine athena', () => {
       },
       t2: { rows: [['A2', '3.00', '4']] },
     };
-    const csv = await runCliWith(
-      { cwd: work, env: ENV() },
-      'query',
+    const csv = await query(
       SQL,
       '--engine',
       'athena',
@@ -179,9 +178,7 @@ describe('ledgerlake query --engine athena', () => {
   it("fails with exit 1 and Athena's reason when the query fails", async () => {
     calls = [];
     failWith = 'TABLE_NOT_FOUND: line 1:15: Table lake_db.nope does not exist';
-    const run = await runCliWith(
-      { cwd: work, env: ENV() },
-      'query',
+    const run = await query(
       'select * from nope',
       '--engine',
       'athena',
@@ -197,12 +194,12 @@ describe('ledgerlake query --engine athena', () => {
   }, 60_000);
 
   it('refuses --engine athena without --workgroup and --database, and those options without it (exit 2)', async () => {
-    const missing = await runCliWith({ cwd: work, env: ENV() }, 'query', SQL, '--engine', 'athena');
+    const missing = await query(SQL, '--engine', 'athena');
     expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([
       2,
       'ledgerlake: --engine athena needs --workgroup W and --database D (the stack outputs name both)',
     ]);
-    const stray = await runCliWith({ cwd: work, env: ENV() }, 'query', SQL, '--workgroup', 'w');
+    const stray = await query(SQL, '--workgroup', 'w');
     expect([stray.code, stray.stderr.split('\n')[0]]).toEqual([
       2,
       'ledgerlake: --workgroup and --database go with --engine athena',

@@ -133,23 +133,42 @@ function clean(version: number) {
 /** Nothing of the file: it was never committed. */
 const NOTHING = { versions: {}, quarantined: 0 };
 
+/** A plan that answers `fault` to a seeded random share of the requests. */
+const seededPlan = (seed: number, share: number, fault: Fault) => {
+  const random = seededRandom(seed);
+  return (): Fault => (random() < share ? fault : 'pass');
+};
+
 const isCuratedPut = (r: ProxiedRequest) => r.method === 'PUT' && r.key.includes('/curated/');
 
 describe('ingest under S3 faults: readers see all of a file or none of it', () => {
-  it('with 25% 503 SlowDown and no retries: the failed ingest shows nothing, a retry converges', async () => {
-    const lake = await freshCase({ maxAttempts: 1 });
-    await lake.land(1);
-    const random = seededRandom(25);
-    proxy.plan = (): Fault => (random() < 0.25 ? 'slow-down' : 'pass');
-    await expect(lake.ingest()).rejects.toThrow();
-    expect(proxy.log.some((entry) => entry.fault === 'slow-down')).toBe(true);
-    expect(await readersSee(lake.direct)).toMatchObject(NOTHING);
+  it.each([
+    ['25% 503 SlowDown and no retries', 'slow-down' as const, seededPlan(25, 0.25, 'slow-down')],
+    ['20% connection resets', 'reset' as const, seededPlan(20, 0.2, 'reset')],
+    [
+      'the landed file cut off mid-body',
+      'reset-mid-body' as const,
+      (r: ProxiedRequest): Fault =>
+        r.method === 'GET' && r.key.endsWith('book.csv') ? 'reset-mid-body' : 'pass',
+    ],
+  ])(
+    'with %s: the failed ingest shows nothing, a retry converges',
+    async (_case, fault, plan) => {
+      const lake = await freshCase({ maxAttempts: 1 });
+      await lake.land(1);
+      const before = proxy.log.length;
+      proxy.plan = plan;
+      await expect(lake.ingest()).rejects.toThrow();
+      expect(proxy.log.slice(before).some((entry) => entry.fault === fault)).toBe(true);
+      expect(await readersSee(lake.direct)).toMatchObject(NOTHING);
 
-    proxy.plan = () => 'pass';
-    const retry = await lake.ingest();
-    expect(retry.skipped).toBe(false);
-    expect(await readersSee(lake.direct)).toEqual(clean(1));
-  }, 60_000);
+      proxy.plan = () => 'pass';
+      const retry = await lake.ingest();
+      expect(retry.skipped).toBe(false);
+      expect(await readersSee(lake.direct)).toEqual(clean(1));
+    },
+    60_000,
+  );
 
   it('with 25% 503 SlowDown and the SDK retrying with backoff: the ingest succeeds whole', async () => {
     const lake = await freshCase({ maxAttempts: 10 });
@@ -161,30 +180,6 @@ describe('ingest under S3 faults: readers see all of a file or none of it', () =
     proxy.plan = () => 'pass';
     expect(result.manifest.rows_valid).toBe(VALID);
     expect(proxy.log.slice(before).filter((entry) => entry.fault === 'slow-down').length).toBeGreaterThan(5);
-    expect(await readersSee(lake.direct)).toEqual(clean(1));
-  }, 60_000);
-
-  it('with 20% connection resets: the failed ingest shows nothing, a retry converges', async () => {
-    const lake = await freshCase({ maxAttempts: 1 });
-    await lake.land(1);
-    const random = seededRandom(20);
-    proxy.plan = (): Fault => (random() < 0.2 ? 'reset' : 'pass');
-    await expect(lake.ingest()).rejects.toThrow();
-    expect(await readersSee(lake.direct)).toMatchObject(NOTHING);
-
-    proxy.plan = () => 'pass';
-    await lake.ingest();
-    expect(await readersSee(lake.direct)).toEqual(clean(1));
-  }, 60_000);
-
-  it('with the landed file cut off mid-body: nothing is visible, a retry converges', async () => {
-    const lake = await freshCase({ maxAttempts: 1 });
-    await lake.land(1);
-    proxy.plan = (r) => (r.method === 'GET' && r.key.endsWith('book.csv') ? 'reset-mid-body' : 'pass');
-    await expect(lake.ingest()).rejects.toThrow();
-    expect(await readersSee(lake.direct)).toMatchObject(NOTHING);
-    proxy.plan = () => 'pass';
-    await lake.ingest();
     expect(await readersSee(lake.direct)).toEqual(clean(1));
   }, 60_000);
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { alertDatesAfterRefresh, evaluateAlerts } from '../../alerts/evaluate';
 import {
+  CollectingPublisher,
   ConsolePublisher,
   FanOutPublisher,
   storeDeadLetter,
@@ -47,13 +48,7 @@ export async function runAlertsCommand(
 
   const dir = lakeDir(options);
   const lake = new FsObjectStore(dir);
-  const sent: Record<string, unknown>[] = [];
-  const collector: AlertPublisher = {
-    name: 'json',
-    publish: async (notification, digest) => {
-      sent.push({ subject: notification.subject, attributes: notification.attributes, ...digest });
-    },
-  };
+  const collector = new CollectingPublisher();
   const publishers: AlertPublisher[] = [options.json ? collector : new ConsolePublisher(write)];
   if (webhook) publishers.push(new WebhookPublisher(webhook, { deadLetter: storeDeadLetter(lake) }));
 
@@ -79,7 +74,7 @@ export async function runAlertsCommand(
         dates: result.dates,
         breaches: result.breaches,
         already_sent: result.alreadySent,
-        digests: sent,
+        digests: collector.sent,
       };
       write(`${JSON.stringify(run, null, 2)}\n`);
       return;

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type PlantedAlert, plantBalanceMoves } from '../../alerts/demo-moves';
 import { alertDatesAfterRefresh, evaluateAlerts } from '../../alerts/evaluate';
-import { ConsolePublisher } from '../../alerts/publishers';
-import type { AlertPublisher } from '../../alerts/types';
+import { CollectingPublisher, ConsolePublisher } from '../../alerts/publishers';
 import { DEMO_DEFAULTS, type DemoFile, generateDemo } from '../../demo/generate';
 import { STOCK_PRODUCTS } from '../../demo/stock';
 import { buildCatalog } from '../../engine/catalog';
@@ -106,13 +105,7 @@ async function showLake(root: string, lake: FsObjectStore, quiet: boolean): Prom
     say(formatTable(kpis));
 
     say('balance alerts (a move of 50% or more, sent once):');
-    const digests: Record<string, unknown>[] = [];
-    const collector: AlertPublisher = {
-      name: 'json',
-      publish: async (notification, digest) => {
-        digests.push({ subject: notification.subject, attributes: notification.attributes, ...digest });
-      },
-    };
+    const collector = new CollectingPublisher();
     const alerts = await evaluateAlerts({
       engine,
       store: lake,
@@ -128,7 +121,12 @@ async function showLake(root: string, lake: FsObjectStore, quiet: boolean): Prom
     return {
       catalog: { tables: catalog.baseTables.length, models: catalog.models.length, seconds },
       kpis: kpis.rows,
-      alerts: { dates: alerts.dates, breaches: alerts.breaches, already_sent: alerts.alreadySent, digests },
+      alerts: {
+        dates: alerts.dates,
+        breaches: alerts.breaches,
+        already_sent: alerts.alreadySent,
+        digests: collector.sent,
+      },
       report: { path: report.path, bytes: report.bytes },
     };
   } finally {

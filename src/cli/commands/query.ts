@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { buildCatalog, CatalogError } from '../../engine/catalog';
-import { openDuckDb } from '../../engine/duckdb';
+import { type DuckDbEngine, openDuckDb } from '../../engine/duckdb';
 import { QueryError, type QueryResult, type SqlValue } from '../../engine/query-engine';
 import { loadModels, referencedRelations } from '../../sql/models';
 import { addEngineOptions, assertLocalEngine, type EngineOptions, openAthena } from '../athena-options';
@@ -45,7 +45,7 @@ export function registerQueryCommand(program: Command): void {
       const format = options.json ? 'json' : (options.format ?? 'table');
       const engine = await (options.engine === 'athena'
         ? openAthena(options)
-        : openLocal(sql, options)
+        : openLocalCatalog(options, (known) => referencedRelations(sql).filter((name) => known.has(name)))
       ).catch(fail);
       try {
         // JSON and CSV keep decimals (and integers beyond 2^53) exact, as their text.
@@ -71,15 +71,19 @@ export function registerQueryCommand(program: Command): void {
     });
 }
 
-/** The local catalog with only the models `sql` reads built. */
-async function openLocal(sql: string, options: QueryOptions) {
+/**
+ * The local lake's catalog with only the models `pick` chooses (from the known ones) built, for a
+ * command that runs its SQL on DuckDB (`query`, `report`). The engine is closed if the build fails.
+ */
+export async function openLocalCatalog(
+  options: EngineOptions & { readonly lake?: string },
+  pick: (known: ReadonlySet<string>) => string[],
+): Promise<DuckDbEngine> {
   assertLocalEngine(options);
   const dir = existingLake(options);
   const engine = await openDuckDb({ source: dir });
   try {
-    const known = new Set(loadModels().map((m) => m.name));
-    const models = referencedRelations(sql).filter((name) => known.has(name));
-    await buildCatalog(engine, { lakeDir: dir, models });
+    await buildCatalog(engine, { lakeDir: dir, models: pick(new Set(loadModels().map((m) => m.name))) });
   } catch (error) {
     await engine.close();
     throw error;

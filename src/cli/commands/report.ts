@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildCatalog, CatalogError } from '../../engine/catalog';
-import { openDuckDb } from '../../engine/duckdb';
+import { CatalogError } from '../../engine/catalog';
 import type { QueryEngine } from '../../engine/query-engine';
 import {
   buildReport,
@@ -12,11 +11,11 @@ import {
 } from '../../report/build-report';
 import { CUBE_QUERIES, type ReportSpan } from '../../report/cubes';
 import { serveReport } from '../../report/serve';
-import { loadModels, referencedRelations } from '../../sql/models';
-import { addEngineOptions, assertLocalEngine, type EngineOptions, openAthena } from '../athena-options';
+import { referencedRelations } from '../../sql/models';
+import { addEngineOptions, type EngineOptions, openAthena } from '../athena-options';
 import { lakeOption, parseIsoDateOption, parsePositiveIntOption, UsageError } from '../program';
 import { createProgress } from '../progress';
-import { existingLake, failCommand } from './query';
+import { failCommand, openLocalCatalog } from './query';
 
 /** Default output file, relative to the working directory. */
 export const DEFAULT_REPORT_FILE = 'report.html';
@@ -68,7 +67,7 @@ export function registerReportCommand(program: Command): void {
       const port = options.port === undefined ? 0 : parsePositiveIntOption(options.port, '--port');
       if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
       const engine =
-        options.engine === 'athena' ? await openAthena(options) : await openLocalCatalog(options, command);
+        options.engine === 'athena' ? await openAthena(options) : await openReportCatalog(options, command);
       let written: WrittenReport;
       try {
         const concurrency = options.engine === 'athena' ? Number(options.concurrency ?? 4) || 1 : 1;
@@ -133,18 +132,12 @@ export function reportModels(known: ReadonlySet<string>): string[] {
   return [...names].filter((name) => known.has(name)).sort();
 }
 
-async function openLocalCatalog(options: ReportCommandOptions, command: Command): Promise<QueryEngine> {
-  assertLocalEngine(options);
-  const dir = existingLake(options);
-  const engine = await openDuckDb({ source: dir });
+async function openReportCatalog(options: ReportCommandOptions, command: Command): Promise<QueryEngine> {
   try {
-    const known = new Set(loadModels().map((m) => m.name));
-    await buildCatalog(engine, { lakeDir: dir, models: reportModels(known) });
+    return await openLocalCatalog(options, reportModels);
   } catch (error) {
-    await engine.close();
     if (error instanceof CatalogError)
       failCommand(command, `cannot build the catalog: ${error.message}`, 'ledgerlake.report');
     throw error;
   }
-  return engine;
 }
