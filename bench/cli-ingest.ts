@@ -8,8 +8,8 @@
  * - DuckDB: a Node process that opens DuckDB with `threads = 1` and runs
  *   `COPY (SELECT * FROM read_csv(<csv>)) TO <file> (FORMAT parquet)` (what a user would script).
  * The two alternate `--runs` times and the medians are compared. Peak RSS is the largest high-water mark
- * (VmHWM, polled every 10 ms) of any process of the run's tree: the CLI may run ingest in a child with
- * its heap budget. A last ledgerlake run on `--big` rows checks that peak RSS stays flat.
+ * (VmHWM, polled every 10 ms) of any process of the run's tree (the CLI is one process; a child would
+ * count too). A last ledgerlake run on `--big` rows checks that peak RSS stays flat.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -72,14 +72,10 @@ async function child(kind: string, csv: string, target: string): Promise<void> {
 }
 
 function run(kind: string, csv: string): RunFigures {
-  // The same V8 flags the CLI runs ingest with (bin/ledgerlake.mjs): a fixed heap budget, and a young
-  // generation of 16 MB semi-spaces, which a small heap budget would otherwise shrink to a few MB (ingest
-  // allocates a string per field that dies young; measured 1-2 s less per 1M rows, same peak RSS).
-  const heap = `--max-old-space-size=${process.env.LEDGERLAKE_HEAP_MB ?? '160'}`;
-  const semiSpace = `--max-semi-space-size=${process.env.LEDGERLAKE_SEMI_SPACE_MB ?? '16'}`;
+  // Node's defaults, as the CLI runs ingest (bin/ledgerlake.mjs): no heap budget or young-generation flag.
   const output = execFileSync(
     process.execPath,
-    [heap, semiSpace, '--import', 'tsx', 'bench/ingest.ts', '--child', kind, '--csv', csv],
+    ['--import', 'tsx', 'bench/ingest.ts', '--child', kind, '--csv', csv],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return JSON.parse(output.trim().split('\n').pop()!) as RunFigures;

@@ -3,12 +3,10 @@
 // in this process, and falls back to the TypeScript sources through tsx when dist/ is missing or older
 // than them (a checkout edited since its last build), so `npx ledgerlake` always runs the current code.
 //
-// Ingest keeps about 60 MB live whatever the file size, but V8 sizes its heap from the machine's memory
-// and lets garbage pile up far beyond that on a big machine. The commands that ingest (`ingest`, `demo`)
-// therefore run with a fixed heap budget (LEDGERLAKE_HEAP_MB, default 160; measured: peak RSS 192 MB at
-// 1M rows, 206 MB at 4M): V8 takes it only at start, so they start a second Node process with it. Every
-// other command runs in this one.
-import { spawnSync } from 'node:child_process';
+// Every command runs in this one process. Ingest used to restart Node with a fixed heap budget
+// (--max-old-space-size=160); without it ingest is faster and its peak RSS stays flat and within budget
+// (measured, 1M -> 4M rows: 235 -> 256 MB, 5.6 -> 19.7 s, against 177 MB and 5.9 s at 1M with the budget;
+// `npm run bench:cli-ingest`), so the second process is gone.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,25 +38,4 @@ async function runHere() {
   }
 }
 
-const heapFlag = `--max-old-space-size=${process.env.LEDGERLAKE_HEAP_MB ?? '160'}`;
-// A young generation of 16 MB halves the scavenges that per-field strings cause while parsing (measured:
-// ingest of 1M rows 12.9 s -> 10.7 s, same peak RSS).
-const semiSpaceFlag = `--max-semi-space-size=${process.env.LEDGERLAKE_SEMI_SPACE_MB ?? '16'}`;
-const hasHeapFlag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) =>
-  arg.startsWith('--max-old-space-size'),
-);
-// The command is the first word that is neither an option nor the folder of a leading `--contracts DIR`.
-const args = process.argv.slice(2);
-const command = args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '--contracts');
-const ingests = command === 'ingest' || command === 'demo';
-
-if (hasHeapFlag || !ingests) {
-  await runHere();
-} else {
-  const result = spawnSync(
-    process.execPath,
-    [heapFlag, semiSpaceFlag, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exitCode = result.status ?? 1;
-}
+await runHere();

@@ -7,12 +7,22 @@
  * here, so the contract that comes out is self-contained: the Lambda gets it with its entries.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument } from 'yaml';
+import type * as AjvModule from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
+import type * as YamlModule from 'yaml';
 import { compileContract } from './compile';
 import { packageRoot } from './package-root';
 import type { ColumnSpec, DatasetContract, DatasetFeed, SnapshotDateSource, ValueLookup } from './types';
+
+/**
+ * ajv and yaml load on first use: only a project's own contract files need them, and loading them costs
+ * every command about 0.1 s of its start (measured: `ledgerlake --help` 0.30 -> 0.20 s).
+ */
+const load = createRequire(import.meta.url);
+const ajv = (): typeof AjvModule => load('ajv') as typeof AjvModule;
+export const yaml = (): typeof YamlModule => load('yaml') as typeof YamlModule;
 
 /** The published JSON Schema of a contract file. */
 export const CONTRACT_SCHEMA_FILE = join(
@@ -58,7 +68,9 @@ let validateDocument: ReturnType<Ajv['compile']> | undefined;
 function schemaValidator(): ReturnType<Ajv['compile']> {
   if (!validateDocument) {
     const schema = JSON.parse(readFileSync(CONTRACT_SCHEMA_FILE, 'utf8')) as object;
-    validateDocument = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    validateDocument = new (ajv().Ajv)({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
+      schema,
+    );
   }
   return validateDocument;
 }
@@ -119,7 +131,7 @@ function parseText(text: string, file: string): unknown {
       throw new ContractFileError(file, `is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const document = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const [problem] = document.errors;
   if (problem) {
     const [line, column] = [problem.linePos?.[0].line, problem.linePos?.[0].col];

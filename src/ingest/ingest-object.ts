@@ -456,7 +456,7 @@ async function ingestRows(
       uploads.push({
         key,
         write: () =>
-          request.lake.put(key, createReadStream(part.path), {
+          request.lake.put(key, createReadStream(part.path, { highWaterMark: 1 << 20 }), {
             contentType: 'application/vnd.apache.parquet',
           }),
       });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../support/shipped-cli';
+import { CLI, runCli, runCliWith } from '../support/shipped-cli';
 
 const exec = promisify(execFile);
 
@@ -141,6 +141,33 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     );
     expect(stdout).toMatch(/^n\n\d+\n$/);
     expect(stderr).toBe('');
+  });
+
+  it.each([
+    ['ingest', ['ingest', 'one/transactions.csv', '--lake', 'one-lake']],
+    ['demo', ['demo', '--lake', 'one-demo', '--days', '3']],
+    ['query', ['query', 'select 1 as x', '--lake', 'one-lake']],
+  ])('runs %s in one Node process', async (_command, args) => {
+    // Every Node process the command starts loads this preload (NODE_OPTIONS reaches children too) and
+    // records its pid: a command that restarts Node for a heap budget records two.
+    const preload = join(dir, 'count-processes.cjs');
+    const pids = join(dir, `pids-${_command}.txt`);
+    await writeFile(
+      preload,
+      `require('node:fs').appendFileSync(${JSON.stringify(pids)}, process.pid + '\\n');\n`,
+    );
+    await mkdir(join(dir, 'one'), { recursive: true });
+    await writeFile(
+      join(dir, 'one', 'transactions.csv'),
+      'transaction_id,event_time,customer_id,channel,type,amount,status\nT1,2024-03-01T10:00:00Z,C1,upi,deposit,10.50,success\n',
+    );
+    const { code, stderr } = await runCliWith(
+      { cwd: dir, env: { NODE_OPTIONS: `--require ${preload}` } },
+      ...args,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((await readFile(pids, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 
   it('tells a CLI user of a file of no known dataset to name it with --dataset', async () => {

@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { type FileHandle, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FsObjectStore, InvalidObjectKeyError, TEMP_FILE_PREFIX } from '../../src/storage/fs-store';
 import { ObjectNotFoundError } from '../../src/storage/object-store';
 
@@ -199,6 +200,47 @@ describe('folders and missing roots', () => {
 
     expect(keys).toEqual([]);
     await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it.each([
+    ['bytes', () => Buffer.from('id,amount\n1,2\n')],
+    ['text', () => 'id,city\n1,Zürich\n'],
+    [
+      'a stream of buffers',
+      () => Readable.from([Buffer.from('id,'), Buffer.from('amount\n'), Buffer.from('1,2\n')]),
+    ],
+    [
+      'a stream of strings',
+      () => Readable.from(['id,city\n', '1,Zürich\n', '2,Kraków\n'], { objectMode: true }),
+    ],
+  ])(
+    'gives the MD5 of what it wrote from %s as the etag, as a fresh store reading the file does',
+    async (_kind, body) => {
+      await store.put('landing/x.csv', body());
+      const bytes = await readFile(join(root, 'landing', 'x.csv'));
+
+      const written = await store.head('landing/x.csv');
+      const reread = await new FsObjectStore(root).head('landing/x.csv');
+
+      expect(written?.etag).toBe(createHash('md5').update(bytes).digest('hex'));
+      expect(reread?.etag).toBe(written?.etag);
+    },
+  );
+
+  it('takes the etag while writing, so the head after a put reads nothing', async () => {
+    await store.put('landing/x.csv', Readable.from([Buffer.from('aaaa')]));
+    const probe = await open(join(root, 'landing', 'x.csv'));
+    const reads = vi.spyOn(Object.getPrototypeOf(probe) as FileHandle, 'createReadStream');
+    await probe.close();
+    try {
+      expect((await store.head('landing/x.csv'))?.etag).toBe(createHash('md5').update('aaaa').digest('hex'));
+      expect(reads).not.toHaveBeenCalled();
+      // The control: a store that did not write the file reads it for its etag.
+      await new FsObjectStore(root).head('landing/x.csv');
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('recomputes the etag of a file changed behind its back', async () => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { yaml } from '../../contract/contract-file';
 import { inferContract, type SampleColumn } from '../../contract/infer';
 import { openSource, UnparseableRecord } from '../../ingest/formats/source-reader';
 import { parsePositiveIntOption, UsageError } from '../program';
@@ -60,7 +60,7 @@ export function contractYaml(contract: object, notes: readonly string[]): string
     '# Proposed by `ledgerlake contract infer`: check every guess, describe each column, then ingest.',
     ...notes.map((note) => `# - ${note}`),
   ];
-  return `${header.join('\n')}\n${stringify(contract, { lineWidth: 0 })}`;
+  return `${header.join('\n')}\n${yaml().stringify(contract, { lineWidth: 0 })}`;
 }
 
 /** `ledgerlake contract infer FILE [--name N] [--rows N] [--out F]`. */

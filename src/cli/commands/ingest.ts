@@ -193,7 +193,7 @@ export function registerIngestCommand(program: Command): void {
             failed++;
             continue;
           }
-          await lake.put(key, opened.handle.createReadStream());
+          await lake.put(key, opened.handle.createReadStream({ highWaterMark: 1 << 20 }));
           const progress = createProgress(basename(file.path), opened.size);
           const result = await ingestObject({
             landing: lake,
