@@ -4,7 +4,6 @@
  *
  * stream -> decode -> parse -> bind -> validate -> dedupe -> partition -> Parquet row groups -> commit
  */
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -455,10 +454,7 @@ async function ingestRows(
       const key = (kind === 'curated' ? curatedKey : quarantineKey)(contract.name, part.day, stem);
       uploads.push({
         key,
-        write: () =>
-          request.lake.put(key, createReadStream(part.path, { highWaterMark: 1 << 20 }), {
-            contentType: 'application/vnd.apache.parquet',
-          }),
+        write: () => request.lake.putFile(key, part.path, { contentType: 'application/vnd.apache.parquet' }),
       });
       files.push({ key, kind, partition: dayToIso(part.day), rows: part.rows, bytes: part.bytes });
     }

@@ -54,6 +54,12 @@ export interface ObjectStore {
   /** Writes an object, replacing any previous one; readers see the old or the new object, never a part. */
   put(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
   /**
+   * Writes the local file at `path` as the object, with the guarantees of `put`. The file stays the
+   * caller's to delete; the local store may link it into place instead of copying it, so the caller
+   * must not change it afterwards (ingest stages Parquet parts so, then commits them).
+   */
+  putFile(key: string, path: string, options?: PutOptions): Promise<void>;
+  /**
    * Writes an object only if the key does not exist yet (S3 `If-None-Match: *`, an exclusive create on
    * disk). Returns false, writing nothing, when it already exists. Used for exactly-once ledgers.
    */

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
@@ -232,6 +233,10 @@ export class S3ObjectStore implements ObjectStore {
       queueSize: this.queueSize,
     });
     await upload.done();
+  }
+
+  async putFile(key: string, path: string, options?: PutOptions): Promise<void> {
+    await this.put(key, createReadStream(path, { highWaterMark: 1 << 20 }), options);
   }
 
   async putIfAbsent(key: string, body: string | Uint8Array, options?: PutOptions): Promise<boolean> {

@@ -243,6 +243,30 @@ describe('folders and missing roots', () => {
     }
   });
 
+  it('links a local file of its own filesystem into place, and copies one of another (/dev/shm)', async () => {
+    const here = join(base, 'staged.parquet');
+    await writeFile(here, 'PAR1 same filesystem');
+    const shm = await mkdtemp('/dev/shm/ledgerlake-fs-store-');
+    try {
+      const there = join(shm, 'staged.parquet');
+      await writeFile(there, 'PAR1 another filesystem');
+      // The control: /dev/shm is another filesystem, so a link to it fails (EXDEV) and must be copied.
+      expect((await stat(there)).dev).not.toBe((await stat(base)).dev);
+
+      await store.putFile('curated/a.parquet', here);
+      await store.putFile('curated/b.parquet', there);
+
+      const linked = await stat(join(root, 'curated', 'a.parquet'));
+      const copied = await stat(join(root, 'curated', 'b.parquet'));
+      expect(linked.ino).toBe((await stat(here)).ino);
+      expect(copied.ino).not.toBe((await stat(there)).ino);
+      expect(await readFile(join(root, 'curated', 'b.parquet'), 'utf8')).toBe('PAR1 another filesystem');
+      expect((await readdir(join(root, 'curated'))).sort()).toEqual(['a.parquet', 'b.parquet']);
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
+  });
+
   it('recomputes the etag of a file changed behind its back', async () => {
     await store.put('reference/accounts.csv', 'aaaa');
     const before = await store.head('reference/accounts.csv');

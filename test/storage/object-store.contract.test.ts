@@ -4,7 +4,7 @@
  * s3-store.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,6 +99,27 @@ describe.each(adapters)('$name', ({ start }) => {
 
       expect(await sha256Of(await store.get('landing/transactions/big.csv'))).toBe(sha256);
       expect((await store.head('landing/transactions/big.csv'))?.size).toBe(12 * MIB + 12_345);
+    });
+
+    it('writes a local file as an object, replacing one, and keeps it after the file is deleted', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'ledgerlake-put-file-'));
+      try {
+        const path = join(dir, 'part.parquet');
+        const bytes = Buffer.from(Array.from({ length: 3 * MIB + 17 }, (_, i) => (i * 31) % 251));
+        await writeFile(path, bytes);
+        await store.put('curated/t/dt=2024-01-01/p.parquet', 'an older version');
+
+        await store.putFile('curated/t/dt=2024-01-01/p.parquet', path);
+        await rm(path);
+
+        const head = await store.head('curated/t/dt=2024-01-01/p.parquet');
+        expect(head?.size).toBe(bytes.length);
+        expect(await sha256Of(await store.get('curated/t/dt=2024-01-01/p.parquet'))).toBe(
+          createHash('sha256').update(bytes).digest('hex'),
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('replaces the content when a key is written again', async () => {
