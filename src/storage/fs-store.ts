@@ -33,6 +33,12 @@ import {
  */
 export const TEMP_FILE_PREFIX = '.ledgerlake-tmp-';
 
+/**
+ * Why `link` may refuse where a copy works: another filesystem (EXDEV), one without hard links (FAT,
+ * some network shares: EPERM, ENOTSUP, EOPNOTSUPP, ENOSYS), or too many links to the file (EMLINK).
+ */
+const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
 /** Read in 1 MiB chunks: the format readers and the hash do far less per-chunk work than with 64 KiB. */
 const READ_CHUNK_BYTES = 1 << 20;
 
@@ -180,7 +186,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       tempPath = await this.linkTemp(dirname(path), localPath);
     } catch (error) {
-      if (errorCode(error) !== 'EXDEV') throw error;
+      if (!LINK_REFUSED.has(errorCode(error) ?? '')) throw error;
       return this.put(key, createReadStream(localPath, { highWaterMark: READ_CHUNK_BYTES }), options);
     }
     try {
