@@ -463,7 +463,6 @@ function errorCode(error: unknown): string | undefined {
     : undefined;
 }
 
-/** ENOENT, or ENOTDIR when a folder of the key's path is a file (`a/b` when `a` is an object). */
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -471,6 +470,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** ENOENT, or ENOTDIR when a folder of the key's path is a file (`a/b` when `a` is an object). */
 function isMissingFileError(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
