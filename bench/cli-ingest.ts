@@ -96,6 +96,14 @@ async function duckdb(csv: string): Promise<Run> {
   }
 }
 
+/** A positive whole number of runs, or a clear refusal. */
+function count(value: string | undefined, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${option} must be a positive whole number, got '${value}'`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
   const big = Number(values.big);
   const csv = await generateCsv(rows);
   const bigCsv = await generateCsv(big);
-  const runs = Math.max(1, Number(values.runs));
+  const runs = count(values.runs, '--runs');
   const mine: Run[] = [];
   const theirs: Run[] = [];
   for (let i = 0; i < runs; i++) {
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
   const a = median(mine);
   const b = median(theirs);
   const largeRuns: Run[] = [];
-  for (let i = 0; i < Math.max(1, Number(values['big-runs'])); i++) largeRuns.push(await ours(bigCsv));
+  for (let i = 0; i < count(values['big-runs'], '--big-runs'); i++) largeRuns.push(await ours(bigCsv));
   // Both sizes' peak RSS is the highest of their runs (see median()).
   const large = median(largeRuns);
   const list = (r: readonly Run[]) => r.map((x) => x.seconds.toFixed(2)).join(', ');

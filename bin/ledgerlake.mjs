@@ -4,9 +4,9 @@
 // than them (a checkout edited since its last build), so `npx ledgerlake` always runs the current code.
 //
 // Every command runs in this one process. Ingest used to restart Node with a fixed heap budget
-// (--max-old-space-size=160); without it ingest is faster and its peak RSS stays flat and within budget
-// (measured, 1M -> 4M rows: 235 -> 256 MB, 5.6 -> 19.7 s, against 177 MB and 5.9 s at 1M with the budget;
-// `npm run bench:cli-ingest`), so the second process is gone.
+// (--max-old-space-size=160). Without it, ingest is faster (fewer full collections) and its peak RSS
+// stays under 300 MB, though higher (measured, 1M -> 4M rows: 229 -> 246-275 MB, against 166-176 ->
+// 181-194 MB with a budget of 64-160 MB; `npm run bench:cli-ingest`); so the second process is gone.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

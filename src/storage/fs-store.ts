@@ -3,6 +3,7 @@ import { createReadStream, type Dirent, type Stats } from 'node:fs';
 import {
   type FileHandle,
   link,
+  lstat,
   mkdir,
   open,
   readdir,
@@ -11,6 +12,7 @@ import {
   rmdir,
   stat,
   unlink,
+  utimes,
 } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -182,15 +184,24 @@ export class FsObjectStore implements ObjectStore {
    */
   async putFile(key: string, localPath: string, options?: PutOptions): Promise<void> {
     const path = this.pathOf(key);
+    const copy = () =>
+      this.put(key, createReadStream(localPath, { highWaterMark: READ_CHUNK_BYTES }), options);
+    // link(2) does not follow a symbolic link: only a regular file is linked, anything else is copied.
+    if (!(await lstat(localPath)).isFile()) return copy();
     let tempPath: string;
     try {
       tempPath = await this.linkTemp(dirname(path), localPath);
     } catch (error) {
       if (!LINK_REFUSED.has(errorCode(error) ?? '')) throw error;
-      return this.put(key, createReadStream(localPath, { highWaterMark: READ_CHUNK_BYTES }), options);
+      return copy();
     }
     try {
+      // The object's time is when it was written, as for `put` (and for the sweeper: a fresh temp name
+      // is not an abandoned one).
+      const now = new Date();
+      await utimes(tempPath, now, now);
       await rename(tempPath, path);
+      this.etagCache.delete(path);
     } finally {
       await unlink(tempPath).catch((error: unknown) => {
         if (!isMissingFileError(error)) throw error;

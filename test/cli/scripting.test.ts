@@ -144,10 +144,14 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
   });
 
   it.each([
-    ['ingest', ['ingest', 'one/transactions.csv', '--lake', 'one-lake']],
-    ['demo', ['demo', '--lake', 'one-demo', '--days', '3']],
-    ['query', ['query', 'select 1 as x', '--lake', 'one-lake']],
-  ])('runs %s in one Node process', async (_command, args) => {
+    ['ingest', [], ['ingest', 'one/transactions.csv', '--lake', 'one-lake']],
+    ['demo', [], ['demo', '--lake', 'one-demo', '--days', '3']],
+    [
+      'query',
+      ['ingest', 'one/transactions.csv', '--lake', 'one-query-lake'],
+      ['query', 'select count(*) as n from transactions', '--lake', 'one-query-lake'],
+    ],
+  ])('runs %s in one Node process', async (_command, setup, args) => {
     // Every Node process the command starts loads this preload (NODE_OPTIONS reaches children too) and
     // records its pid: a command that restarts Node for a heap budget records two.
     const preload = join(dir, 'count-processes.cjs');
@@ -161,6 +165,7 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
       join(dir, 'one', 'transactions.csv'),
       'transaction_id,event_time,customer_id,channel,type,amount,status\nT1,2024-03-01T10:00:00Z,C1,upi,deposit,10.50,success\n',
     );
+    if (setup.length > 0) expect((await cli(dir, ...setup)).code).toBe(0);
     const { code, stderr } = await runCliWith(
       { cwd: dir, env: { NODE_OPTIONS: `--require ${preload}` } },
       ...args,

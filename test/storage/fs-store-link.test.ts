@@ -2,7 +2,7 @@
  * `FsObjectStore.putFile` on filesystems that refuse hard links (FAT, some network shares): `link` is
  * made to fail as those do, and the file must be copied instead; any other failure must surface.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -42,6 +42,10 @@ describe('putFile where hard links are refused', () => {
       await store.putFile('curated/p.parquet', join(base, 'part.parquet'));
 
       expect(await readFile(join(base, 'lake', 'curated', 'p.parquet'), 'utf8')).toBe(`PAR1 ${code}`);
+      // A copy, not a link that slipped past the mock.
+      expect((await stat(join(base, 'lake', 'curated', 'p.parquet'))).ino).not.toBe(
+        (await stat(join(base, 'part.parquet'))).ino,
+      );
     },
   );
 

@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  type FileHandle,
+  lstat,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -265,6 +277,27 @@ describe('folders and missing roots', () => {
     } finally {
       await rm(shm, { recursive: true, force: true });
     }
+  });
+
+  it('copies a symbolic link to a file rather than linking the link, and dates a linked object when it is written', async () => {
+    const staged = join(base, 'staged.parquet');
+    await writeFile(staged, 'PAR1 staged long ago');
+    const longAgo = new Date('2001-02-03T04:05:06Z');
+    await utimes(staged, longAgo, longAgo);
+    await symlink('staged.parquet', join(base, 'alias.parquet'));
+    const before = Date.now() - 1000;
+
+    await store.putFile('curated/linked.parquet', staged);
+    await store.putFile('curated/from-symlink.parquet', join(base, 'alias.parquet'));
+
+    const fromSymlink = await lstat(join(root, 'curated', 'from-symlink.parquet'));
+    expect(fromSymlink.isFile()).toBe(true);
+    expect(await readFile(join(root, 'curated', 'from-symlink.parquet'), 'utf8')).toBe(
+      'PAR1 staged long ago',
+    );
+    const linked = await store.head('curated/linked.parquet');
+    expect(linked?.lastModified.getTime()).toBeGreaterThanOrEqual(before);
+    expect((await stat(join(root, 'curated', 'linked.parquet'))).ino).toBe((await stat(staged)).ino);
   });
 
   it('recomputes the etag of a file changed behind its back', async () => {
