@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { median } from './runs';
+import { median, runCount } from './runs';
 import { generateCsv } from './transactions-csv';
 
 interface Run {
@@ -96,14 +96,6 @@ async function duckdb(csv: string): Promise<Run> {
   }
 }
 
-/** A positive whole number of runs, or a clear refusal. */
-function count(value: string | undefined, option: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`${option} must be a positive whole number, got '${value}'`);
-  return n;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -118,7 +110,7 @@ async function main(): Promise<void> {
   const big = Number(values.big);
   const csv = await generateCsv(rows);
   const bigCsv = await generateCsv(big);
-  const runs = count(values.runs, '--runs');
+  const runs = runCount(values.runs, '--runs');
   const mine: Run[] = [];
   const theirs: Run[] = [];
   for (let i = 0; i < runs; i++) {
@@ -128,7 +120,7 @@ async function main(): Promise<void> {
   const a = median(mine);
   const b = median(theirs);
   const largeRuns: Run[] = [];
-  for (let i = 0; i < count(values['big-runs'], '--big-runs'); i++) largeRuns.push(await ours(bigCsv));
+  for (let i = 0; i < runCount(values['big-runs'], '--big-runs'); i++) largeRuns.push(await ours(bigCsv));
   // Both sizes' peak RSS is the highest of their runs (see median()).
   const large = median(largeRuns);
   const list = (r: readonly Run[]) => r.map((x) => x.seconds.toFixed(2)).join(', ');

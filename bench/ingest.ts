@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { median } from './runs';
+import { median, runCount } from './runs';
 import { generateCsv } from './transactions-csv';
 
 const OUT = resolve('bench/out');
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const bigCsv = await generateCsv(big);
   const csvBytes = statSync(csv).size;
 
-  const runs = Math.max(1, Number(values.runs));
+  const runs = runCount(values.runs, '--runs');
   const oursRuns: RunFigures[] = [];
   const duckRuns: RunFigures[] = [];
   for (let i = 0; i < runs; i++) {

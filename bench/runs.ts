@@ -12,3 +12,11 @@ export function median<T extends MeasuredRun>(runs: readonly T[]): T {
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
   };
 }
+
+/** The value of a `--runs`-like option: a positive whole number, or a clear refusal. */
+export function runCount(value: string | undefined, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${option} must be a positive whole number, got '${value}'`);
+  return n;
+}
