@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { median, runCount } from './runs';
+import { INGEST_BENCH_OPTIONS, median, runCount } from './runs';
 import { generateCsv } from './transactions-csv';
 
 interface Run {
@@ -99,9 +99,7 @@ async function duckdb(csv: string): Promise<Run> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rows: { type: 'string', default: '1000000' },
-      big: { type: 'string', default: '4000000' },
-      runs: { type: 'string', default: '5' },
+      ...INGEST_BENCH_OPTIONS,
       'big-runs': { type: 'string', default: '3' },
     },
   });

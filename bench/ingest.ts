@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { median, runCount } from './runs';
+import { INGEST_BENCH_OPTIONS, median, runCount } from './runs';
 import { generateCsv } from './transactions-csv';
 
 const OUT = resolve('bench/out');
@@ -84,9 +84,7 @@ function run(kind: string, csv: string): RunFigures {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rows: { type: 'string', default: '1000000' },
-      big: { type: 'string', default: '4000000' },
-      runs: { type: 'string', default: '5' },
+      ...INGEST_BENCH_OPTIONS,
       child: { type: 'string' },
       csv: { type: 'string' },
     },

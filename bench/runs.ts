@@ -20,3 +20,10 @@ export function runCount(value: string | undefined, option: string): number {
     throw new Error(`${option} must be a positive whole number, got '${value}'`);
   return n;
 }
+
+/** The options both ingest benches take: the two file sizes and the runs of the smaller one. */
+export const INGEST_BENCH_OPTIONS = {
+  rows: { type: 'string', default: '1000000' },
+  big: { type: 'string', default: '4000000' },
+  runs: { type: 'string', default: '5' },
+} as const;

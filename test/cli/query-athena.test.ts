@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCliWith } from '../support/shipped-cli';
 
 /**
@@ -97,10 +97,17 @@ const SQL = 'select account_id, balance, n from fact_account_daily_balance';
 /** `ledgerlake query ...args` with the Athena stand-in's environment. */
 const query = (...args: string[]) => runCliWith({ cwd: work, env: ENV() }, 'query', ...args);
 
+/** `ledgerlake query SQL --engine athena --workgroup W --database D ...more`. */
+const onAthena = (sql: string, workgroup: string, database: string, ...more: string[]) =>
+  query(sql, '--engine', 'athena', '--workgroup', workgroup, '--database', database, ...more);
+
 describe('ledgerlake query --engine athena', () => {
-  it('runs the SQL in the workgroup and database, reads every page, and keeps decimals exact in JSON', async () => {
+  beforeEach(() => {
     calls = [];
     failWith = undefined;
+  });
+
+  it('runs the SQL in the workgroup and database, reads every page, and keeps decimals exact in JSON', async () => {
     pages = {
       '': {
         rows: [
@@ -112,16 +119,7 @@ describe('ledgerlake query --engine athena', () => {
       t2: { rows: [['A2', '-0.10', '1']] },
     };
 
-    const run = await query(
-      SQL,
-      '--engine',
-      'athena',
-      '--workgroup',
-      'ledgerlake',
-      '--database',
-      'lake_db',
-      '--json',
-    );
+    const run = await onAthena(SQL, 'ledgerlake', 'lake_db', '--json');
 
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect(JSON.parse(run.stdout)).toEqual([
@@ -146,8 +144,6 @@ describe('ledgerlake query --engine athena', () => {
   }, 60_000);
 
   it('prints the table and CSV formats too, and stops reading pages after --limit', async () => {
-    calls = [];
-    failWith = undefined;
     pages = {
       '': {
         rows: [
@@ -158,35 +154,14 @@ describe('ledgerlake query --engine athena', () => {
       },
       t2: { rows: [['A2', '3.00', '4']] },
     };
-    const csv = await query(
-      SQL,
-      '--engine',
-      'athena',
-      '--workgroup',
-      'w',
-      '--database',
-      'd',
-      '--format',
-      'csv',
-      '--limit',
-      '1',
-    );
+    const csv = await onAthena(SQL, 'w', 'd', '--format', 'csv', '--limit', '1');
     expect([csv.code, csv.stdout]).toEqual([0, 'account_id,balance,n\nA1,1.50,2\n']);
     expect(calls.filter((c) => c.target === 'GetQueryResults')).toHaveLength(1);
   }, 60_000);
 
   it("fails with exit 1 and Athena's reason when the query fails", async () => {
-    calls = [];
     failWith = 'TABLE_NOT_FOUND: line 1:15: Table lake_db.nope does not exist';
-    const run = await query(
-      'select * from nope',
-      '--engine',
-      'athena',
-      '--workgroup',
-      'w',
-      '--database',
-      'lake_db',
-    );
+    const run = await onAthena('select * from nope', 'w', 'lake_db');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       'ledgerlake: query failed: Athena query q-1 failed in workgroup w: TABLE_NOT_FOUND',
