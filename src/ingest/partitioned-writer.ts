@@ -6,6 +6,7 @@ import {
   type ParquetColumn,
   ParquetPartWriter,
   ParquetWriteError,
+  StringColumnBuffer,
 } from '../parquet/part-writer';
 
 /** Rows per Parquet row group: ~128k, the size Athena and DuckDB scan well. */
@@ -68,7 +69,14 @@ class NumberBuffer {
 const FIRST_CAPACITY = 64;
 const NO_NUMBERS = new Float64Array(0);
 
-type ColumnBuffer = unknown[] | NumberBuffer;
+/** How a column's rows wait for their row group: typed numbers, buffered strings, or JS values (booleans). */
+type ColumnBuffer = NumberBuffer | StringColumnBuffer | unknown[];
+
+enum Held {
+  Numbers,
+  Strings,
+  Values,
+}
 
 interface PartitionBuffer {
   readonly day: number;
@@ -102,8 +110,8 @@ export class PartitionedWriter {
   private readonly varyingIndex: readonly number[];
   /** The varying columns, in `add` order. */
   private readonly varyingColumns: readonly ParquetColumn[];
-  /** For each varying column: true when it is a number type (held in a `NumberBuffer`). */
-  private readonly numeric: readonly boolean[];
+  /** For each varying column: how its rows are held. */
+  private readonly held: readonly Held[];
 
   /**
    * @param columns the Parquet columns, in file order
@@ -137,11 +145,15 @@ export class PartitionedWriter {
     this.varyingIndex = columns.map((c) => (c.name in constants ? -1 : varying++));
     this.width = varying;
     this.varyingColumns = columns.filter((c) => !(c.name in constants));
-    this.numeric = this.varyingColumns.map((c) => c.type !== 'string' && c.type !== 'boolean');
+    this.held = this.varyingColumns.map((c) =>
+      c.type === 'string' ? Held.Strings : c.type === 'boolean' ? Held.Values : Held.Numbers,
+    );
   }
 
   private newColumns(): ColumnBuffer[] {
-    return this.numeric.map((numeric) => (numeric ? new NumberBuffer() : []));
+    return this.held.map((held) =>
+      held === Held.Numbers ? new NumberBuffer() : held === Held.Strings ? new StringColumnBuffer() : [],
+    );
   }
 
   private get rowGroupSize(): number {
@@ -165,9 +177,12 @@ export class PartitionedWriter {
       this.last = buffer;
     }
     const { columns } = buffer;
-    const numeric = this.numeric;
+    const held = this.held;
     for (let i = 0; i < this.width; i++) {
-      if (numeric[i]) (columns[i] as NumberBuffer).push(values[i], this.varyingColumns[i]!);
+      const kind = held[i];
+      if (kind === Held.Numbers) (columns[i] as NumberBuffer).push(values[i], this.varyingColumns[i]!);
+      else if (kind === Held.Strings)
+        (columns[i] as StringColumnBuffer).push(values[i], this.varyingColumns[i]!);
       else (columns[i] as unknown[]).push(values[i]);
     }
     buffer.rows++;

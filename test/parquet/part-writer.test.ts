@@ -13,6 +13,7 @@ import {
   ParquetSinkError,
   ParquetWriteError,
   type PartWriterOptions,
+  StringColumnBuffer,
 } from '../../src/parquet/part-writer';
 
 let folder: string;
@@ -593,6 +594,92 @@ describe('ParquetPartWriter with typed number columns', () => {
     await expect(
       writer.writeRowGroup([{ numbers: new Float64Array(1), isNull: undefined, length: 1 }]),
     ).rejects.toThrow(/column s \(string\) was given typed numbers/);
+  });
+});
+
+describe('ParquetPartWriter with buffered string columns', () => {
+  const column: ParquetColumn = { name: 's', type: 'string' };
+  const marks = ['\uFF21', 'a', '😀', 'é', 'z', ''];
+  // Customers drawn at random, as in a day of transactions (a seeded LCG, so the test is repeatable).
+  let seed = 7;
+  const customers = Array.from({ length: 20_000 }, () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % 5000;
+  });
+  /** Value generators by row, and the encoding the buffered column must get. */
+  const cases: [string, number, (i: number) => string | null, 'PLAIN' | 'RLE_DICTIONARY'][] = [
+    [
+      'a few values with nulls',
+      10_000,
+      (i) => (i % 9 === 0 ? null : ['upi', 'debit_card', 'x'][i % 3]!),
+      'RLE_DICTIONARY',
+    ],
+    ['5,000 customer ids in 20,000 rows', 20_000, (i) => `C${customers[i]}`, 'RLE_DICTIONARY'],
+    ['unique ids (found by the first 4,096 values)', 10_000, (i) => `T${i}`, 'PLAIN'],
+    [
+      'unique non-ASCII values, in UTF-8 order',
+      6000,
+      (i) => (i % 11 === 0 ? null : `${marks[i % 6]}${i}`),
+      'PLAIN',
+    ],
+    // Repeats through the first 4,096 rows, then more distinct values than a dictionary holds.
+    ['70,000 distinct values after 5,000 repeats', 75_000, (i) => (i < 5000 ? 'same' : `v${i}`), 'PLAIN'],
+    // Each value twice in a row: the sample keeps the dictionary, which then does not pay.
+    ['3,000 values each twice: a dictionary that does not pay', 6000, (i) => `value-${i >> 1}`, 'PLAIN'],
+  ];
+
+  it.each(cases)(
+    'writes %s as the same JS values would be written',
+    async (_name, rows, valueAt, encoding) => {
+      const values = Array.from({ length: rows }, (_, i) => valueAt(i));
+      const buffered = new StringColumnBuffer();
+      for (const value of values) buffered.push(value, column);
+      const fromJs = await writePart([column], [[values]]);
+      fileCount += 1;
+      const fromBuffer = join(folder, `part-${fileCount}.parquet`);
+      const writer = new ParquetPartWriter(fileSink(fromBuffer), [column]);
+      await writer.writeRowGroup([buffered]);
+      await writer.finish();
+
+      const read = (path: string) => query(`SELECT s FROM read_parquet('${path}')`);
+      const stats = (path: string) =>
+        query(
+          `SELECT stats_min_value, stats_max_value, stats_null_count, encodings FROM parquet_metadata('${path}')`,
+        );
+      const written = await read(fromBuffer);
+
+      expect(written).toEqual(values.map((s) => ({ s })));
+      expect(await read(fromJs)).toEqual(written);
+      expect(await stats(fromBuffer)).toEqual(await stats(fromJs));
+      const [chunk] = await stats(fromBuffer);
+      expect(String(chunk?.encodings)).toContain(encoding);
+      if (encoding === 'PLAIN') expect(String(chunk?.encodings)).not.toContain('DICTIONARY');
+    },
+  );
+
+  it('refuses a value that is not a string, naming the column', () => {
+    const buffered = new StringColumnBuffer();
+    expect(() => buffered.push(12, column)).toThrow(/column s \(string\) expects a string, got number 12/);
+  });
+
+  it('refuses a null in a required column, naming its row', async () => {
+    const buffered = new StringColumnBuffer();
+    for (const value of ['a', 'b', null]) buffered.push(value, column);
+    const writer = new ParquetPartWriter(memorySink(), [{ ...column, required: true }]);
+
+    await expect(writer.writeRowGroup([buffered])).rejects.toThrow(
+      /row group 0, row 2: column s is required but the value is null/,
+    );
+  });
+
+  it('refuses buffered strings for a column of another type', async () => {
+    const writer = new ParquetPartWriter(memorySink(), [{ name: 'n', type: 'integer' }]);
+    const buffered = new StringColumnBuffer();
+    buffered.push('1', column);
+
+    await expect(writer.writeRowGroup([buffered])).rejects.toThrow(
+      /column n \(integer\) was given buffered strings/,
+    );
   });
 });
 
