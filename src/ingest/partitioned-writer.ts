@@ -7,6 +7,7 @@ import {
   ParquetPartWriter,
   ParquetWriteError,
   StringColumnBuffer,
+  type StringColumnHint,
 } from '../parquet/part-writer';
 
 /** Rows per Parquet row group: ~128k, the size Athena and DuckDB scan well. */
@@ -112,6 +113,8 @@ export class PartitionedWriter {
   private readonly varyingColumns: readonly ParquetColumn[];
   /** For each varying column: how its rows are held. */
   private readonly held: readonly Held[];
+  /** For each varying string column: what its buffers learnt about it (an id column?), across days. */
+  private readonly stringHints: readonly StringColumnHint[];
 
   /**
    * @param columns the Parquet columns, in file order
@@ -148,11 +151,16 @@ export class PartitionedWriter {
     this.held = this.varyingColumns.map((c) =>
       c.type === 'string' ? Held.Strings : c.type === 'boolean' ? Held.Values : Held.Numbers,
     );
+    this.stringHints = this.varyingColumns.map(() => ({ idColumn: false }));
   }
 
   private newColumns(): ColumnBuffer[] {
-    return this.held.map((held) =>
-      held === Held.Numbers ? new NumberBuffer() : held === Held.Strings ? new StringColumnBuffer() : [],
+    return this.held.map((held, i) =>
+      held === Held.Numbers
+        ? new NumberBuffer()
+        : held === Held.Strings
+          ? new StringColumnBuffer(this.stringHints[i])
+          : [],
     );
   }
 

@@ -18,7 +18,7 @@ import { snappyCompress } from './snappy';
 export { type ByteSink, type FileSink, fileSink, memorySink } from './byte-sink';
 export type { ColumnValues, NumberColumnValues, ParquetColumn } from './column-encoding';
 export { ParquetSinkError, ParquetWriteError } from './errors';
-export { StringColumnBuffer } from './string-column';
+export { StringColumnBuffer, type StringColumnHint } from './string-column';
 
 /** Compression codecs the writer can produce without a native dependency. */
 export type ParquetCodec = 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';

@@ -29,6 +29,12 @@ const FEW_ENTRIES = 8;
 const NO_INDEXES = new Int32Array(0);
 const NO_BYTES = Buffer.alloc(0);
 
+/** What the buffers of one string column share (see `StringColumnBuffer`). */
+export interface StringColumnHint {
+  /** True once a buffer of the column found it to be an id column. */
+  idColumn: boolean;
+}
+
 /**
  * One string column's rows of a row group, buffered as ingest adds them, outside the JS heap.
  *
@@ -55,12 +61,12 @@ export class StringColumnBuffer {
   plainSize = 0;
 
   /** Dictionary form, while `entries` is defined: the distinct values in order of first use. */
-  entries: string[] | undefined = [];
+  entries: string[] | undefined;
   /** Size of `entries` as the dictionary rule counts it (as `plainSize`). */
   entrySize = 0;
   /** Dictionary index of each non-null value. */
   indexes = NO_INDEXES;
-  private positions: Map<string, number> | undefined = new Map();
+  private positions: Map<string, number> | undefined;
   private last: string | undefined;
   private lastIndex = 0;
 
@@ -73,6 +79,17 @@ export class StringColumnBuffer {
   /** True while `min` (`max`) is ordered correctly by JS string comparison (see needsCodePointOrder). */
   private minByUnits = true;
   private maxByUnits = true;
+
+  /**
+   * @param hint what the buffers of one column learn about it, shared: once one of them finds an id
+   *   column, the buffers made after it start in the PLAIN form (no dictionary to build and drop again).
+   */
+  constructor(private readonly hint: StringColumnHint = { idColumn: false }) {
+    if (!hint.idColumn) {
+      this.entries = [];
+      this.positions = new Map();
+    }
+  }
 
   push(value: unknown, column: ParquetColumn): void {
     if (typeof value === 'string') {
@@ -115,6 +132,7 @@ export class StringColumnBuffer {
       this.lastIndex = index;
       if ((n + 1 === SAMPLE_SIZE && entries.length >= 0.95 * SAMPLE_SIZE) || entries.length > MAX_ENTRIES) {
         this.toPlain();
+        this.hint.idColumn = true;
       }
     } else if (value === null || value === undefined) {
       const row = this.length++;

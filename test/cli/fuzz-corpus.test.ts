@@ -19,7 +19,7 @@ const CLI = resolve('bin/ledgerlake.mjs');
 const PEAK_RSS = resolve('test/support/peak-rss.cjs');
 /** Bytes a terminal would act on: every control character but newline and tab. */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-/** Peak RSS allowed for any ingest of the corpus (the CLI runs with a 160 MB heap). */
+/** Peak RSS allowed for any ingest of the corpus. */
 const MAX_PEAK_RSS_MIB = 400;
 
 interface Run {

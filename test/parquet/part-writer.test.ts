@@ -657,6 +657,28 @@ describe('ParquetPartWriter with buffered string columns', () => {
     },
   );
 
+  it('starts the later buffers of an id column in the PLAIN form, with the same values written', async () => {
+    const hint = { idColumn: false };
+    const first = new StringColumnBuffer(hint);
+    for (let i = 0; i < 5000; i++) first.push(`T${i}`, column);
+    const second = new StringColumnBuffer(hint);
+    const values = ['T9', null, 'T10', 'T9'];
+    for (const value of values) second.push(value, column);
+    fileCount += 1;
+    const path = join(folder, `part-${fileCount}.parquet`);
+    const writer = new ParquetPartWriter(fileSink(path), [column]);
+    await writer.writeRowGroup([second]);
+    await writer.finish();
+
+    expect(hint.idColumn).toBe(true);
+    expect(new StringColumnBuffer().entries).toEqual([]);
+    expect(second.entries).toBeUndefined();
+    expect(await query(`SELECT s FROM read_parquet('${path}')`)).toEqual(values.map((s) => ({ s })));
+    expect(
+      await query(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${path}')`),
+    ).toEqual([{ min: 'T10', max: 'T9' }]);
+  });
+
   it('refuses a value that is not a string, naming the column', () => {
     const buffered = new StringColumnBuffer();
     expect(() => buffered.push(12, column)).toThrow(/column s \(string\) expects a string, got number 12/);
