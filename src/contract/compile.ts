@@ -6,7 +6,7 @@ import { dayToIso, LAKE_CALENDAR } from '../ingest/lake-layout';
  */
 import { JsonKeyTracker } from './json-keys';
 import { requiredMessage, VALUE_RULES, type ValueRule } from './rules';
-import { detached, TextMemo } from './text-memo';
+import { TextMemo } from './text-memo';
 import type { ColumnSpec, DatasetContract, DateFormat, Violation } from './types';
 import {
   decimalCentsIn,
@@ -96,6 +96,14 @@ const MEMO_LIMIT = 8192;
 const MEMO_TRIAL = 8192;
 /** Longest raw string a memo keeps: bounds the memo's memory whatever the cells hold. */
 const MEMO_MAX_CHARS = 256;
+
+/**
+ * A copy of `text` that shares no memory with it. Cells of 13 characters or more are slices of a 1 MB
+ * chunk of the file in V8; a memo entry keeps its string for the whole file and must not keep the chunk.
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : text.split('').join('');
+}
 
 /** A `g` or `y` regex keeps state between tests: its results must not be memoised. */
 function statefulPattern(spec: ColumnSpec): boolean {

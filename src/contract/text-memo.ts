@@ -116,11 +116,3 @@ export function hashRange(text: string, from: number, to: number): number {
   hash = Math.imul(hash, 0x2c1b3c6d);
   return hash ^ (hash >>> 12);
 }
-
-/**
- * A copy of `text` that shares no memory with it. Cells of 13 characters or more are slices of a 1 MB
- * chunk of the file in V8; a memo entry keeps its string for the whole file and must not keep the chunk.
- */
-export function detached(text: string): string {
-  return text.length < 13 ? text : text.split('').join('');
-}

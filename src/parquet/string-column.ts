@@ -2,7 +2,6 @@
  * String columns, PLAIN or dictionary-encoded: from a `StringColumnBuffer` (what ingest fills row by
  * row) or from an array of JS values (everything else that writes Parquet).
  */
-import { detached } from '../contract/text-memo';
 import {
   badValue,
   definedOfValues,
@@ -117,9 +116,9 @@ export class StringColumnBuffer {
       }
       if (index === undefined) {
         index = entries.length;
-        const entry = detached(value);
-        entries.push(entry);
-        this.positions!.set(entry, index);
+        // Kept as it is: the entries live no longer than the buffer, which held every value before.
+        entries.push(value);
+        this.positions!.set(value, index);
         this.entrySize += value.length + 4;
       }
       if (n === this.indexes.length) {
@@ -163,11 +162,21 @@ export class StringColumnBuffer {
     this.last = undefined;
   }
 
+  /**
+   * `value`, just written to `plain[start, end)`, as a string to keep as min or max. A cell of 13
+   * characters or more is, in V8, a slice of the chunk of the file it was read from: the copy decoded
+   * from its bytes lets that chunk go.
+   */
+  private written(value: string, start: number, end: number): string {
+    return value.length < 13 ? value : this.plain.toString('utf8', start, end);
+  }
+
   /** Appends one value to the PLAIN bytes and to the min/max. */
   private append(value: string): void {
     const length = value.length;
-    if (this.plainLength + 4 + 3 * length > this.plain.length) {
-      const plain = Buffer.allocUnsafe(Math.max(1024, 2 * (this.plainLength + 4 + 3 * length)));
+    const needed = this.plainLength + 4 + 3 * length;
+    if (needed > this.plain.length) {
+      const plain = Buffer.allocUnsafe(Math.max(1024, needed, 2 * this.plain.length));
       this.plain.copy(plain, 0, 0, this.plainLength);
       this.plain = plain;
     }
@@ -189,16 +198,16 @@ export class StringColumnBuffer {
     const byUnits = ascii || !needsCodePointOrder(value);
     const { min, max } = this;
     if (min === undefined || max === undefined) {
-      this.min = this.max = detached(value);
+      this.min = this.max = this.written(value, start, end);
       this.minByUnits = this.maxByUnits = byUnits;
       return;
     }
     if (byUnits && this.minByUnits ? value < min : compareCodePoints(value, min) < 0) {
-      this.min = detached(value);
+      this.min = this.written(value, start, end);
       this.minByUnits = byUnits;
     }
     if (byUnits && this.maxByUnits ? value > max : compareCodePoints(value, max) > 0) {
-      this.max = detached(value);
+      this.max = this.written(value, start, end);
       this.maxByUnits = byUnits;
     }
   }
