@@ -182,6 +182,28 @@ describe('ingestObject', () => {
     ]);
   });
 
+  it('keeps the last of rows sharing a key written two ways, the padded one last, in one batch', async () => {
+    // The key pass hashes plain key cells in batches and a padded one (trimmed first) on its own: the
+    // batch so far must be observed first, or T1 at line 2 would look like the last.
+    const csv = `${[
+      HEADER,
+      'T1,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,1.00,USD,success,0.5',
+      ' T1 ,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,2.00,USD,success,0.5',
+      'T2,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,3.00,USD,success,0.5',
+    ].join('\n')}\n`;
+    const { manifest } = await land('landing/transactions/padded-dupes.csv', csv);
+
+    expect(manifest).toMatchObject({ rows_read: 3, rows_valid: 2, duplicates_dropped: 1 });
+    expect(
+      await rows(
+        `select transaction_id, amount, source_line from read_parquet('$LAKE/curated/**/*.parquet') order by 1`,
+      ),
+    ).toEqual([
+      { transaction_id: 'T1', amount: 2, source_line: 3 },
+      { transaction_id: 'T2', amount: 3, source_line: 4 },
+    ]);
+  });
+
   it('quarantines invalid rows with their original values, reasons, source key and line', async () => {
     const csv = [
       'txn_id;event_time;customer_id;channel;city;type;amount;currency;status',

@@ -37,6 +37,34 @@ describe('LastOccurrenceIndex', () => {
     ]);
   });
 
+  it('gives the same answers for keys observed in batches, repeats within and across batches too', () => {
+    const keys = Array.from({ length: 50_000 }, (_, i) => `K${(i * 7) % 20_011}`);
+    const one = new LastOccurrenceIndex(1);
+    const batched = new LastOccurrenceIndex(1);
+    const text = keys.join(',');
+    const from = new Int32Array(keys.length);
+    const to = new Int32Array(keys.length);
+    const lines = new Int32Array(keys.length);
+    let at = 0;
+    keys.forEach((key, i) => {
+      from[i] = at;
+      to[i] = at + key.length;
+      lines[i] = i + 2;
+      at += key.length + 1;
+      one.observe(key, i + 2);
+    });
+    // Batches of 1,000 keys; the filter fills and gets layers on the way.
+    for (let start = 0; start < keys.length; start += 1000) {
+      batched.observeRanges(text, from.subarray(start), to.subarray(start), lines.subarray(start), 1000);
+    }
+
+    const answers = (index: LastOccurrenceIndex) => keys.map((key, i) => index.isSuperseded(key, i + 2));
+    const superseded = answers(batched).filter(Boolean).length;
+    expect(answers(batched)).toEqual(answers(one));
+    // 50,000 occurrences of 20,011 keys: all but the last of each are superseded.
+    expect(superseded).toBe(50_000 - 20_011);
+  });
+
   it('stays exact with many keys in a small filter, which adds layers and flags false positives', () => {
     const index = new LastOccurrenceIndex(1); // smallest first layer: 512 Kibit, sized for 32k keys
     const keys = Array.from({ length: 200_000 }, (_, i) => `T${i}`);
