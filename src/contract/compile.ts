@@ -162,6 +162,14 @@ interface CompiledColumn {
 }
 
 /** A parsed value with the reason it breaks a rule, if it does. */
+/**
+ * A JSON string can escape half of a surrogate pair (`"\ud800"`), which UTF-8 cannot store: written to
+ * Parquet it would become U+FFFD, so the row is quarantined (its original keeps the escape) rather than
+ * changed.
+ */
+const UNPAIRED_SURROGATE =
+  'holds half of a UTF-16 surrogate pair, which UTF-8 cannot store (it would be written as U+FFFD); fix the escape in the source';
+
 type Checked = { readonly value: unknown; readonly violation: Violation | undefined };
 const NULL_CHECKED: Checked = { value: null, violation: undefined };
 
@@ -384,7 +392,9 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       case Kind.String:
         parsed =
           typeof value === 'string'
-            ? value
+            ? value.isWellFormed()
+              ? value
+              : new ParseFailure(UNPAIRED_SURROGATE)
             : typeof value === 'object'
               ? JSON.stringify(value)
               : inexactInteger(value)

@@ -31,7 +31,8 @@ const fail = (reason: string): ParseFailure => new ParseFailure(reason);
 
 /** Quotes a source value for a message, shortened so a huge cell does not flood the report. */
 export function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // A string that is not well-formed UTF-16 is shown escaped, as JSON writes it.
+  const text = typeof value === 'string' && value.isWellFormed() ? value : JSON.stringify(value);
   return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
 }
 

@@ -432,12 +432,9 @@ function stringBounds(values: readonly (string | null | undefined)[]): [string, 
 function compareCodePoints(left: string, right: string): number {
   if (left === right) return 0;
   if (!needsCodePointOrder(left) && !needsCodePointOrder(right)) return left < right ? -1 : 1;
-  const a = Array.from(left, (c) => c.codePointAt(0)!);
-  const b = Array.from(right, (c) => c.codePointAt(0)!);
-  for (let i = 0; i < a.length && i < b.length; i++) {
-    if (a[i] !== b[i]) return a[i]! - b[i]!;
-  }
-  return a.length - b.length;
+  // The bytes as written: UTF-8 order is code point order, and an unpaired surrogate is written (and so
+  // must be ordered) as U+FFFD, not by its code unit.
+  return Buffer.compare(Buffer.from(left, 'utf8'), Buffer.from(right, 'utf8'));
 }
 
 /**

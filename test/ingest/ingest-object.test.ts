@@ -256,6 +256,33 @@ describe('ingestObject', () => {
     ]);
   });
 
+  it('quarantines a JSON string holding half a surrogate pair instead of storing it as U+FFFD', async () => {
+    const row = (id: string, city: string) =>
+      `{"transaction_id":"${id}","event_time":"2024-06-01T10:00:00Z","customer_id":"C1","channel":"upi",` +
+      `"city":"${city}","type":"deposit","amount":"1.00","currency":"USD","status":"success"}`;
+    // JSON escapes, as a file holds them: T1's city is a lone high surrogate, T2's a whole pair (an emoji).
+    const ndjson = [row('T1', 'A\\ud800'), row('T2', '\\ud83d\\ude00')].join('\n');
+    const { manifest } = await land('landing/transactions/surrogates.ndjson', ndjson);
+
+    expect(manifest).toMatchObject({
+      rows_valid: 1,
+      rows_quarantined: 1,
+      violations_by_rule: { 'city.type': 1 },
+    });
+    expect(await rows(`select transaction_id, city from read_parquet('$LAKE/curated/**/*.parquet')`)).toEqual(
+      [{ transaction_id: 'T2', city: '😀' }],
+    );
+    const [quarantined] = await rows(
+      `select source_line, reasons, record from read_parquet('$LAKE/quarantine/**/*.parquet')`,
+    );
+    expect(quarantined).toMatchObject({ source_line: 1 });
+    expect(String(quarantined?.reasons)).toBe(
+      `city '"A\\ud800"' holds half of a UTF-16 surrogate pair, which UTF-8 cannot store (it would be written as U+FFFD); fix the escape in the source`,
+    );
+    // The original keeps the escape: nothing of the row is lost.
+    expect(JSON.parse(String(quarantined?.record)).city).toBe('A\ud800');
+  });
+
   it('writes a manifest whose counts add up, with the files, partitions and bytes', async () => {
     const csv = [
       HEADER,

@@ -623,6 +623,19 @@ describe('ParquetPartWriter with buffered string columns', () => {
       (i) => (i % 11 === 0 ? null : `${marks[i % 6]}${i}`),
       'PLAIN',
     ],
+    // Half a surrogate pair is written as U+FFFD (EF BF BD), and must be ordered so in the statistics.
+    [
+      'unpaired surrogates among U+E000 and U+FFFD',
+      3000,
+      (i) => `${['\ud800', '\ue000', 'b', '\ufffd', '\udfffa'][i % 5]}${i % 40}`,
+      'RLE_DICTIONARY',
+    ],
+    [
+      'unique values with unpaired surrogates',
+      6000,
+      (i) => `${['\ud800', '\ue000', '\ufffd', '\ud800b'][i % 4]}${i}`,
+      'PLAIN',
+    ],
     [
       'unique values of 13 characters and more (min and max kept as copies)',
       6000,
@@ -655,13 +668,15 @@ describe('ParquetPartWriter with buffered string columns', () => {
         const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
         return meta.row_groups[0]!.columns[0]!.meta_data!;
       };
+      // What is stored: UTF-8, where half a surrogate pair becomes U+FFFD.
+      const stored = values.map((v) => (v === null ? null : Buffer.from(v, 'utf8').toString('utf8')));
       // Bounds worked out independently: UTF-8 byte order is Parquet's order for strings.
-      const present = values.filter((v): v is string => v !== null);
+      const present = stored.filter((v): v is string => v !== null);
       const byBytes = [...present].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
       const written = await read(fromBuffer);
       const chunk = await footer(fromBuffer);
 
-      expect(written).toEqual(values.map((s) => ({ s })));
+      expect(written).toEqual(stored.map((s) => ({ s })));
       expect(await read(fromJs)).toEqual(written);
       expect(chunk.statistics).toEqual((await footer(fromJs)).statistics);
       // hyparquet-writer cuts bounds longer than 16 bytes: a shorter min, a greater max.
