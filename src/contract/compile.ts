@@ -170,8 +170,12 @@ interface CompiledColumn {
 const UNPAIRED_SURROGATE =
   'holds half of a UTF-16 surrogate pair, which UTF-8 cannot store (it would be written as U+FFFD); fix the escape in the source';
 
-type Checked = { readonly value: unknown; readonly violation: Violation | undefined };
-const NULL_CHECKED: Checked = { value: null, violation: undefined };
+/**
+ * A memo entry: the checked value of a cell text and its violation. `code` numbers the column's memo
+ * entries (see `validate`'s `codes`); -1 for an entry the memo does not keep.
+ */
+type Checked = { readonly value: unknown; readonly violation: Violation | undefined; readonly code: number };
+const NULL_CHECKED: Checked = { value: null, violation: undefined, code: -1 };
 
 /** A JSON number beyond 2^53 that is a whole number: the parser may have rounded away its last digits. */
 function inexactInteger(value: unknown): boolean {
@@ -235,8 +239,12 @@ export interface CompiledContract {
   /**
    * Normalises, types and checks one row given its raw values in contract order. Typed values are
    * written into `out`; the violations are returned (an empty array when the row is valid).
+   *
+   * With `codes`, `codes[i]` is set to a number that stands for the value of column `i` (its memo entry)
+   * or to -1: equal codes of a column mean equal values, so a writer can find a value's dictionary entry
+   * without hashing it (one value may have several codes, from cells written differently).
    */
-  validate(raw: readonly unknown[], out: unknown[]): Violation[];
+  validate(raw: readonly unknown[], out: unknown[], codes?: Int32Array): Violation[];
   /** The row's primary key as one string, or undefined when a key value is missing. */
   keyOf(raw: readonly unknown[]): string | undefined;
   /**
@@ -460,7 +468,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
   /** Columns whose default is another column's value, filled in after the row's own values. */
   const defaultedColumns = columns.filter((c) => c.defaultFrom >= 0);
 
-  function validate(raw: readonly unknown[], out: unknown[]): Violation[] {
+  function validate(raw: readonly unknown[], out: unknown[], codes?: Int32Array): Violation[] {
     let violations: Violation[] | undefined;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
@@ -468,6 +476,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       let value: unknown = null;
       let violation: Violation | undefined;
       let fromText = false;
+      let code = -1;
       if (source === IN_TEXT) {
         // A CSV cell still in the text: answered from the memo or parsed where it lies when that gives
         // exactly what the cut-out cell would; otherwise cut out and handled below.
@@ -485,6 +494,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
               }
               value = memo.value;
               violation = memo.violation;
+              code = memo.code;
               fromText = true;
             }
           } else if (column.parsedInText && isPlainCell(text, from, to)) {
@@ -511,15 +521,16 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
           memo =
             normalised === null
               ? NULL_CHECKED
-              : { violation: check(column, normalised), value: checkedValue };
+              : { violation: check(column, normalised), value: checkedValue, code: -1 };
           if (column.memo !== undefined && column.memo.size < MEMO_LIMIT && source.length <= MEMO_MAX_CHARS) {
             const value = typeof memo.value === 'string' ? detached(memo.value) : memo.value;
-            memo = { violation: memo.violation, value };
+            memo = { violation: memo.violation, value, code: column.memo.size };
             column.memo.set(detached(source), memo);
           }
         }
         value = memo.value;
         violation = memo.violation;
+        code = memo.code;
       } else {
         const normalised = normalise(column, source);
         if (normalised !== null) {
@@ -530,8 +541,10 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       if (value === null && violation === undefined && column.literalDefault !== undefined) {
         violation = check(column, normalise(column, column.literalDefault));
         value = checkedValue;
+        code = -1;
       }
       out[i] = value;
+      if (codes !== undefined) codes[i] = code;
       if (!violation && value === null && column.required && column.defaultFrom < 0) {
         violation = {
           field: column.spec.name,
@@ -548,6 +561,8 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       const column = defaultedColumns[d]!;
       if (out[column.index] !== null) continue;
       out[column.index] = out[column.defaultFrom];
+      // The other column's code numbers that column's values, not this one's.
+      if (codes !== undefined) codes[column.index] = -1;
       if (
         out[column.index] === null &&
         column.required &&

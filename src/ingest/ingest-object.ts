@@ -416,6 +416,8 @@ async function ingestRows(
   const raw: unknown[] = new Array(width);
   // Contract values, then source_line: the non-constant columns of a curated row.
   const out: unknown[] = new Array(width + 1);
+  // The value codes of `out` (source_line has none).
+  const codes = new Int32Array(width + 1).fill(-1);
   const ingestDay = Math.floor(ingestedAt / 86_400_000);
   let rowsRead = 0;
   let rowsValid = 0;
@@ -448,7 +450,7 @@ async function ingestRows(
             duplicates++;
             continue;
           }
-          violations = compiled.validate(raw, out);
+          violations = compiled.validate(raw, out, codes);
           validated = true;
         }
       }
@@ -458,6 +460,7 @@ async function ingestRows(
         const written = curated.add(
           dayOf(out[compiled.eventTimeIndex] as number, compiled.eventTimeType),
           out,
+          codes,
         );
         if (written) await written;
         continue;

@@ -169,12 +169,13 @@ export class PartitionedWriter {
   }
 
   /**
-   * Adds one row; `values` holds the non-constant columns in order (it is copied, so it can be reused).
+   * Adds one row; `values` holds the non-constant columns in order (it is copied, so it can be reused),
+   * and `codes`, when given, the value code of each (see `StringColumnBuffer.push`), or -1.
    * Returns a Promise only when the row completed a row group that is being written: await it before the
    * next `add` (`await` on the result works either way). Most rows return undefined, which spares the
    * ingest loop a Promise and a microtask per row.
    */
-  add(day: number, values: readonly unknown[]): Promise<void> | undefined {
+  add(day: number, values: readonly unknown[], codes?: Int32Array): Promise<void> | undefined {
     let buffer = this.last;
     if (buffer?.day !== day) {
       buffer = this.buffers.get(day);
@@ -190,7 +191,7 @@ export class PartitionedWriter {
       const kind = held[i];
       if (kind === Held.Numbers) (columns[i] as NumberBuffer).push(values[i], this.varyingColumns[i]!);
       else if (kind === Held.Strings)
-        (columns[i] as StringColumnBuffer).push(values[i], this.varyingColumns[i]!);
+        (columns[i] as StringColumnBuffer).push(values[i], this.varyingColumns[i]!, codes ? codes[i]! : -1);
       else (columns[i] as unknown[]).push(values[i]);
     }
     buffer.rows++;

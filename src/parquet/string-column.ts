@@ -22,6 +22,12 @@ const SAMPLE_SIZE = 4096;
  */
 const MAX_ENTRIES = 1 << 16;
 
+/**
+ * Values after which a buffer notes the dictionary index of each value code: a day with a few rows (a
+ * file can span thousands) keeps no table of codes, a busy one finds its values by code.
+ */
+const CODED_AFTER = 1024;
+
 /** Distinct values up to which a value is found by comparing it with each (see TextMemo). */
 const FEW_ENTRIES = 8;
 
@@ -66,6 +72,8 @@ export class StringColumnBuffer {
   /** Dictionary index of each non-null value. */
   indexes = NO_INDEXES;
   private positions: Map<string, number> | undefined;
+  /** Dictionary index of each value code seen (-1: not seen); see `push`. */
+  private byCode = NO_INDEXES;
   private last: string | undefined;
   private lastIndex = 0;
 
@@ -90,7 +98,12 @@ export class StringColumnBuffer {
     }
   }
 
-  push(value: unknown, column: ParquetColumn): void {
+  /**
+   * Adds one row's value. `code`, when not -1, stands for the value (the validator's memo entry: equal
+   * codes, equal values): a buffer of some size finds the dictionary entry of a code it has seen in an
+   * Int32Array, where hashing the string was most of the cost of a row's strings.
+   */
+  push(value: unknown, column: ParquetColumn, code = -1): void {
     if (typeof value === 'string') {
       const n = this.length - this.nulls;
       this.length++;
@@ -101,7 +114,10 @@ export class StringColumnBuffer {
         return;
       }
       let index: number | undefined;
-      if (value === this.last) {
+      const byCode = this.byCode;
+      if (code >= 0 && code < byCode.length && byCode[code]! >= 0) {
+        index = byCode[code];
+      } else if (value === this.last) {
         index = this.lastIndex;
       } else if (entries.length <= FEW_ENTRIES) {
         // A channel, a status: comparing with each entry is cheaper than hashing.
@@ -129,6 +145,7 @@ export class StringColumnBuffer {
       this.indexes[n] = index;
       this.last = value;
       this.lastIndex = index;
+      if (code >= 0 && n >= CODED_AFTER) this.remember(code, index);
       if ((n + 1 === SAMPLE_SIZE && entries.length >= 0.95 * SAMPLE_SIZE) || entries.length > MAX_ENTRIES) {
         this.toPlain();
         this.hint.idColumn = true;
@@ -150,6 +167,16 @@ export class StringColumnBuffer {
     }
   }
 
+  /** Notes that `code` stands for dictionary entry `index`. */
+  private remember(code: number, index: number): void {
+    if (code >= this.byCode.length) {
+      const byCode = new Int32Array(Math.max(code + 1, 2 * this.byCode.length, 64)).fill(-1);
+      byCode.set(this.byCode);
+      this.byCode = byCode;
+    }
+    this.byCode[code] = index;
+  }
+
   /** Leaves the dictionary form: the values so far become PLAIN bytes. */
   private toPlain(): void {
     const entries = this.entries!;
@@ -159,6 +186,7 @@ export class StringColumnBuffer {
     this.entries = undefined;
     this.positions = undefined;
     this.indexes = NO_INDEXES;
+    this.byCode = NO_INDEXES;
     this.last = undefined;
   }
 

@@ -104,3 +104,72 @@ describe('validate on cells left in the text', () => {
     });
   }
 });
+
+describe('value codes', () => {
+  for (const contract of DATASETS) {
+    it(`give each code of a column one value (${contract.name})`, () => {
+      const landed = { key: `landing/${contract.name}/f.csv`, landedAt: new Date('2024-06-01T12:00:00Z') };
+      const compiled = compileContract(contract, landed);
+      const header = contract.columns.map((c) => c.name);
+      const binding = compiled.bindHeader(header);
+      const codes = new Int32Array(header.length);
+      const raw: unknown[] = [];
+      const out: unknown[] = [];
+      // Per column: the value each code stood for the first time.
+      const seen = header.map(() => new Map<number, unknown>());
+      let coded = 0;
+      let seed = 5;
+      for (let row = 0; row < 9000; row++) {
+        const fields = header.map(() => {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+          return CELLS[Math.floor((seed / 4294967296) * CELLS.length)]!;
+        });
+        const text = fields.join(',');
+        const bounds = new Int32Array(2 * header.length);
+        let at = 0;
+        fields.forEach((field, k) => {
+          bounds[2 * k] = at;
+          bounds[2 * k + 1] = at + field.length;
+          at += field.length + 1;
+        });
+        binding.extractFromText!(text, bounds, 0, raw);
+        codes.fill(-2);
+        compiled.validate(raw, out, codes);
+        for (let i = 0; i < header.length; i++) {
+          const code = codes[i]!;
+          expect(code).toBeGreaterThanOrEqual(-1);
+          if (code < 0) continue;
+          coded++;
+          if (!seen[i]!.has(code)) seen[i]!.set(code, out[i]);
+          expect(out[i], `${header[i]} code ${code} on row ${row}`).toEqual(seen[i]!.get(code));
+        }
+      }
+      expect(coded).toBeGreaterThan(1000);
+    });
+  }
+
+  it('gives a column that took another column as its default no code of its own', () => {
+    const transactions = DATASETS.find((d) => d.name === 'transactions')!;
+    const compiled = compileContract(transactions);
+    const header = transactions.columns.map((c) => c.name);
+    const binding = compiled.bindHeader(header);
+    const account = header.indexOf('account_id');
+    const customer = header.indexOf('customer_id');
+    const row = (accountCell: string) =>
+      header.map((name) => (name === 'account_id' ? accountCell : name === 'customer_id' ? 'C7' : 'x'));
+    const codes = new Int32Array(header.length);
+    const raw: unknown[] = [];
+    const out: unknown[] = [];
+
+    binding.extract(row('A1'), raw);
+    compiled.validate(raw, out, codes);
+    const ownCode = codes[account];
+    binding.extract(row(''), raw);
+    compiled.validate(raw, out, codes);
+
+    expect(ownCode).toBeGreaterThanOrEqual(0);
+    expect(out[account]).toBe('C7');
+    expect(codes[customer]).toBeGreaterThanOrEqual(0);
+    expect(codes[account]).toBe(-1);
+  });
+});

@@ -45,6 +45,16 @@ async function writePart(
   return path;
 }
 
+/** Writes one buffered string column as a one-row-group part and returns its path. */
+async function writeBuffered(column: ParquetColumn, buffered: StringColumnBuffer): Promise<string> {
+  fileCount += 1;
+  const path = join(folder, `part-${fileCount}.parquet`);
+  const writer = new ParquetPartWriter(fileSink(path), [column]);
+  await writer.writeRowGroup([buffered]);
+  await writer.finish();
+  return path;
+}
+
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   const connection = await duckdb.connect();
   try {
@@ -655,11 +665,7 @@ describe('ParquetPartWriter with buffered string columns', () => {
       const buffered = new StringColumnBuffer();
       for (const value of values) buffered.push(value, column);
       const fromJs = await writePart([column], [[values]]);
-      fileCount += 1;
-      const fromBuffer = join(folder, `part-${fileCount}.parquet`);
-      const writer = new ParquetPartWriter(fileSink(fromBuffer), [column]);
-      await writer.writeRowGroup([buffered]);
-      await writer.finish();
+      const fromBuffer = await writeBuffered(column, buffered);
 
       const read = (path: string) => query(`SELECT s FROM read_parquet('${path}')`);
       // The footer's own statistics (DuckDB shows long string bounds cut short).
@@ -699,11 +705,7 @@ describe('ParquetPartWriter with buffered string columns', () => {
     const second = new StringColumnBuffer(hint);
     const values = ['T9', null, 'T10', 'T9'];
     for (const value of values) second.push(value, column);
-    fileCount += 1;
-    const path = join(folder, `part-${fileCount}.parquet`);
-    const writer = new ParquetPartWriter(fileSink(path), [column]);
-    await writer.writeRowGroup([second]);
-    await writer.finish();
+    const path = await writeBuffered(column, second);
 
     expect(hint.idColumn).toBe(true);
     expect(new StringColumnBuffer().entries).toEqual([]);
@@ -712,6 +714,26 @@ describe('ParquetPartWriter with buffered string columns', () => {
     expect(
       await query(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${path}')`),
     ).toEqual([{ min: 'T10', max: 'T9' }]);
+  });
+
+  it('finds values by their codes, a value with two codes included, and writes what it was given', async () => {
+    // 300 customers in 6,000 rows; each customer has two codes (two spellings of one value), some rows none.
+    const buffered = new StringColumnBuffer();
+    const values: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const customer = customers[i]! % 300;
+      const code = i % 5 === 0 ? -1 : customer + 300 * (i % 2);
+      values.push(`C${customer}`);
+      buffered.push(`C${customer}`, column, code);
+    }
+    const fromJs = await writePart([column], [[values]]);
+    const fromBuffer = await writeBuffered(column, buffered);
+
+    const read = (path: string) => query(`SELECT s FROM read_parquet('${path}')`);
+    expect(await read(fromBuffer)).toEqual(values.map((s) => ({ s })));
+    expect(await read(fromJs)).toEqual(await read(fromBuffer));
+    // One dictionary entry per value, whatever its codes.
+    expect(buffered.entries).toHaveLength(300);
   });
 
   it('refuses a value that is not a string, naming the column', () => {
