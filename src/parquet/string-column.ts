@@ -28,6 +28,12 @@ const MAX_ENTRIES = 1 << 16;
  */
 const CODED_AFTER = 1024;
 
+/**
+ * Values shorter than this are kept as strings for min and max: in V8, a cell of 13 characters or more is
+ * a slice of its 1 MB chunk of the file, which a kept string would keep alive.
+ */
+const SHORT_TEXT = 13;
+
 /** Distinct values up to which a value is found by comparing it with each (see TextMemo). */
 const FEW_ENTRIES = 8;
 
@@ -80,12 +86,17 @@ export class StringColumnBuffer {
   /** PLAIN form, once `entries` is undefined: the non-null values, each a 4-byte length and UTF-8. */
   plain = NO_BYTES;
   plainLength = 0;
-  /** Least and greatest value in UTF-8 byte order, for the statistics of the PLAIN form. */
-  min: string | undefined;
-  max: string | undefined;
-  /** True while `min` (`max`) is ordered correctly by JS string comparison (see needsCodePointOrder). */
-  private minByUnits = true;
-  private maxByUnits = true;
+  /**
+   * Least and greatest value of the PLAIN form (UTF-8 byte order, Parquet's), as ranges of `plain`. A short
+   * value that JS comparison orders correctly is also kept as a string, compared without a native call;
+   * any other is compared by its bytes, so a long one is neither copied nor keeps its chunk of the file.
+   */
+  private minAt = -1;
+  private minEnd = 0;
+  private minText: string | undefined;
+  private maxAt = -1;
+  private maxEnd = 0;
+  private maxText: string | undefined;
 
   /**
    * @param hint what the buffers of one column learn about it, shared: once one of them finds an id
@@ -190,13 +201,13 @@ export class StringColumnBuffer {
     this.last = undefined;
   }
 
-  /**
-   * `value`, just written to `plain[start, end)`, as a string to keep as min or max. A cell of 13
-   * characters or more is, in V8, a slice of the chunk of the file it was read from: the copy decoded
-   * from its bytes lets that chunk go.
-   */
-  private written(value: string, start: number, end: number): string {
-    return value.length < 13 ? value : this.plain.toString('utf8', start, end);
+  /** Least and greatest value of the PLAIN form, or undefined when it has none. */
+  bounds(): [string, string] | undefined {
+    if (this.minAt < 0) return undefined;
+    return [
+      this.minText ?? this.plain.toString('utf8', this.minAt, this.minEnd),
+      this.maxText ?? this.plain.toString('utf8', this.maxAt, this.maxEnd),
+    ];
   }
 
   /** Appends one value to the PLAIN bytes and to the min/max. */
@@ -223,20 +234,32 @@ export class StringColumnBuffer {
     }
     buffer.writeUInt32LE(end - start, start - 4);
     this.plainLength = end;
-    const byUnits = ascii || !needsCodePointOrder(value);
-    const { min, max } = this;
-    if (min === undefined || max === undefined) {
-      this.min = this.max = this.written(value, start, end);
-      this.minByUnits = this.maxByUnits = byUnits;
+    // Short, and ordered by JS comparison as by its bytes (no surrogate, nothing at or above U+E000).
+    const text = length < SHORT_TEXT && (ascii || !needsCodePointOrder(value)) ? value : undefined;
+    if (this.minAt < 0) {
+      this.minAt = this.maxAt = start;
+      this.minEnd = this.maxEnd = end;
+      this.minText = this.maxText = text;
       return;
     }
-    if (byUnits && this.minByUnits ? value < min : compareCodePoints(value, min) < 0) {
-      this.min = this.written(value, start, end);
-      this.minByUnits = byUnits;
+    const { minText, maxText } = this;
+    if (
+      text !== undefined && minText !== undefined
+        ? text < minText
+        : buffer.compare(buffer, this.minAt, this.minEnd, start, end) < 0
+    ) {
+      this.minAt = start;
+      this.minEnd = end;
+      this.minText = text;
     }
-    if (byUnits && this.maxByUnits ? value > max : compareCodePoints(value, max) > 0) {
-      this.max = this.written(value, start, end);
-      this.maxByUnits = byUnits;
+    if (
+      text !== undefined && maxText !== undefined
+        ? text > maxText
+        : buffer.compare(buffer, this.maxAt, this.maxEnd, start, end) > 0
+    ) {
+      this.maxAt = start;
+      this.maxEnd = end;
+      this.maxText = text;
     }
   }
 }
@@ -253,9 +276,10 @@ export function stringBufferColumn(at: Position, values: StringColumnBuffer): En
   }
   const statistics: EncodedColumn['statistics'] = { null_count: BigInt(nulls) };
   if (entries === undefined) {
-    if (values.min !== undefined && values.max !== undefined) {
-      statistics.min_value = values.min;
-      statistics.max_value = values.max;
+    const bounds = values.bounds();
+    if (bounds !== undefined) {
+      statistics.min_value = bounds[0];
+      statistics.max_value = bounds[1];
     }
     return {
       rows,

@@ -646,8 +646,10 @@ describe('ParquetPartWriter with buffered string columns', () => {
       (i) => `${['\ud800', '\ue000', '\ufffd', '\ud800b'][i % 4]}${i}`,
       'PLAIN',
     ],
+    // Each value is the new max: compared by its bytes, not copied.
+    ['ascending ids of 13 characters', 6000, (i) => `TX-${String(i).padStart(10, '0')}`, 'PLAIN'],
     [
-      'unique values of 13 characters and more (min and max kept as copies)',
+      'unique values of 13 characters and more (min and max kept as ranges of the bytes)',
       6000,
       (i) => `${marks[i % 6]}${i}-a-longer-value`,
       'PLAIN',
