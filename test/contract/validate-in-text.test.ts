@@ -50,6 +50,17 @@ const CELLS = [
   'C00042',
 ];
 
+/** Where each field lies in the fields joined by commas, the first at `at`: start and end per field. */
+function boundsOf(fields: readonly string[], at: number): Int32Array {
+  const bounds = new Int32Array(2 * fields.length);
+  fields.forEach((field, k) => {
+    bounds[2 * k] = at;
+    bounds[2 * k + 1] = at + field.length;
+    at += field.length + 1;
+  });
+  return bounds;
+}
+
 describe('validate on cells left in the text', () => {
   for (const contract of DATASETS) {
     it(`gives exactly what validate on cut-out cells gives (${contract.name})`, () => {
@@ -76,13 +87,7 @@ describe('validate on cells left in the text', () => {
         const fields = header.map(() => CELLS[Math.floor(random() * CELLS.length)]!);
         const line = `${fields.join(',')}\r\n`;
         const text = `junk,${line}more`;
-        const bounds = new Int32Array(2 * header.length);
-        let at = 5;
-        fields.forEach((field, k) => {
-          bounds[2 * k] = at;
-          bounds[2 * k + 1] = at + field.length;
-          at += field.length + 1;
-        });
+        const bounds = boundsOf(fields, 5);
         expect(byStrings.extract(fields, rawA)).toBeUndefined();
         byText.extractFromText!(text, bounds, 0, rawB);
         const violationsA = reference.validate(rawA, outA);
@@ -125,13 +130,7 @@ describe('value codes', () => {
           return CELLS[Math.floor((seed / 4294967296) * CELLS.length)]!;
         });
         const text = fields.join(',');
-        const bounds = new Int32Array(2 * header.length);
-        let at = 0;
-        fields.forEach((field, k) => {
-          bounds[2 * k] = at;
-          bounds[2 * k + 1] = at + field.length;
-          at += field.length + 1;
-        });
+        const bounds = boundsOf(fields, 0);
         binding.extractFromText!(text, bounds, 0, raw);
         codes.fill(-2);
         compiled.validate(raw, out, codes);
