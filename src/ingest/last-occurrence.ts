@@ -24,8 +24,8 @@ export class LastOccurrenceIndex {
    * rule out most keys without building the key string `isSuperseded` looks up (see `mayTrack`).
    */
   private readonly trackedHashes = new Uint32Array(TRACKED_HASH_BITS >>> 5);
-  /** Scratch for `observeRanges`: two hashes per key. */
-  private hashes = new Int32Array(0);
+  /** Scratch for `observeRange(s)`: two hashes per key. */
+  private hashes = new Int32Array(2);
   /** What `observeRanges` read ahead (unused but for keeping those reads). */
   private touched = 0;
 
@@ -54,14 +54,9 @@ export class LastOccurrenceIndex {
    * probably seen it before, so a pass over keys that are all distinct allocates nothing per key.
    */
   observeRange(text: string, from: number, to: number, line: number): void {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x9e3779b9;
-    for (let i = from; i < to; i++) {
-      const c = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
-    }
-    this.observeHashed(text, from, to, line, h1, h2 | 1);
+    const hashes = this.hashes;
+    hashInto(hashes, 0, text, from, to);
+    this.observeHashed(text, from, to, line, hashes[0]!, hashes[1]!);
   }
 
   /**
@@ -83,18 +78,7 @@ export class LastOccurrenceIndex {
     const newest = this.layers[this.layers.length - 1]!;
     const { bits, blockMask } = newest;
     let touched = 0;
-    for (let k = 0; k < count; k++) {
-      let h1 = 0x811c9dc5;
-      let h2 = 0x9e3779b9;
-      const end = to[k]!;
-      for (let i = from[k]!; i < end; i++) {
-        const c = text.charCodeAt(i);
-        h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
-      }
-      hashes[2 * k] = h1;
-      hashes[2 * k + 1] = h2 | 1;
-    }
+    for (let k = 0; k < count; k++) hashInto(hashes, k, text, from[k]!, to[k]!);
     for (let k = 0; k < count; k++) touched |= bits[blockOf(hashes[2 * k]!, blockMask)]!;
     // Kept, so that the reads above are not optimised away.
     this.touched ^= touched;
@@ -186,6 +170,19 @@ function probe(layer: FilterLayer, h1: number, h2: number, set: boolean): boolea
     }
   }
   return seen;
+}
+
+/** The two hashes of the key `text[from, to)`, into `hashes[2k]` and `hashes[2k + 1]` (odd). */
+function hashInto(hashes: Int32Array, k: number, text: string, from: number, to: number): void {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9e3779b9;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  hashes[2 * k] = h1;
+  hashes[2 * k + 1] = h2 | 1;
 }
 
 /** The first word of the block of the key hashed to `h1`. */

@@ -57,10 +57,10 @@ export function bitWidth(count: number): number {
   return count <= 1 ? 0 : 32 - Math.clz32(count - 1);
 }
 
-/** Definition levels of a column with nulls: 1 for a value, 0 for a null. */
+/** Definition levels of a column with nulls: 1 for a value, 0 for a null (rows past `isNull`'s end are values). */
 export function definedOf(isNull: Uint8Array, length: number): Uint8Array {
   const defined = new Uint8Array(length);
-  for (let i = 0; i < length; i++) defined[i] = 1 - isNull[i]!;
+  for (let i = 0; i < length; i++) defined[i] = isNull[i] === 1 ? 0 : 1;
   return defined;
 }
 

@@ -4,6 +4,7 @@
  */
 import {
   badValue,
+  definedOf,
   definedOfValues,
   dictionaryPays,
   type EncodedColumn,
@@ -221,17 +222,9 @@ export class StringColumnBuffer {
     }
     const buffer = this.plain;
     const start = this.plainLength + 4;
-    let end = start;
-    let ascii = true;
-    for (let c = 0; c < length; c++) {
-      const code = value.charCodeAt(c);
-      if (code >= 0x80) {
-        end = start + buffer.write(value, start, 'utf8');
-        ascii = false;
-        break;
-      }
-      buffer[end++] = code;
-    }
+    const end = writeUtf8(buffer, value, start);
+    // As many bytes as UTF-16 units only for ASCII.
+    const ascii = end - start === length;
     buffer.writeUInt32LE(end - start, start - 4);
     this.plainLength = end;
     // Short, and ordered by JS comparison as by its bytes (no surrogate, nothing at or above U+E000).
@@ -269,11 +262,7 @@ export function stringBufferColumn(at: Position, values: StringColumnBuffer): En
   const { length: rows, nulls, isNull, entries } = values;
   if (nulls > 0 && at.column.required === true) throw missingValue(at, values.firstNull);
   const nonNull = rows - nulls;
-  let defined: Uint8Array | undefined;
-  if (nulls > 0 && isNull !== undefined) {
-    defined = new Uint8Array(rows).fill(1);
-    for (let i = 0; i < isNull.length && i < rows; i++) if (isNull[i] === 1) defined[i] = 0;
-  }
+  const defined = nulls > 0 && isNull !== undefined ? definedOf(isNull, rows) : undefined;
   const statistics: EncodedColumn['statistics'] = { null_count: BigInt(nulls) };
   if (entries === undefined) {
     const bounds = values.bounds();
@@ -491,9 +480,7 @@ function compareCodePoints(left: string, right: string): number {
 
 /**
  * PLAIN BYTE_ARRAY encoding of the non-null strings: a 4-byte little-endian length, then the UTF-8 bytes.
- * `chars` is their total length in UTF-16 code units. ASCII is copied by a char-code loop (a native
- * encode call per short value costs more); a value with other characters is encoded by Buffer#write,
- * which writes a lone surrogate as U+FFFD like TextEncoder.
+ * `chars` is their total length in UTF-16 code units.
  */
 function plainStrings(values: readonly (string | null | undefined)[], chars: number): Uint8Array {
   let count = 0;
@@ -503,19 +490,24 @@ function plainStrings(values: readonly (string | null | undefined)[], chars: num
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (typeof value !== 'string') continue;
-    const start = at + 4;
-    const length = value.length;
-    let end = start;
-    for (let c = 0; c < length; c++) {
-      const code = value.charCodeAt(c);
-      if (code >= 0x80) {
-        end = start + buffer.write(value, start, 'utf8');
-        break;
-      }
-      buffer[end++] = code;
-    }
-    buffer.writeUInt32LE(end - start, at);
+    const end = writeUtf8(buffer, value, at + 4);
+    buffer.writeUInt32LE(end - at - 4, at);
     at = end;
   }
   return buffer.subarray(0, at);
+}
+
+/**
+ * Writes `value` as UTF-8 at `start` (room for 3 bytes a UTF-16 unit) and returns where it ends. ASCII is
+ * copied by a char-code loop (a native encode call per short value costs more); a value with other
+ * characters is encoded by Buffer#write, which writes a lone surrogate as U+FFFD like TextEncoder.
+ */
+function writeUtf8(buffer: Buffer, value: string, start: number): number {
+  let end = start;
+  for (let c = 0; c < value.length; c++) {
+    const code = value.charCodeAt(c);
+    if (code >= 0x80) return start + buffer.write(value, start, 'utf8');
+    buffer[end++] = code;
+  }
+  return end;
 }
