@@ -51,6 +51,12 @@ class NumberBuffer {
     }
   }
 
+  /** Empties the buffer for the next row group, keeping its capacity. */
+  reset(): void {
+    this.length = 0;
+    this.isNull?.fill(0);
+  }
+
   private grow(): void {
     const numbers = new Float64Array(Math.max(FIRST_CAPACITY, this.numbers.length * 2));
     numbers.set(this.numbers);
@@ -81,7 +87,8 @@ enum Held {
 
 interface PartitionBuffer {
   readonly day: number;
-  readonly columns: ColumnBuffer[];
+  /** Undefined from a row group written until the partition's next row. */
+  columns: ColumnBuffer[] | undefined;
   rows: number;
   writer?: ParquetPartWriter;
   sink?: FileSink;
@@ -154,6 +161,15 @@ export class PartitionedWriter {
     this.stringHints = this.varyingColumns.map(() => ({ idColumn: false }));
   }
 
+  /**
+   * The buffers of a row group written, emptied, with their capacity: the next new partition takes
+   * them, so the days of a time-ordered file fill the same buffers one after another instead of each
+   * growing its own by doubling (the garbage of those doublings is what made peak RSS swing). Not the
+   * written partition itself: what a day has left after a full row group is usually a few rows, which
+   * should not hold a row group's capacity until the end of the file. One set at most is kept.
+   */
+  private spare: ColumnBuffer[] | undefined;
+
   private newColumns(): ColumnBuffer[] {
     return this.held.map((held, i) =>
       held === Held.Numbers
@@ -180,12 +196,17 @@ export class PartitionedWriter {
     if (buffer?.day !== day) {
       buffer = this.buffers.get(day);
       if (!buffer) {
-        buffer = { day, columns: this.newColumns(), rows: 0, written: 0 };
+        buffer = { day, columns: undefined, rows: 0, written: 0 };
         this.buffers.set(day, buffer);
       }
       this.last = buffer;
     }
-    const { columns } = buffer;
+    let columns = buffer.columns;
+    if (columns === undefined) {
+      columns = buffer.written === 0 && this.spare !== undefined ? this.spare : this.newColumns();
+      if (columns === this.spare) this.spare = undefined;
+      buffer.columns = columns;
+    }
     const held = this.held;
     for (let i = 0; i < this.width; i++) {
       const kind = held[i];
@@ -215,10 +236,11 @@ export class PartitionedWriter {
       });
     }
     const { rows } = buffer;
+    const columns = buffer.columns!;
     await buffer.writer.writeRowGroup(
       this.columns.map((column, i): ColumnValues => {
         const j = this.varyingIndex[i]!;
-        if (j >= 0) return buffer.columns[j]!;
+        if (j >= 0) return columns[j]!;
         const constant = this.constants[column.name];
         return typeof constant === 'number'
           ? { numbers: new Float64Array(rows).fill(constant), isNull: undefined, length: rows }
@@ -228,8 +250,16 @@ export class PartitionedWriter {
     this.buffered -= buffer.rows;
     buffer.written += buffer.rows;
     buffer.rows = 0;
-    // Fresh buffers: a partition that filled a row group does not keep its capacity while it waits.
-    buffer.columns.splice(0, this.width, ...this.newColumns());
+    // The written group's bytes are in the part file: its buffers become the spare set, and a partition
+    // that waits for its next row holds none.
+    buffer.columns = undefined;
+    if (this.spare === undefined) {
+      for (const column of columns) {
+        if (Array.isArray(column)) column.length = 0;
+        else column.reset();
+      }
+      this.spare = columns;
+    }
   }
 
   /**

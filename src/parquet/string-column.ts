@@ -111,6 +111,35 @@ export class StringColumnBuffer {
   }
 
   /**
+   * Empties the buffer for the next row group, keeping the capacity of its typed arrays (a busy day's
+   * next row group needs as much; the garbage of a fresh buffer's doublings was what made RSS swing).
+   * The dictionary starts again, unless the column is known to be an id column by now.
+   */
+  reset(): void {
+    this.length = 0;
+    this.nulls = 0;
+    this.isNull?.fill(0);
+    this.firstNull = -1;
+    this.plainSize = 0;
+    if (this.hint.idColumn) {
+      this.entries = undefined;
+      this.positions = undefined;
+      this.indexes = NO_INDEXES;
+      this.byCode = NO_INDEXES;
+    } else {
+      this.entries = [];
+      this.positions = new Map();
+      this.byCode.fill(-1);
+    }
+    this.entrySize = 0;
+    this.last = undefined;
+    this.lastIndex = 0;
+    this.plainLength = 0;
+    this.minAt = this.maxAt = -1;
+    this.minEnd = this.maxEnd = 0;
+  }
+
+  /**
    * Adds one row's value. `code`, when not -1, stands for the value (the validator's memo entry: equal
    * codes, equal values): a buffer of some size finds the dictionary entry of a code it has seen in an
    * Int32Array, where hashing the string was most of the cost of a row's strings.

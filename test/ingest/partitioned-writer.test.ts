@@ -89,6 +89,86 @@ describe('PartitionedWriter', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
   });
 
+  it('writes the next day into the emptied buffers of a full row group, nothing of the last group kept', async () => {
+    // Time-ordered days of 12,000 rows in groups of 5,000: a day's first group leaves its buffers to
+    // the next day. Day 1 has nulls, codes in one order and high ids; day 2 none of these, day 3 nulls
+    // elsewhere. The ids
+    // are an id column (its first 4,096 values distinct): its later buffers hold PLAIN bytes.
+    const columns: ParquetColumn[] = [
+      { name: 'id', type: 'string', required: true },
+      { name: 'customer', type: 'string' },
+      { name: 'amount', type: 'decimal(18,2)' },
+      { name: 'source', type: 'string', required: true },
+    ];
+    const writer = new PartitionedWriter(columns, { source: 's' }, join(folder, 'reuse'), 'part', {
+      rowGroupSize: 5000,
+    });
+    const expected = new Map<number, unknown[][]>();
+    const codes = new Int32Array(3).fill(-1);
+    for (const day of [1, 2, 3]) {
+      for (let i = 0; i < 12_000; i++) {
+        // Customer n always has code n (equal codes, equal values); their order of first use differs.
+        const n = day === 1 ? i % 40 : 39 - (i % 40);
+        const nulls = day === 1 ? i % 7 === 0 : day === 3 && i % 11 === 5;
+        const row = [
+          `${day === 1 ? 'Z' : 'A'}${day}-${String(i).padStart(6, '0')}`,
+          nulls ? null : `C${n}`,
+          nulls ? null : i,
+        ];
+        codes[1] = nulls ? -1 : n;
+        const written = writer.add(day, row, codes);
+        if (written) await written;
+        expected.set(day, [...(expected.get(day) ?? []), row]);
+      }
+    }
+    const parts = await writer.finish();
+    expect(parts.map((p) => [p.day, p.rows])).toEqual([
+      [1, 12_000],
+      [2, 12_000],
+      [3, 12_000],
+    ]);
+    const connection = await duckdb.connect();
+    for (const part of parts) {
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT id, customer, CAST(amount * 100 AS BIGINT) FROM read_parquet('${part.path}') ORDER BY id`,
+        )
+      ).getRows();
+      expect(
+        rows.map(([id, customer, cents]) => [id, customer, cents === null ? null : Number(cents)]),
+      ).toEqual(expected.get(part.day));
+      // Each row group's statistics are its own rows' (rows are in the order they were added).
+      for (const [c, name] of [
+        [0, 'id'],
+        [1, 'customer'],
+      ] as const) {
+        const groups = (
+          await connection.runAndReadAll(
+            `SELECT row_group_num_rows, stats_min_value, stats_max_value, stats_null_count
+             FROM parquet_metadata('${part.path}') WHERE path_in_schema = '${name}' ORDER BY row_group_id`,
+          )
+        ).getRows();
+        const want = expected.get(part.day)!;
+        let first = 0;
+        const wanted = groups.map(([count]) => {
+          const slice = want.slice(first, first + Number(count));
+          first += Number(count);
+          const present = slice
+            .map((r) => r[c])
+            .filter((v): v is string => v !== null)
+            .sort();
+          return [Number(count), present[0], present.at(-1), slice.length - present.length];
+        });
+        expect(groups.map(([count, min, max, nulls]) => [Number(count), min, max, Number(nulls)])).toEqual(
+          wanted,
+        );
+        expect(groups.length).toBeGreaterThan(2);
+        expect(first).toBe(12_000);
+      }
+    }
+    connection.closeSync();
+  });
+
   it('names the column when a number column is given something else', () => {
     const writer = new PartitionedWriter(COLUMNS, { source: 's', loaded_at: 0 }, join(folder, 'b'), 'part');
     expect(() => writer.add(1, ['T1', '12.50', 0])).toThrow(
