@@ -1,7 +1,14 @@
 /**
- * Writes one column chunk (an optional dictionary page, then one DATA_PAGE_V2) from an `EncodedColumn`
+ * Writes one column chunk (an optional dictionary page, then DATA_PAGE_V2 pages) from an `EncodedColumn`
  * and returns its footer entry. Page headers and the RLE/bit-packed hybrid come from hyparquet-writer;
  * everything per value was done by `encodeColumn`.
+ *
+ * A chunk is cut into pages of at most `PAGE_ROWS` rows (and, for strings, about `PAGE_BYTES` of
+ * values), as parquet-mr and DuckDB write them: what a page needs while it is written (its levels, its
+ * RLE indexes, its compressed bytes) is then bounded whatever the row group's size. With one page per
+ * chunk those grew with the row group, and peak RSS with them (a 4M-row file, whose days fill 131k-row
+ * groups, peaked about 25 MB above a 1M-row one, whose days give 33k-row groups). PLAIN booleans
+ * (bits) are packed again from the first bit of each page.
  */
 import type { ColumnChunk, CompressionCodec, SchemaElement } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
@@ -12,11 +19,24 @@ import type { EncodedColumn } from './column-encoding';
 /** Compresses one page's bytes; undefined for UNCOMPRESSED. */
 export type PageCompressor = ((input: Uint8Array) => Uint8Array) | undefined;
 
+/** Most rows in one data page. */
+export const PAGE_ROWS = 32_768;
+/** PLAIN string bytes after which a data page ends (a page holds at least one value). */
+export const PAGE_BYTES = 1024 * 1024;
+
 /** What the chunk writer needs of the file writer. */
 interface ChunkTarget {
   readonly offset: number;
   appendBytes(bytes: Uint8Array): void;
 }
+
+/** Bytes per PLAIN value of the fixed-width physical types. */
+const FIXED_WIDTH: Readonly<Partial<Record<NonNullable<SchemaElement['type']>, number>>> = {
+  INT32: 4,
+  INT64: 8,
+  DOUBLE: 8,
+  FLOAT: 4,
+};
 
 /** Appends the column chunk of `encoded` to `writer`. */
 export function writeColumnChunk(
@@ -34,8 +54,9 @@ export function writeColumnChunk(
   let dictionaryPageOffset: bigint | undefined;
   const encodings: ('PLAIN' | 'RLE_DICTIONARY')[] = [];
 
-  let body: Uint8Array;
-  if (encoded.encoding === 'RLE_DICTIONARY') {
+  const dictionaryEncoded = encoded.encoding === 'RLE_DICTIONARY';
+  let width = 0;
+  if (dictionaryEncoded) {
     const dictionary = encoded.dictionary!;
     dictionaryPageOffset = BigInt(writer.offset);
     const compressed = compress?.(dictionary.bytes) ?? dictionary.bytes;
@@ -49,50 +70,94 @@ export function writeColumnChunk(
     uncompressed += writer.offset - headerStart + dictionary.bytes.byteLength;
     writer.appendBytes(compressed);
     encodings.push('PLAIN');
-    // Data page: bit width of the largest index used, then the indexes RLE/bit-packed.
+    // Every data page uses the bit width of the largest index of the chunk.
     const indexes = encoded.indexes!;
     let largest = 0;
     for (let i = 0; i < indexes.length; i++) if (indexes[i]! > largest) largest = indexes[i]!;
-    const width = Math.ceil(Math.log2(largest + 1));
-    const page = new ByteWriter(indexes.length + 64);
-    page.appendUint8(width);
-    writeRleBitPackedHybrid(page, indexes, width);
-    body = page.getBytes();
-  } else {
-    body = encoded.plain!;
+    width = Math.ceil(Math.log2(largest + 1));
   }
   encodings.push(encoded.encoding);
 
-  // Definition levels (optional columns only): 1 for a value, 0 for a null; never compressed in V2.
-  let levels: Uint8Array | undefined;
-  if (element.repetition_type !== 'REQUIRED') {
-    const defined = encoded.defined ?? new Uint8Array(encoded.rows).fill(1);
-    const levelWriter = new ByteWriter(64);
-    writeRleBitPackedHybrid(levelWriter, defined, 1);
-    levels = levelWriter.getBytes();
-  }
-
-  const compressed = compress?.(body) ?? body;
-  const levelBytes = levels?.byteLength ?? 0;
+  const optional = element.repetition_type !== 'REQUIRED';
+  const defined = encoded.defined;
+  const plain = encoded.plain;
+  const fixedWidth = FIXED_WIDTH[type];
   const dataPageOffset = BigInt(writer.offset);
-  const headerStart = writer.offset;
-  writePageHeader(writer, {
-    type: 'DATA_PAGE_V2',
-    uncompressed_page_size: levelBytes + body.byteLength,
-    compressed_page_size: levelBytes + compressed.byteLength,
-    data_page_header_v2: {
-      num_values: encoded.rows,
-      num_nulls: encoded.nulls,
-      num_rows: encoded.rows,
-      encoding: encoded.encoding,
-      definition_levels_byte_length: levelBytes,
-      repetition_levels_byte_length: 0,
-      is_compressed: compress !== undefined,
-    },
-  });
-  uncompressed += writer.offset - headerStart + levelBytes + body.byteLength;
-  if (levels) writer.appendBytes(levels);
-  writer.appendBytes(compressed);
+  let row = 0;
+  let value = 0;
+  let byte = 0;
+  do {
+    const firstRow = row;
+    const firstValue = value;
+    const firstByte = byte;
+    const rowLimit = Math.min(encoded.rows, row + PAGE_ROWS);
+    if (dictionaryEncoded || fixedWidth !== undefined || type === 'BOOLEAN') {
+      if (defined === undefined) {
+        value += rowLimit - row;
+      } else {
+        for (; row < rowLimit; row++) value += defined[row]!;
+      }
+      row = rowLimit;
+    } else {
+      // PLAIN BYTE_ARRAY: each value is a 4-byte length and its bytes.
+      const bytes = plain!;
+      while (row < rowLimit && byte - firstByte < PAGE_BYTES) {
+        if (defined === undefined || defined[row] === 1) {
+          byte +=
+            4 +
+            (bytes[byte]! | (bytes[byte + 1]! << 8) | (bytes[byte + 2]! << 16) | (bytes[byte + 3]! << 24));
+          value++;
+        }
+        row++;
+      }
+    }
+
+    let body: Uint8Array;
+    if (dictionaryEncoded) {
+      const indexes = encoded.indexes!.subarray(firstValue, value);
+      const page = new ByteWriter(indexes.length + 64);
+      page.appendUint8(width);
+      writeRleBitPackedHybrid(page, indexes, width);
+      body = page.getBytes();
+    } else if (type === 'BOOLEAN') {
+      body = bitsOf(plain!, firstValue, value);
+    } else if (fixedWidth !== undefined) {
+      body = plain!.subarray(firstValue * fixedWidth, value * fixedWidth);
+    } else {
+      body = plain!.subarray(firstByte, byte);
+    }
+
+    // Definition levels (optional columns only): 1 for a value, 0 for a null; never compressed in V2.
+    let levels: Uint8Array | undefined;
+    if (optional) {
+      const pageDefined = defined?.subarray(firstRow, row) ?? new Uint8Array(row - firstRow).fill(1);
+      const levelWriter = new ByteWriter(64);
+      writeRleBitPackedHybrid(levelWriter, pageDefined, 1);
+      levels = levelWriter.getBytes();
+    }
+
+    const compressed = compress?.(body) ?? body;
+    const levelBytes = levels?.byteLength ?? 0;
+    const headerStart = writer.offset;
+    const rows = row - firstRow;
+    writePageHeader(writer, {
+      type: 'DATA_PAGE_V2',
+      uncompressed_page_size: levelBytes + body.byteLength,
+      compressed_page_size: levelBytes + compressed.byteLength,
+      data_page_header_v2: {
+        num_values: rows,
+        num_nulls: rows - (value - firstValue),
+        num_rows: rows,
+        encoding: encoded.encoding,
+        definition_levels_byte_length: levelBytes,
+        repetition_levels_byte_length: 0,
+        is_compressed: compress !== undefined,
+      },
+    });
+    uncompressed += writer.offset - headerStart + levelBytes + body.byteLength;
+    if (levels) writer.appendBytes(levels);
+    writer.appendBytes(compressed);
+  } while (row < encoded.rows);
 
   return {
     meta_data: {
@@ -109,4 +174,14 @@ export function writeColumnChunk(
     },
     file_offset: BigInt(start),
   };
+}
+
+/** PLAIN booleans `from` to `to` of `packed` (8 to a byte, least significant bit first), packed again from bit 0. */
+function bitsOf(packed: Uint8Array, from: number, to: number): Uint8Array {
+  if (from === 0 && to === packed.length * 8) return packed;
+  const bits = new Uint8Array(Math.ceil((to - from) / 8));
+  for (let i = from; i < to; i++) {
+    if ((packed[i >>> 3]! >>> (i & 7)) & 1) bits[(i - from) >>> 3]! |= 1 << ((i - from) & 7);
+  }
+  return bits;
 }

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType } from '../../src/contract/types';
+import { PAGE_BYTES, PAGE_ROWS } from '../../src/parquet/column-chunk';
 import {
   type ByteSink,
+  type ColumnValues,
   fileSink,
   memorySink,
   type ParquetColumn,
@@ -34,7 +37,7 @@ afterAll(async () => {
 /** Writes the row groups to a new file and returns its path. */
 async function writePart(
   columns: readonly ParquetColumn[],
-  rowGroups: readonly unknown[][][],
+  rowGroups: readonly (readonly ColumnValues[])[],
   options?: PartWriterOptions,
 ): Promise<string> {
   fileCount += 1;
@@ -797,6 +800,142 @@ describe('ParquetPartWriter after a refused row group', () => {
       ],
       [['d'], [null]],
     ]);
+    expect(await readFile(path)).toEqual(await readFile(clean));
+  });
+});
+
+/** The data pages of each column chunk of a part, read from their page headers: rows and nulls per page. */
+async function dataPages(path: string): Promise<{ rows: number; nulls: number }[][][]> {
+  const bytes = await readFile(path);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  const view = new DataView(buffer);
+  return parquetMetadata(buffer).row_groups.map((group) =>
+    group.columns.map((chunk) => {
+      const meta = chunk.meta_data!;
+      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      const reader = { view, offset: start };
+      const pages: { rows: number; nulls: number }[] = [];
+      while (reader.offset < end) {
+        const header = parquetHeader(reader);
+        if (header.type === 'DATA_PAGE_V2') {
+          pages.push({
+            rows: header.data_page_header_v2!.num_rows,
+            nulls: header.data_page_header_v2!.num_nulls,
+          });
+        }
+        reader.offset += header.compressed_page_size;
+      }
+      expect(reader.offset).toBe(end);
+      return pages;
+    }),
+  );
+}
+
+describe('ParquetPartWriter pages', () => {
+  it('cuts a large row group into pages of bounded rows and bytes that read back as the values', async () => {
+    const rows = 100_000;
+    const columns: ParquetColumn[] = [
+      { name: 'id', type: 'string', required: true },
+      { name: 'customer', type: 'string' },
+      { name: 'note', type: 'string' },
+      { name: 'amount', type: 'decimal(18,2)' },
+      { name: 'rate', type: 'double' },
+      { name: 'flag', type: 'boolean' },
+    ];
+    const ids = Array.from({ length: rows }, (_, i) => `T${String(i).padStart(9, '0')}`);
+    const customers = Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : `C${(i * 7919) % 500}`));
+    // About 120 bytes each: 12 MB of PLAIN strings, cut by bytes before rows.
+    const notes = Array.from({ length: rows }, (_, i) =>
+      i % 17 === 0 ? null : `${i}:${'n'.repeat(110 + (i % 7))}`,
+    );
+    const amounts = Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? null : i * 37 - 50_000));
+    const rates = Array.from({ length: rows }, (_, i) => (i % 40) / 8);
+    const flags = Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? null : i % 2 === 0));
+    const buffered = new StringColumnBuffer();
+    for (const id of ids) buffered.push(id, columns[0]!);
+    const path = await writePart(columns, [[ids, customers, notes, amounts, rates, flags]]);
+    const fromBuffer = await writePart(columns, [[buffered, customers, notes, amounts, rates, flags]]);
+
+    const read = await query(
+      `SELECT id, customer, note, CAST(amount * 100 AS BIGINT) AS cents, rate, flag FROM read_parquet('${path}')`,
+    );
+    expect(read).toHaveLength(rows);
+    read.forEach((row, i) => {
+      expect(row).toEqual({
+        id: ids[i],
+        customer: customers[i],
+        note: notes[i],
+        cents: amounts[i] === null ? null : BigInt(amounts[i]!),
+        rate: rates[i],
+        flag: flags[i],
+      });
+    });
+    expect(await query(`SELECT * FROM read_parquet('${fromBuffer}')`)).toEqual(
+      await query(`SELECT * FROM read_parquet('${path}')`),
+    );
+
+    const [chunks] = await dataPages(path);
+    const nullsOf = (values: readonly unknown[]) => values.filter((v) => v === null).length;
+    const expectedNulls = [0, nullsOf(customers), nullsOf(notes), nullsOf(amounts), 0, nullsOf(flags)];
+    chunks!.forEach((pages, c) => {
+      expect(pages.reduce((sum, page) => sum + page.rows, 0)).toBe(rows);
+      expect(pages.reduce((sum, page) => sum + page.nulls, 0)).toBe(expectedNulls[c]);
+      for (const page of pages) expect(page.rows).toBeLessThanOrEqual(PAGE_ROWS);
+    });
+    const byRows = Math.ceil(rows / PAGE_ROWS);
+    // Rows bound the pages of ids, customers (dictionary indexes), amounts, rates and flags (bits).
+    expect(chunks!.map((pages) => pages.length)).toEqual([
+      byRows,
+      byRows,
+      expect.any(Number),
+      byRows,
+      byRows,
+      byRows,
+    ]);
+    // Bytes bound the notes' pages: about 12 MB of them in pages of about a megabyte.
+    const noteBytes = notes.reduce((sum, note) => sum + (note === null ? 0 : 4 + note.length), 0);
+    expect(chunks![2]!.length).toBeGreaterThanOrEqual(Math.floor(noteBytes / (PAGE_BYTES + 200)));
+    expect((await dataPages(fromBuffer))[0]!.map((pages) => pages.length)).toEqual(
+      chunks!.map((pages) => pages.length),
+    );
+  });
+
+  it('writes a string longer than a page as a page of its own', async () => {
+    const column: ParquetColumn = { name: 's', type: 'string' };
+    const values = ['a', 'x'.repeat(PAGE_BYTES + 10), null, 'b', 'c'];
+    const path = await writePart([column], [[values]]);
+    expect(await query(`SELECT s FROM read_parquet('${path}')`)).toEqual(values.map((s) => ({ s })));
+    expect((await dataPages(path))[0]![0]).toEqual([
+      { rows: 2, nulls: 0 },
+      { rows: 3, nulls: 1 },
+    ]);
+  });
+
+  it('drops a refused row group that already spanned several write segments', async () => {
+    fileCount += 1;
+    const path = join(folder, `part-${fileCount}.parquet`);
+    const columns: ParquetColumn[] = [
+      { name: 'id', type: 'string' },
+      { name: 'amount', type: 'decimal(18,2)' },
+    ];
+    // 3 MB of unique strings: the refused group's first column fills several 1 MB segments.
+    const big = Array.from({ length: 20_000 }, (_, i) => `${i}-${'z'.repeat(150)}`);
+    const writer = new ParquetPartWriter(fileSink(path), columns, { codec: 'UNCOMPRESSED' });
+    await writer.writeRowGroup([['a'], [100]]);
+    await expect(writer.writeRowGroup([big, big.map(() => 'not cents')])).rejects.toThrow(
+      /row group 1, row 0: column amount/,
+    );
+    await writer.writeRowGroup([['d'], [null]]);
+    await writer.finish();
+    const clean = await writePart(
+      columns,
+      [
+        [['a'], [100]],
+        [['d'], [null]],
+      ],
+      { codec: 'UNCOMPRESSED' },
+    );
     expect(await readFile(path)).toEqual(await readFile(clean));
   });
 });
