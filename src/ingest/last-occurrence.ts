@@ -75,7 +75,7 @@ export class LastOccurrenceIndex {
   ): void {
     if (this.hashes.length < 2 * count) this.hashes = new Int32Array(2 * count);
     const hashes = this.hashes;
-    const newest = this.layers[this.layers.length - 1]!;
+    const newest = this.newestLayer();
     const { bits, blockMask } = newest;
     let touched = 0;
     for (let k = 0; k < count; k++) hashInto(hashes, k, text, from[k]!, to[k]!);
@@ -87,8 +87,15 @@ export class LastOccurrenceIndex {
     }
   }
 
+  private newestLayer(): FilterLayer {
+    const newest = this.layers[this.layers.length - 1];
+    if (newest === undefined) throw new Error('LastOccurrenceIndex: a key observed after endObserving()');
+    return newest;
+  }
+
   private observeHashed(text: string, from: number, to: number, line: number, h1: number, h2: number) {
     const layers = this.layers;
+    this.newestLayer();
     const newest = layers.length - 1;
     let seen = false;
     for (let l = 0; l < newest && !seen; l++) seen = probe(layers[l]!, h1, h2, false);
@@ -103,6 +110,14 @@ export class LastOccurrenceIndex {
     this.lastLine.set(text.slice(from, to), line);
     const bit = trackedHashBit(h1);
     this.trackedHashes[bit >>> 5]! |= 1 << (bit & 31);
+  }
+
+  /**
+   * Drops the filter, keeping what `mayTrack` and `isSuperseded` answer from: called when every line was
+   * observed, so that the filter's megabytes are not held while the rows are processed.
+   */
+  endObserving(): void {
+    this.layers.length = 0;
   }
 
   /**

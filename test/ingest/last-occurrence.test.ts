@@ -86,6 +86,24 @@ describe('LastOccurrenceIndex', () => {
   });
 });
 
+describe('LastOccurrenceIndex.endObserving', () => {
+  it('drops the filter and answers as before; a key observed afterwards is refused', () => {
+    const index = new LastOccurrenceIndex(100_000);
+    const keys = Array.from({ length: 100_000 }, (_, i) => `T${i % 90_000}`);
+    for (const [i, key] of keys.entries()) index.observe(key, i + 1);
+    const before = keys.map((key, i) => [index.isSuperseded(key, i + 1), index.mayTrack(key)]);
+    expect(index.filterBytes).toBeGreaterThan(0);
+    index.endObserving();
+    expect(index.filterBytes).toBe(0);
+    expect(keys.map((key, i) => [index.isSuperseded(key, i + 1), index.mayTrack(key)])).toEqual(before);
+    expect(before.filter(([superseded]) => superseded)).toHaveLength(10_000);
+    expect(() => index.observe('T1', 100_001)).toThrow(/observed after endObserving/);
+    expect(() => index.observeRanges('T1', Int32Array.of(0), Int32Array.of(2), [100_001], 1)).toThrow(
+      /observed after endObserving/,
+    );
+  });
+});
+
 describe('LastOccurrenceIndex.mayTrack', () => {
   it('is true for every key held exactly, even when every key is', () => {
     const index = new LastOccurrenceIndex(200_000);
