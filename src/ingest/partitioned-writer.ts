@@ -241,10 +241,7 @@ export class PartitionedWriter {
       this.columns.map((column, i): ColumnValues => {
         const j = this.varyingIndex[i]!;
         if (j >= 0) return columns[j]!;
-        const constant = this.constants[column.name];
-        return typeof constant === 'number'
-          ? { numbers: new Float64Array(rows).fill(constant), isNull: undefined, length: rows }
-          : new Array(rows).fill(constant);
+        return { constant: this.constants[column.name], length: rows };
       }),
     );
     this.buffered -= buffer.rows;

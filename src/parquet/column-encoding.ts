@@ -35,14 +35,31 @@ export interface NumberColumnValues {
 }
 
 /**
- * A row group's values of one column: JS values (any type); or, as ingest buffers them, typed numbers for
- * number types and a `StringColumnBuffer` for strings.
+ * One value for every row of the group (an ingested file's source key and load time): written as a
+ * dictionary of that value and a run of index 0, with no array of `length` values built.
  */
-export type ColumnValues = readonly unknown[] | NumberColumnValues | StringColumnBuffer;
+export interface ConstantColumnValues {
+  readonly constant: unknown;
+  readonly length: number;
+}
+
+/**
+ * A row group's values of one column: JS values (any type); or, as ingest buffers them, typed numbers for
+ * number types and a `StringColumnBuffer` for strings; or a constant.
+ */
+export type ColumnValues =
+  | readonly unknown[]
+  | NumberColumnValues
+  | StringColumnBuffer
+  | ConstantColumnValues;
 
 /** True for typed number values. */
 export function isNumberColumnValues(values: ColumnValues): values is NumberColumnValues {
-  return !Array.isArray(values) && !(values instanceof StringColumnBuffer);
+  return !Array.isArray(values) && !(values instanceof StringColumnBuffer) && 'numbers' in values;
+}
+
+function isConstantColumnValues(values: ColumnValues): values is ConstantColumnValues {
+  return !Array.isArray(values) && !(values instanceof StringColumnBuffer) && 'constant' in values;
 }
 
 /** Sample size of the "is a dictionary worth building" test for numbers (as hyparquet-writer does it). */
@@ -62,6 +79,7 @@ export function encodeColumn(column: ParquetColumn, values: ColumnValues, rowGro
     }
     return stringBufferColumn(at, values);
   }
+  if (isConstantColumnValues(values)) return constantColumn(column, values, rowGroup);
   if (isNumberColumnValues(values)) {
     if (column.type === 'string' || column.type === 'boolean') {
       throw new ParquetWriteError(
@@ -78,6 +96,36 @@ export function encodeColumn(column: ParquetColumn, values: ColumnValues, rowGro
     default:
       return numbersOf(at, toNumberColumnValues(at, values));
   }
+}
+
+/** Index 0 for every row of a constant column, shared (never written to). */
+let zeros = new Int32Array(0);
+
+/**
+ * A constant column: its one value encoded (and checked) as a column of one row, which gives the
+ * dictionary page and the statistics, then index 0 for every row. A null or boolean constant is written
+ * as its values would be (readers do not expect dictionary-encoded booleans).
+ */
+function constantColumn(
+  column: ParquetColumn,
+  values: ConstantColumnValues,
+  rowGroup: number,
+): EncodedColumn {
+  const { constant, length: rows } = values;
+  if (constant === null || constant === undefined || column.type === 'boolean') {
+    return encodeColumn(column, new Array(rows).fill(constant), rowGroup);
+  }
+  const one = encodeColumn(column, [constant], rowGroup);
+  if (rows > zeros.length) zeros = new Int32Array(Math.max(rows, 2 * zeros.length));
+  return {
+    rows,
+    nulls: 0,
+    encoding: 'RLE_DICTIONARY',
+    dictionary: one.dictionary ?? { bytes: one.plain!, size: 1 },
+    indexes: zeros.subarray(0, rows),
+    defined: undefined,
+    statistics: one.statistics,
+  };
 }
 
 /** What a number column type expects of each value, as the error message says it. */

@@ -939,3 +939,57 @@ describe('ParquetPartWriter pages', () => {
     expect(await readFile(path)).toEqual(await readFile(clean));
   });
 });
+
+describe('ParquetPartWriter with constant columns', () => {
+  const cases: [ColumnType, unknown, boolean][] = [
+    ['string', 'landing/transactions/2024/01/x.csv', true],
+    ['string', 'Zürich 😀', false],
+    ['timestamp', 1_700_000_000_123, true],
+    ['decimal(18,2)', -12_345, false],
+    ['integer', 7, false],
+    ['double', -0.5, false],
+    ['date', 19_700, false],
+    ['boolean', true, false],
+    ['string', null, false],
+  ];
+  it.each(cases)(
+    'writes a %s constant (%s) as its values would be written',
+    async (type, constant, required) => {
+      const rows = 70_000;
+      const columns: ParquetColumn[] = [
+        { name: 'c', type, required },
+        { name: 'n', type: 'integer', required: true },
+      ];
+      const numbers = Array.from({ length: rows }, (_, i) => i);
+      const path = await writePart(columns, [
+        [{ constant, length: rows }, numbers],
+        [{ constant, length: 3 }, [0, 1, 2]],
+      ]);
+      const fromValues = await writePart(columns, [
+        [new Array(rows).fill(constant), numbers],
+        [new Array(3).fill(constant), [0, 1, 2]],
+      ]);
+      const read = (file: string) => query(`SELECT c, n FROM read_parquet('${file}')`);
+      const stats = (file: string) =>
+        query(
+          `SELECT row_group_id, stats_min_value, stats_max_value, stats_null_count, num_values
+         FROM parquet_metadata('${file}') WHERE path_in_schema = 'c' ORDER BY row_group_id`,
+        );
+      const written = await read(path);
+      expect(written).toHaveLength(rows + 3);
+      expect(new Set(written.map((row) => String(row.c))).size).toBe(1);
+      expect(written).toEqual(await read(fromValues));
+      expect(await stats(path)).toEqual(await stats(fromValues));
+    },
+  );
+
+  it('refuses a constant of the wrong type, or null in a required column', async () => {
+    const writer = new ParquetPartWriter(memorySink(), [
+      { name: 'c', type: 'decimal(18,2)', required: true },
+    ]);
+    await expect(writer.writeRowGroup([{ constant: 'x', length: 5 }])).rejects.toThrow(/column c .* expects/);
+    await expect(writer.writeRowGroup([{ constant: null, length: 5 }])).rejects.toThrow(
+      /column c is required/,
+    );
+  });
+});
