@@ -169,6 +169,84 @@ describe('PartitionedWriter', () => {
     connection.closeSync();
   });
 
+  it('ends row groups of wide rows at the byte bound, one day or many together, every row kept', async () => {
+    const columns: ParquetColumn[] = [
+      { name: 'id', type: 'string', required: true },
+      { name: 'note', type: 'string' },
+      { name: 'n', type: 'integer', required: true },
+    ];
+    const note = (i: number) => `${i}:${'x'.repeat(1000)}`;
+    // One day: ~1,010 bytes a row (note, id, n) against 100 KB: groups of about 100 rows.
+    const oneDay = new PartitionedWriter(columns, {}, join(folder, 'wide-one'), 'part', {
+      rowGroupBytes: 100_000,
+    });
+    for (let i = 0; i < 1000; i++) {
+      const written = oneDay.add(1, [`R${i}`, i % 10 === 0 ? null : note(i), i]);
+      if (written) await written;
+    }
+    // Ten days in turn, each far below the bound alone: the bound on all buffers ends the groups.
+    const manyDays = new PartitionedWriter(columns, {}, join(folder, 'wide-many'), 'part', {
+      rowGroupBytes: 50_000,
+    });
+    for (let i = 0; i < 1000; i++) {
+      const written = manyDays.add(i % 10, [`R${i}`, note(i), i]);
+      if (written) await written;
+    }
+    const connection = await duckdb.connect();
+    const groupsOf = async (paths: string[]) =>
+      (
+        await connection.runAndReadAll(
+          `SELECT row_group_num_rows FROM parquet_metadata([${paths.map((p) => `'${p}'`).join(', ')}])
+           WHERE path_in_schema = 'id'`,
+        )
+      )
+        .getRows()
+        .map(([rows]) => Number(rows));
+    // As the bound counts them: each string's length plus 4, 8 for the number.
+    const counted = (i: number, withNull: boolean) =>
+      `R${i}`.length + 4 + (withNull && i % 10 === 0 ? 0 : note(i).length + 4) + 8;
+    const oneDayParts = await oneDay.finish();
+    const oneDayGroups = await groupsOf(oneDayParts.map((part) => part.path));
+    let first = 0;
+    for (const [g, size] of oneDayGroups.entries()) {
+      let bytes = 0;
+      for (let i = first; i < first + size - 1; i++) bytes += counted(i, true);
+      // The group was open within the bound until its last row, which passed it (all but the last group).
+      expect(bytes).toBeLessThanOrEqual(100_000);
+      if (g < oneDayGroups.length - 1)
+        expect(bytes + counted(first + size - 1, true)).toBeGreaterThan(100_000);
+      first += size;
+    }
+    expect(first).toBe(1000);
+    expect(oneDayGroups.length).toBeGreaterThanOrEqual(9);
+    for (const [writer, most, days] of [
+      [oneDay, 120, 1],
+      // Alone, each day would fill 49 rows (50 KB) before its group ends.
+      [manyDays, 20, 10],
+    ] as const) {
+      const parts = writer === oneDay ? oneDayParts : await writer.finish();
+      expect(parts).toHaveLength(days);
+      const paths = parts.map((part) => part.path);
+      const groups = await groupsOf(paths);
+      expect(groups.reduce((a, b) => a + b, 0)).toBe(1000);
+      expect(Math.max(...groups)).toBeLessThanOrEqual(most);
+      expect(groups.length).toBeGreaterThan(1000 / (most + 1));
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT id, note, n FROM read_parquet([${paths.map((p) => `'${p}'`).join(', ')}]) ORDER BY n`,
+        )
+      ).getRows();
+      expect(rows).toEqual(
+        Array.from({ length: 1000 }, (_, i) => [
+          `R${i}`,
+          writer === oneDay && i % 10 === 0 ? null : note(i),
+          i,
+        ]),
+      );
+    }
+    connection.closeSync();
+  });
+
   it('names the column when a number column is given something else', () => {
     const writer = new PartitionedWriter(COLUMNS, { source: 's', loaded_at: 0 }, join(folder, 'b'), 'part');
     expect(() => writer.add(1, ['T1', '12.50', 0])).toThrow(
