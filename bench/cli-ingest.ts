@@ -1,6 +1,6 @@
 /**
  * End-to-end ingest benchmark, as a user runs it: `npm run bench:cli-ingest [-- --rows 1000000 --big
- * 4000000 --runs 5 --big-runs 3]`.
+ * 4000000 --runs 5 --big-runs 3 --wide 300000]`.
  *
  * Times whole processes from spawn to exit, start-up included, on the same CSV:
  * - ledgerlake: `node bin/ledgerlake.mjs ingest <csv> --dataset transactions --lake <empty folder>`
@@ -10,15 +10,28 @@
  * The two alternate `--runs` times and the medians are compared. Peak RSS is the largest high-water mark
  * (VmHWM, polled every 10 ms) of any process of the run's tree (the CLI is one process; a child would
  * count too); each size's figure is the highest of its runs. `--big-runs` ledgerlake runs on `--big` rows
- * check that peak RSS stays flat.
+ * check that peak RSS stays flat, and one run on `--wide` rows of about 1.1 KB each (a project folder of
+ * their own with a `notes` contract; 0 skips it) that it does not grow with the width of the rows.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INGEST_BENCH_OPTIONS, median, runCount } from './runs';
-import { generateCsv } from './transactions-csv';
+import { generateCsv, OUT } from './transactions-csv';
 
 interface Run {
   readonly seconds: number;
@@ -57,9 +70,9 @@ function highWaterMb(pid: number): number {
 }
 
 /** Runs a command to its end; wall time and the largest peak RSS seen in its process tree. */
-async function measure(command: string, args: readonly string[]): Promise<Run> {
+async function measure(command: string, args: readonly string[], cwd?: string): Promise<Run> {
   const started = performance.now();
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'], cwd });
   let peak = 0;
   const poll = setInterval(() => {
     for (const pid of tree(child.pid!)) peak = Math.max(peak, highWaterMb(pid));
@@ -77,6 +90,61 @@ async function ours(csv: string): Promise<Run> {
   const lake = mkdtempSync(join(tmpdir(), 'ledgerlake-bench-cli-'));
   try {
     return await measure(process.execPath, [CLI, 'ingest', csv, '--dataset', 'transactions', '--lake', lake]);
+  } finally {
+    rmSync(lake, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A project folder with a contract of wide rows (an id, a time and a note of about 1.1 KB) and a CSV of
+ * `rows` of them over three days, written once under bench/out/.
+ */
+async function wideProject(rows: number): Promise<{ folder: string; csv: string }> {
+  const folder = join(OUT, `wide-${rows}`);
+  const csv = join(folder, 'notes.csv');
+  if (existsSync(csv)) return { folder, csv };
+  mkdirSync(join(folder, 'contracts'), { recursive: true });
+  writeFileSync(
+    join(folder, 'contracts', 'notes.yaml'),
+    [
+      'name: notes',
+      'description: "Wide rows: a long free-text note per row."',
+      'primaryKey: [note_id]',
+      'eventTime: event_time',
+      'columns:',
+      '  - { name: note_id, type: string, required: true, description: Id. }',
+      '  - { name: event_time, type: timestamp, required: true, description: When. }',
+      '  - { name: note, type: string, description: Free text. }',
+      '',
+    ].join('\n'),
+  );
+  const partial = `${csv}.partial`;
+  const out = createWriteStream(partial);
+  out.write('note_id,event_time,note\n');
+  const filler = 'lorem ipsum dolor sit amet '.repeat(40);
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    chunk += `N${i},2024-01-0${1 + Math.floor((i * 3) / rows)}T10:00:00Z,${i} ${filler}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  renameSync(partial, csv);
+  return { folder, csv };
+}
+
+async function wide(rows: number): Promise<Run> {
+  const { folder, csv } = await wideProject(rows);
+  const lake = mkdtempSync(join(tmpdir(), 'ledgerlake-bench-wide-'));
+  try {
+    return await measure(
+      process.execPath,
+      [CLI, 'ingest', csv, '--dataset', 'notes', '--lake', lake],
+      folder,
+    );
   } finally {
     rmSync(lake, { recursive: true, force: true });
   }
@@ -101,6 +169,7 @@ async function main(): Promise<void> {
     options: {
       ...INGEST_BENCH_OPTIONS,
       'big-runs': { type: 'string', default: '3' },
+      wide: { type: 'string', default: '300000' },
     },
   });
   if (!existsSync(resolve('dist', 'cli.mjs'))) throw new Error('build the CLI first: npm run build');
@@ -140,6 +209,17 @@ async function main(): Promise<void> {
       ` (runs: ${largeRuns.map((r) => `${r.seconds.toFixed(1)} s ${r.peakRssMb.toFixed(0)} MB`).join(', ')})` +
       `  (${(((large.peakRssMb - a.peakRssMb) / a.peakRssMb) * 100).toFixed(1)}% vs ${rows.toLocaleString('en-US')}; goal <= +10%, <= 300 MB)`,
   );
+  const wideRows = Number(values.wide);
+  if (!Number.isInteger(wideRows) || wideRows < 0)
+    throw new Error(`--wide must be a whole number, got '${values.wide}'`);
+  if (wideRows > 0) {
+    const run = await wide(wideRows);
+    const megabytes = statSync((await wideProject(wideRows)).csv).size / 1e6;
+    console.log(
+      `  ledgerlake ingest (CLI) of ${wideRows.toLocaleString('en-US')} wide rows (a 1.1 KB note each, ${megabytes.toFixed(0)} MB)  ` +
+        `${run.seconds.toFixed(2)} s  peak RSS ${run.peakRssMb.toFixed(0)} MB  (goal <= 300 MB)`,
+    );
+  }
 }
 
 await main();
