@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { parquetMetadata } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType } from '../../src/contract/types';
@@ -873,6 +873,15 @@ describe('ParquetPartWriter pages', () => {
     });
     expect(await query(`SELECT * FROM read_parquet('${fromBuffer}')`)).toEqual(
       await query(`SELECT * FROM read_parquet('${path}')`),
+    );
+    // A second reader of the pages: hyparquet (what ingest reads Parquet sources with).
+    const bytes = await readFile(path);
+    const objects = await parquetReadObjects({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+      columns: ['id', 'customer', 'note', 'flag'],
+    });
+    expect(objects.map((o) => [o.id, o.customer, o.note, o.flag])).toEqual(
+      ids.map((id, i) => [id, customers[i], notes[i], flags[i]]),
     );
 
     const [chunks] = await dataPages(path);
