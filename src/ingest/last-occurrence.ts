@@ -54,6 +54,7 @@ export class LastOccurrenceIndex {
    * probably seen it before, so a pass over keys that are all distinct allocates nothing per key.
    */
   observeRange(text: string, from: number, to: number, line: number): void {
+    this.newestLayer();
     const hashes = this.hashes;
     hashInto(hashes, 0, text, from, to);
     this.observeHashed(text, from, to, line, hashes[0]!, hashes[1]!);
@@ -95,7 +96,6 @@ export class LastOccurrenceIndex {
 
   private observeHashed(text: string, from: number, to: number, line: number, h1: number, h2: number) {
     const layers = this.layers;
-    this.newestLayer();
     const newest = layers.length - 1;
     let seen = false;
     for (let l = 0; l < newest && !seen; l++) seen = probe(layers[l]!, h1, h2, false);

@@ -182,12 +182,15 @@ export class PartitionedWriter {
 
   /**
    * The buffers of a row group written, emptied, with their capacity: the next new partition takes
-   * them, so the days of a time-ordered file fill the same buffers one after another instead of each
-   * growing its own by doubling (the garbage of those doublings is what made peak RSS swing). Not the
-   * written partition itself: what a day has left after a full row group is usually a few rows, which
-   * should not hold a row group's capacity until the end of the file. One set at most is kept.
+   * them, or the partition they came from when its rows go on, so the row groups of a time-ordered
+   * file fill the same buffers one after another instead of each growing its own by doubling (the
+   * garbage of those doublings is what made peak RSS swing). What a day has left after a full row
+   * group does not hold them until the end of the file: a new day writes it first (see `add`). Not
+   * to other partitions, which would keep a row group's capacity for a few rows. One set at most.
    */
   private spare: ColumnBuffer[] | undefined;
+  /** The partition whose row group left the spare set. */
+  private spareFrom: PartitionBuffer | undefined;
 
   private newColumns(): ColumnBuffer[] {
     return this.held.map((held, i) =>
@@ -217,8 +220,14 @@ export class PartitionedWriter {
   add(day: number, values: readonly unknown[], codes?: Int32Array): Promise<void> | undefined {
     let buffer = this.last;
     if (buffer?.day !== day) {
+      const previous = buffer;
       buffer = this.buffers.get(day);
       if (!buffer) {
+        // A new day after one that filled a row group (a time-ordered file): the earlier day's last
+        // rows are written now, as they would be at the end, and its buffers go to the new day.
+        if (previous !== undefined && previous.written > 0 && previous.rows > 0) {
+          return this.flush(previous).then(() => this.add(day, values, codes));
+        }
         buffer = { day, columns: undefined, rows: 0, bytes: 0, written: 0 };
         this.buffers.set(day, buffer);
       }
@@ -226,8 +235,14 @@ export class PartitionedWriter {
     }
     let columns = buffer.columns;
     if (columns === undefined) {
-      columns = buffer.written === 0 && this.spare !== undefined ? this.spare : this.newColumns();
-      if (columns === this.spare) this.spare = undefined;
+      // The spare set goes to a new day, or back to the day it came from (a day of many row groups).
+      const spare = this.spare;
+      if (spare !== undefined && (buffer.written === 0 || this.spareFrom === buffer)) {
+        columns = spare;
+        this.spare = undefined;
+      } else {
+        columns = this.newColumns();
+      }
       buffer.columns = columns;
     }
     const held = this.held;
@@ -291,6 +306,7 @@ export class PartitionedWriter {
         else column.reset();
       }
       this.spare = columns;
+      this.spareFrom = buffer;
     }
   }
 

@@ -98,6 +98,7 @@ export function writeColumnChunk(
       }
       row = rowLimit;
     } else {
+      if (type !== 'BYTE_ARRAY') throw new Error(`column ${element.name}: no page cutting for ${type}`);
       // PLAIN BYTE_ARRAY: each value is a 4-byte length and its bytes.
       const bytes = plain!;
       while (row < rowLimit && byte - firstByte < PAGE_BYTES) {

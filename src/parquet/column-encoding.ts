@@ -103,8 +103,8 @@ let zeros = new Int32Array(0);
 
 /**
  * A constant column: its one value encoded (and checked) as a column of one row, which gives the
- * dictionary page and the statistics, then index 0 for every row. A null or boolean constant is written
- * as its values would be (readers do not expect dictionary-encoded booleans).
+ * dictionary page and the statistics, then index 0 for every row. A null, NaN or boolean constant is
+ * written as its values would be (readers do not expect dictionary-encoded booleans).
  */
 function constantColumn(
   column: ParquetColumn,
@@ -112,7 +112,8 @@ function constantColumn(
   rowGroup: number,
 ): EncodedColumn {
   const { constant, length: rows } = values;
-  if (constant === null || constant === undefined || column.type === 'boolean') {
+  // NaN too: its statistics count NaNs, one per row.
+  if (constant === null || constant === undefined || column.type === 'boolean' || Number.isNaN(constant)) {
     return encodeColumn(column, new Array(rows).fill(constant), rowGroup);
   }
   const one = encodeColumn(column, [constant], rowGroup);

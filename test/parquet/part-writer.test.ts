@@ -957,6 +957,7 @@ describe('ParquetPartWriter with constant columns', () => {
     ['decimal(18,2)', -12_345, false],
     ['integer', 7, false],
     ['double', -0.5, false],
+    ['double', Number.NaN, false],
     ['date', 19_700, false],
     ['boolean', true, false],
     ['string', null, false],
