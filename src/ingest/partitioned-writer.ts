@@ -17,8 +17,8 @@ export const ROW_GROUP_SIZE = 131_072;
  * Bytes of values all partitions' buffers hold at most, counted as a string's length plus 4 and 8 per
  * number: a row group of wide rows (a 1 KB note each) ends before its 131k rows, so memory does not
  * grow with the width of the rows (300k rows of 1.1 KB, 335 MB of CSV, peaked at 492 MB RSS with rows
- * alone bounding the buffers, 276 MB with this bound). Narrow rows (the transactions, about 110 bytes
- * so counted) reach the row count first.
+ * alone bounding the buffers, 207-220 MB with this bound and the reused buffers). Narrow rows (the
+ * transactions, about 110 bytes so counted) reach the row count first.
  */
 export const ROW_GROUP_BYTES = 32 * 1024 * 1024;
 

@@ -115,7 +115,7 @@ const IDLE_BUFFER_BYTES = 4 * 1024;
 /**
  * Bytes of a row group are collected in segments of this size (or of one larger append): a new segment
  * starts where the last is full, instead of the buffer doubling and copying itself on the way to the
- * row group's size (that garbage was most of what peak RSS gained with fuller row groups).
+ * row group's size.
  */
 const SEGMENT_BYTES = 1024 * 1024;
 
