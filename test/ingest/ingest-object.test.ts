@@ -156,6 +156,12 @@ describe('ingestObject', () => {
     expect(await keys('manifests/')).toEqual([]);
   });
 
+  /** The curated rows' keys, amounts and source lines, by key. */
+  const keptRows = () =>
+    rows(
+      `select transaction_id, amount, source_line from read_parquet('$LAKE/curated/**/*.parquet') order by 1`,
+    );
+
   it('keeps the last of rows sharing a primary key and counts the others as duplicates', async () => {
     const csv = [
       HEADER,
@@ -172,11 +178,7 @@ describe('ingestObject', () => {
       rows_quarantined: 0,
       duplicates_dropped: 2,
     });
-    expect(
-      await rows(
-        `select transaction_id, amount, source_line from read_parquet('$LAKE/curated/**/*.parquet') order by 1`,
-      ),
-    ).toEqual([
+    expect(await keptRows()).toEqual([
       { transaction_id: 'T1', amount: 4, source_line: 5 },
       { transaction_id: 'T2', amount: 2, source_line: 3 },
     ]);
@@ -194,11 +196,7 @@ describe('ingestObject', () => {
     const { manifest } = await land('landing/transactions/padded-dupes.csv', csv);
 
     expect(manifest).toMatchObject({ rows_read: 3, rows_valid: 2, duplicates_dropped: 1 });
-    expect(
-      await rows(
-        `select transaction_id, amount, source_line from read_parquet('$LAKE/curated/**/*.parquet') order by 1`,
-      ),
-    ).toEqual([
+    expect(await keptRows()).toEqual([
       { transaction_id: 'T1', amount: 2, source_line: 3 },
       { transaction_id: 'T2', amount: 3, source_line: 4 },
     ]);
