@@ -22,7 +22,11 @@ export async function buildCli() {
   const builtIn = registry.serializeContracts(files.loadContractFolder(registry.BUILT_IN_CONTRACTS_DIR));
   await build({
     define: { LEDGERLAKE_BUILT_IN_CONTRACTS: JSON.stringify(builtIn) },
-    entryPoints: { cli: join(root, 'src', 'cli', 'main.ts') },
+    entryPoints: {
+      cli: join(root, 'src', 'cli', 'main.ts'),
+      // The worker thread of a split ingest (src/ingest/split-ingest.ts).
+      'split-worker': join(root, 'src', 'ingest', 'split-worker.ts'),
+    },
     bundle: true,
     platform: 'node',
     target: 'node20',

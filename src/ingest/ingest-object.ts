@@ -7,12 +7,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { DATASETS } from '../../datasets';
-import { type CompiledContract, compileContract, type RecordBinding } from '../contract/compile';
-import { type DatasetContract, LINEAGE_COLUMNS, type Violation } from '../contract/types';
-import { dayOf } from '../contract/values';
-import type { ParquetColumn } from '../parquet/part-writer';
+import { type CompiledContract, compileContract } from '../contract/compile';
+import type { DatasetContract } from '../contract/types';
+import { FsObjectStore } from '../storage/fs-store';
 import { ObjectChangedError, type ObjectStore } from '../storage/object-store';
 import {
   abortAttempt,
@@ -23,12 +22,7 @@ import {
   newAttemptId,
   recoverSource,
 } from './commit';
-import {
-  type OpenedSource,
-  openSource,
-  UnparseableRecord,
-  UnreadableFileError,
-} from './formats/source-reader';
+import { UnreadableFileError } from './formats/source-reader';
 import {
   curatedKey,
   datasetOfLandingKey,
@@ -38,9 +32,23 @@ import {
   rejectedFileKeys,
   UNKNOWN_DATASET,
 } from './lake-layout';
-import { LastOccurrenceIndex } from './last-occurrence';
-import { assertManifestAddsUp, type Manifest, type ManifestFile, QUARANTINE_COLUMNS } from './manifest';
-import { PartitionedWriter, type StagedPart } from './partitioned-writer';
+import { assertManifestAddsUp, type Manifest, type ManifestFile } from './manifest';
+import { ROW_GROUP_BYTES, type StagedPart } from './partitioned-writer';
+import {
+  type KeyPass,
+  type MainPass,
+  mainPass,
+  type PassSource,
+  type SourceVersion,
+  scanKeys,
+} from './row-passes';
+import {
+  planSplit,
+  type ScannedPart,
+  type SplitPlan,
+  SplitWorker,
+  type SplitWorkerData,
+} from './split-ingest';
 import { STAGING_DIR_PREFIX } from './staging';
 
 export interface IngestProgress {
@@ -78,6 +86,12 @@ export interface IngestRequest {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Rows per Parquet row group. @default 131072 */
   readonly rowGroupSize?: number;
+  /**
+   * Threads an ingest may use. With 2, a large uncompressed CSV in a local landing folder is cut at a
+   * record boundary near its middle and its second part is ingested by a worker thread
+   * (src/ingest/split-ingest.ts); every other file is ingested in this thread. @default 1
+   */
+  readonly threads?: number;
 }
 
 export interface IngestResult {
@@ -98,14 +112,6 @@ export class SourceNotFoundError extends Error {
     super(`cannot ingest ${key}: no such object in ${url} (deleted before it was ingested?)`);
     this.name = 'SourceNotFoundError';
   }
-}
-
-/** Key plus content fingerprint of the source, from `head`. */
-interface SourceVersion {
-  readonly key: string;
-  readonly etag: string;
-  readonly size: number;
-  readonly landedAt: Date;
 }
 
 /**
@@ -219,156 +225,9 @@ interface StagedIngest {
 }
 
 /**
- * Records per batch of the ingest loops. Smaller than the reader's default: a batch's records (an array
- * and a string per field) are garbage once validated, and with 1024 they mostly die in the young
- * generation instead of being copied out of it (measured 1-2 s less per 1M rows than 8192).
+ * Both passes over the file, in this thread, or split in two (`threads`, src/ingest/split-ingest.ts);
+ * then the manifest and the uploads of the staged parts.
  */
-const INGEST_BATCH_SIZE = 1024;
-
-/**
- * Opens the source as a stream of records; counts bytes for progress. Reads the version `head` gave:
- * both passes see the same bytes, or `ObjectChangedError` stops the ingest (the newer version has its
- * own notification).
- */
-async function open(
-  request: IngestRequest,
-  source: SourceVersion,
-  counter: { bytes: number },
-  streams: Readable[],
-): Promise<OpenedSource> {
-  const body = await request.landing.get(request.key, { ifMatch: source.etag });
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      counter.bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  body.on('error', (error) => tap.destroy(error));
-  streams.push(body, tap);
-  return openSource(body.pipe(tap), request.key, { batchSize: INGEST_BATCH_SIZE, spoolDir: request.tmpDir });
-}
-
-/** Binds the source's columns to the contract, or explains why the file cannot be ingested. */
-function bind(compiled: CompiledContract, opened: OpenedSource, key: string): RecordBinding {
-  if (opened.format !== 'csv') return compiled.bindJson();
-  const header = opened.header ?? [];
-  const binding = compiled.bindHeader(header);
-  const ambiguous = binding.ambiguousColumns?.[0];
-  if (ambiguous) {
-    const fields = ambiguous.sources.map((f) => `${JSON.stringify(f.name)} (column ${f.position})`);
-    throw new UnreadableFileError(
-      key,
-      `the header gives column ${ambiguous.column} twice: ${fields.join(' and ')}; ` +
-        'which value is meant is ambiguous, so keep one of them',
-    );
-  }
-  if (binding.missingRequired.length > 0) {
-    throw new UnreadableFileError(
-      key,
-      `the header is missing required columns: ${binding.missingRequired.join(', ')} ` +
-        `(columns found: ${header.join(', ') || 'none'})`,
-    );
-  }
-  return binding;
-}
-
-/** First pass: which rows a later row with the same key supersedes. */
-async function scanKeys(
-  request: IngestRequest,
-  source: SourceVersion,
-  compiled: CompiledContract,
-  streams: Readable[],
-) {
-  const opened = await open(request, source, { bytes: 0 }, streams);
-  let index: LastOccurrenceIndex | undefined;
-  /** The index, made on first use; sized by the spacing of the first keys when they lie in the text. */
-  const indexFor = (recordsPerChar?: number) =>
-    (index ??= new LastOccurrenceIndex(expectedKeys(source.size, recordsPerChar)));
-  const binding = bind(compiled, opened, request.key);
-  const raw: unknown[] = new Array(compiled.columnCount);
-  const keyColumns = compiled.primaryKeyIndexes;
-  // CSV: only the key fields are cut out of the records and copied; this pass reads nothing else.
-  const sources = binding.sourceIndexes;
-  const keySources = sources ? keyColumns.map((i) => sources[i] ?? -1) : undefined;
-  const fields = keySources?.filter((j) => j >= 0);
-  // Key cells that are their own key, observed in batches (in line order: the batch so far goes first
-  // whenever a key is observed another way).
-  const pendingFrom = new Int32Array(INGEST_BATCH_SIZE);
-  const pendingTo = new Int32Array(INGEST_BATCH_SIZE);
-  const pendingLines = new Int32Array(INGEST_BATCH_SIZE);
-  let pending = 0;
-  let pendingText = '';
-  const flush = () => {
-    if (pending === 0) return;
-    const span = pendingFrom[pending - 1]! - pendingFrom[0]!;
-    indexFor(pending > 1 && span > 0 ? (pending - 1) / span : undefined).observeRanges(
-      pendingText,
-      pendingFrom,
-      pendingTo,
-      pendingLines,
-      pending,
-    );
-    pending = 0;
-  };
-  for await (const batch of opened.batches({ fields, inText: true })) {
-    const { records, lines, inText } = batch;
-    for (let r = 0; r < records.length; r++) {
-      const record = records[r];
-      if (record instanceof UnparseableRecord) continue;
-      if (keySources && typeof record === 'number' && inText) {
-        // A record left in the text: a key cell that is its own key is hashed where it lies; otherwise
-        // the key fields alone are cut out.
-        const { text, bounds } = inText;
-        const base = record * inText.stride;
-        if (keySources.length === 1 && keySources[0]! >= 0) {
-          const from = bounds[base + 2 * keySources[0]!]!;
-          const to = bounds[base + 2 * keySources[0]! + 1]!;
-          if (compiled.isOwnKey(text, from, to)) {
-            if (pending === INGEST_BATCH_SIZE) flush();
-            pendingText = text;
-            pendingFrom[pending] = from;
-            pendingTo[pending] = to;
-            pendingLines[pending++] = lines[r]!;
-            continue;
-          }
-        }
-        for (let k = 0; k < keySources.length; k++) {
-          const j = keySources[k]!;
-          raw[keyColumns[k]!] =
-            j >= 0 ? text.slice(bounds[base + 2 * j]!, bounds[base + 2 * j + 1]!) : undefined;
-        }
-      } else if (keySources) {
-        const values = record as readonly string[];
-        for (let k = 0; k < keySources.length; k++) {
-          const j = keySources[k]!;
-          raw[keyColumns[k]!] = j >= 0 ? values[j] : undefined;
-        }
-      } else {
-        binding.extract(record, raw);
-      }
-      const key = compiled.keyOf(raw);
-      flush();
-      if (key !== undefined) indexFor().observe(key, lines[r]!);
-    }
-    // The batch's text is replaced by the next read.
-    flush();
-  }
-  // The main pass asks only about the keys held exactly: the filter (4 MB for 1M keys) goes now.
-  const scanned = indexFor();
-  scanned.endObserving();
-  return scanned;
-}
-
-/**
- * Keys to size the key pass's filter for (16 bits a key): the file's size at `recordsPerChar`, the rate of
- * its first records, with half again as margin; without it, as if records were 40 bytes. Too few only
- * adds filter layers, never changes an answer; too many makes a filter of megabytes whose every probe
- * misses the cache (the 1M-row benchmark file got 8 MB where 2 MB hold its keys).
- */
-function expectedKeys(size: number, recordsPerChar: number | undefined): number {
-  return Math.ceil(recordsPerChar === undefined ? size / 40 : size * recordsPerChar * 1.5);
-}
-
 async function ingestRows(
   request: IngestRequest,
   source: SourceVersion,
@@ -380,123 +239,139 @@ async function ingestRows(
   now: () => Date,
 ): Promise<StagedIngest> {
   const { contract } = compiled;
-  const ingestedAt = startedAt.getTime();
-  const lastOccurrence = await scanKeys(request, source, compiled, streams);
-  const keyIndex = compiled.primaryKeyIndexes.length === 1 ? compiled.primaryKeyIndexes[0]! : -1;
-  /**
-   * False when a later row surely does not repeat this row's key: its key cell is its own key and is not
-   * among the keys the key pass saw twice. Most rows then skip building their key.
-   */
-  const mayBeSuperseded = (raw: readonly unknown[]): boolean => {
-    const cell = keyIndex >= 0 ? raw[keyIndex] : undefined;
-    return (
-      typeof cell !== 'string' || !compiled.isOwnKey(cell, 0, cell.length) || lastOccurrence.mayTrack(cell)
-    );
+  const whole: PassSource = {
+    landing: request.landing,
+    version: source,
+    compiled,
+    tmpDir: request.tmpDir,
+    streams,
   };
-
-  const counter = { bytes: 0 };
-  const opened = await open(request, source, counter, streams);
-  const binding = bind(compiled, opened, request.key);
-  const kvMetadata = { 'ledgerlake.source_key': source.key, 'ledgerlake.source_etag': source.etag };
-
-  const curatedColumns: ParquetColumn[] = [
-    ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required ?? false })),
-    ...LINEAGE_COLUMNS.map((c) => ({ name: c.name, type: c.type, required: true })),
-  ];
-  // source_line varies per row; source_key and ingested_at are the same for the whole file.
-  const constants = { source_key: source.key, ingested_at: ingestedAt };
-  const curated = new PartitionedWriter(curatedColumns, constants, join(stagingDir, 'curated'), stem, {
-    rowGroupSize: request.rowGroupSize,
-    kvMetadata,
-  });
-  const quarantineColumns: ParquetColumn[] = QUARANTINE_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
-  const quarantine = new PartitionedWriter(quarantineColumns, {}, join(stagingDir, 'quarantine'), stem, {
-    rowGroupSize: request.rowGroupSize,
-    kvMetadata,
-  });
-
-  const width = compiled.columnCount;
-  const raw: unknown[] = new Array(width);
-  // Contract values, then source_line: the non-constant columns of a curated row.
-  const out: unknown[] = new Array(width + 1);
-  // The value codes of `out` (source_line has none).
-  const codes = new Int32Array(width + 1).fill(-1);
-  const ingestDay = Math.floor(ingestedAt / 86_400_000);
-  let rowsRead = 0;
-  let rowsValid = 0;
-  let rowsQuarantined = 0;
-  let duplicates = 0;
-  const violationsByRule: Record<string, number> = {};
-
-  for await (const batch of opened.batches({ inText: true })) {
-    const { records, lines, inText } = batch;
-    const stride = inText ? inText.stride : 0;
-    for (let r = 0; r < records.length; r++) {
-      const record = records[r];
-      const line = lines[r]!;
-      // A CSV record the tokenizer left in its text (see CsvTokenizer.readInText).
-      const leftInText = inText !== undefined && typeof record === 'number';
-      rowsRead++;
-      let violations: Violation[];
-      let validated = false;
-      if (record instanceof UnparseableRecord) {
-        violations = [{ field: '_row', rule: 'shape', message: record.reason }];
-      } else {
-        let shape: Violation | undefined;
-        if (leftInText) binding.extractFromText!(inText.text, inText.bounds, record * stride, raw);
-        else shape = binding.extract(record, raw);
-        if (shape) {
-          violations = [shape];
-        } else {
-          const key = mayBeSuperseded(raw) ? compiled.keyOf(raw) : undefined;
-          if (key !== undefined && lastOccurrence.isSuperseded(key, line)) {
-            duplicates++;
-            continue;
-          }
-          violations = compiled.validate(raw, out, codes);
-          validated = true;
+  const plan =
+    (request.threads ?? 1) >= 2 && request.landing instanceof FsObjectStore
+      ? await planSplit(request.landing, source)
+      : undefined;
+  const split: SplitWorkerData | undefined =
+    plan && request.landing instanceof FsObjectStore
+      ? {
+          landingRoot: request.landing.rootDir,
+          version: { ...source, landedAt: source.landedAt.getTime() },
+          contract,
+          part: plan.second,
+          ingestedAt: startedAt.getTime(),
+          stagingDir: join(stagingDir, 'second-part'),
+          stem: `${stem}-2`,
+          tmpDir: request.tmpDir,
+          rowGroupSize: request.rowGroupSize,
+          // Two threads buffer rows: each holds half of what one may.
+          rowGroupBytes: ROW_GROUP_BYTES / 2,
         }
+      : undefined;
+  const worker = split && SplitWorker.start(split);
+  try {
+    const keys = await scanKeys(
+      whole,
+      plan ? { probeLines: [plan.line - 1, plan.line], countBefore: plan.line } : {},
+    );
+    const passOptions = {
+      lastOccurrence: keys.index,
+      ingestedAt: startedAt.getTime(),
+      stagingDir,
+      stem,
+      rowGroupSize: request.rowGroupSize,
+    };
+    const progress = (bytes: number, rows: number) =>
+      request.onProgress?.({
+        bytesRead: bytes + (worker?.progress.bytes ?? 0),
+        bytesTotal: source.size,
+        rows: rows + (worker?.progress.rows ?? 0),
+      });
+    let passes: { readonly pass: MainPass; readonly stem: string }[] | undefined;
+    if (plan && worker && split && cutIsRecordBoundary(keys)) {
+      // The worker went on to its main pass after its key pass; its findings are checked once this
+      // thread's part is done (they came long before).
+      const first = await mainPass(
+        { ...whole, part: plan.first },
+        { ...passOptions, rowGroupBytes: ROW_GROUP_BYTES / 2, onBatch: progress },
+      );
+      // A second part that does not start where it should is ingested again in this thread, and so is
+      // a failed one (a store error, a reason to reject the file that the key pass did not meet): one
+      // thread tells the error as an ingest in one thread does.
+      const scanned = await worker.scanned().catch(() => undefined);
+      const second =
+        scanned && secondPartStartsAtCut(plan, keys, scanned)
+          ? await worker.result().catch(() => undefined)
+          : undefined;
+      if (second) {
+        assertRecords(first.rowsRead, keys.recordsBefore, request.key, 'the first part');
+        passes = [
+          { pass: first, stem },
+          { pass: second, stem: split.stem },
+        ];
       }
-      if (violations.length === 0) {
-        rowsValid++;
-        out[width] = line;
-        const written = curated.add(
-          dayOf(out[compiled.eventTimeIndex] as number, compiled.eventTimeType),
-          out,
-          codes,
-        );
-        if (written) await written;
-        continue;
-      }
-      rowsQuarantined++;
-      const rules = [...new Set(violations.map((v) => `${v.field}.${v.rule}`))].sort();
-      for (const rule of rules) violationsByRule[rule] = (violationsByRule[rule] ?? 0) + 1;
-      const eventValue = validated ? out[compiled.eventTimeIndex] : null;
-      const eventParsed =
-        !violations.some((v) => v.field === contract.eventTime) && typeof eventValue === 'number';
-      const day = eventParsed ? dayOf(eventValue, compiled.eventTimeType) : ingestDay;
-      const original =
-        record instanceof UnparseableRecord
-          ? { _text: record.text }
-          : binding.original(leftInText ? inText.cut(record) : record);
-      await quarantine.add(day, [
-        source.key,
-        line,
-        ingestedAt,
-        JSON.stringify(original),
-        rules.join('|'),
-        violations.map((v) => v.message).join('; '),
-        violations.length,
-      ]);
     }
-    request.onProgress?.({ bytesRead: counter.bytes, bytesTotal: source.size, rows: rowsRead });
+    if (!passes) {
+      await worker?.stop();
+      await rm(join(stagingDir, 'curated'), { recursive: true, force: true });
+      await rm(join(stagingDir, 'quarantine'), { recursive: true, force: true });
+      passes = [{ pass: await mainPass(whole, { ...passOptions, onBatch: progress }), stem }];
+    }
+    const rowsRead = passes.reduce((sum, p) => sum + p.pass.rowsRead, 0);
+    // Both passes must have read the same records: none is lost on the way.
+    assertRecords(rowsRead, keys.records, request.key, 'the main pass');
+    return stagedIngest(request, source, contract.name, passes, startedAt, now);
+  } finally {
+    await worker?.stop();
   }
+}
 
+/**
+ * Whether the key pass of the whole file found records starting on the line before the cut and on the
+ * line at it: the cut is then between two records (not in a quoted field, not next to a blank line).
+ */
+function cutIsRecordBoundary(keys: KeyPass): boolean {
+  return (
+    keys.format === 'csv' && keys.compression === 'none' && keys.probed[0] === true && keys.probed[1] === true
+  );
+}
+
+/** Whether the worker read the records of the file from the cut on, with the same header. */
+function secondPartStartsAtCut(plan: SplitPlan, keys: KeyPass, second: ScannedPart): boolean {
+  return (
+    second.format === 'csv' &&
+    second.compression === 'none' &&
+    second.firstLine === plan.line &&
+    second.records === keys.records - keys.recordsBefore &&
+    second.delimiter === keys.delimiter &&
+    JSON.stringify(second.header) === JSON.stringify(keys.header)
+  );
+}
+
+/** Raised when the passes of an ingest did not read the same records: a bug, never a data problem. */
+export class RecordCountError extends Error {
+  constructor(key: string, what: string, read: number, expected: number) {
+    super(`${what} of ${key} read ${read} records where the key pass read ${expected}; nothing was written`);
+    this.name = 'RecordCountError';
+  }
+}
+
+function assertRecords(read: number, expected: number, key: string, what: string): void {
+  if (read !== expected) throw new RecordCountError(key, what, read, expected);
+}
+
+/** The manifest and uploads of the main passes (one, or a split ingest's two, in file order). */
+function stagedIngest(
+  request: IngestRequest,
+  source: SourceVersion,
+  dataset: string,
+  passes: readonly { readonly pass: MainPass; readonly stem: string }[],
+  startedAt: Date,
+  now: () => Date,
+): StagedIngest {
   const files: ManifestFile[] = [];
   const uploads: Upload[] = [];
-  const stage = (parts: StagedPart[], kind: 'curated' | 'quarantine') => {
+  const stage = (parts: readonly StagedPart[], kind: 'curated' | 'quarantine', stem: string) => {
     for (const part of parts) {
-      const key = (kind === 'curated' ? curatedKey : quarantineKey)(contract.name, part.day, stem);
+      const key = (kind === 'curated' ? curatedKey : quarantineKey)(dataset, part.day, stem);
       uploads.push({
         key,
         write: () => request.lake.putFile(key, part.path, { contentType: 'application/vnd.apache.parquet' }),
@@ -504,34 +379,41 @@ async function ingestRows(
       files.push({ key, kind, partition: dayToIso(part.day), rows: part.rows, bytes: part.bytes });
     }
   };
-  const curatedParts = await curated.finish();
-  stage(curatedParts, 'curated');
-  stage(await quarantine.finish(), 'quarantine');
-
+  for (const { pass, stem } of passes) stage(pass.curated, 'curated', stem);
+  for (const { pass, stem } of passes) stage(pass.quarantine, 'quarantine', stem);
+  const sum = (count: (pass: MainPass) => number) => passes.reduce((total, p) => total + count(p.pass), 0);
+  const violationsByRule: Record<string, number> = {};
+  for (const { pass } of passes) {
+    for (const [rule, count] of Object.entries(pass.violationsByRule)) {
+      violationsByRule[rule] = (violationsByRule[rule] ?? 0) + count;
+    }
+  }
+  const days = new Set(passes.flatMap((p) => p.pass.curated.map((part) => part.day)));
+  const first = passes[0]!.pass;
   const finishedAt = now();
   const manifest: Manifest = {
     manifest_version: 1,
-    dataset: contract.name,
+    dataset,
     source_key: source.key,
     source_etag: source.etag,
     status: 'ok',
     rejection_reason: null,
-    format: opened.format,
-    compression: opened.compression,
-    delimiter: opened.delimiter ?? null,
+    format: first.format,
+    compression: first.compression,
+    delimiter: first.delimiter,
     ingested_at: startedAt.toISOString(),
     started_at: startedAt.toISOString(),
     finished_at: finishedAt.toISOString(),
     duration_ms: finishedAt.getTime() - startedAt.getTime(),
-    rows_read: rowsRead,
-    rows_valid: rowsValid,
-    rows_quarantined: rowsQuarantined,
-    duplicates_dropped: duplicates,
-    partitions: curatedParts.map((p) => dayToIso(p.day)),
+    rows_read: sum((p) => p.rowsRead),
+    rows_valid: sum((p) => p.rowsValid),
+    rows_quarantined: sum((p) => p.rowsQuarantined),
+    duplicates_dropped: sum((p) => p.duplicates),
+    partitions: [...days].sort((a, b) => a - b).map(dayToIso),
     files_written: files,
     bytes_in: source.size,
-    bytes_out: files.reduce((sum, f) => sum + f.bytes, 0),
-    ignored_columns: binding.ignoredColumns,
+    bytes_out: files.reduce((total, f) => total + f.bytes, 0),
+    ignored_columns: [...first.ignoredColumns],
     violations_by_rule: violationsByRule,
   };
   return { manifest, uploads };

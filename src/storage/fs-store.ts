@@ -118,6 +118,12 @@ interface CachedEtag {
 
 /** Enough to hold the fingerprints of a large local lake without growing without bound. */
 const ETAG_CACHE_LIMIT = 50_000;
+
+/** Bytes `[start, end)` of an object. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
 /** How often a write retries creating its temp file after a concurrent delete removed the empty folder. */
 const TEMP_CREATE_ATTEMPTS = 5;
 
@@ -137,7 +143,11 @@ export class FsObjectStore implements ObjectStore {
     this.url = pathToFileURL(this.rootDir).href;
   }
 
-  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+  /**
+   * `ObjectStore.get`; with `range`, only the bytes `[start, end)` (a split ingest reads a file's two
+   * parts in two threads).
+   */
+  async get(key: string, options: GetOptions & { readonly range?: ByteRange } = {}): Promise<Readable> {
     const path = this.pathOf(key);
     const handle = await this.openExistingFile(key, path);
     if (options.ifMatch !== undefined) {
@@ -155,7 +165,21 @@ export class FsObjectStore implements ObjectStore {
         throw new ObjectChangedError(this.url, key, options.ifMatch);
       }
     }
-    return handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK_BYTES });
+    const { range } = options;
+    if (range !== undefined && !(range.start >= 0 && range.end >= range.start)) {
+      await handle.close();
+      throw new RangeError(`invalid byte range [${range.start}, ${range.end}) of ${key}`);
+    }
+    if (range !== undefined && range.end === range.start) {
+      // createReadStream's `end` is inclusive: an empty range has no way to be said to it.
+      await handle.close();
+      return Readable.from([]);
+    }
+    return handle.createReadStream({
+      start: range?.start ?? 0,
+      ...(range !== undefined ? { end: range.end - 1 } : {}),
+      highWaterMark: READ_CHUNK_BYTES,
+    });
   }
 
   async getText(key: string): Promise<string | undefined> {

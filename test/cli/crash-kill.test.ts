@@ -17,6 +17,11 @@ const HEADER =
   'transaction_id,event_time,customer_id,channel,city,type,amount,currency,status,processing_time_s';
 const ROWS = 300_000;
 const DAYS = 80;
+/**
+ * Curated parts an ingest of the book writes: its 30 MB are split in two threads (`--threads 2`,
+ * src/ingest/split-ingest.ts), and each half holds every day.
+ */
+const PARTS = 2 * DAYS;
 const INVALID = Math.floor((ROWS - 1) / 100) + 1;
 const VALID = ROWS - INVALID;
 
@@ -87,7 +92,7 @@ async function ingestAndKill(
 ) {
   const child: ChildProcess = spawn(
     process.execPath,
-    [CLI, 'ingest', file, '--dataset', 'transactions', '--lake', lake],
+    [CLI, 'ingest', file, '--dataset', 'transactions', '--lake', lake, '--threads', '2'],
     { cwd: work, detached: true, stdio: 'ignore', env: { ...process.env, ...env } },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -123,8 +128,8 @@ describe('kill -9 of the shipped binary mid-ingest', () => {
       [NONE],
     ],
     ['right after the first curated part', (lake) => curatedParts(lake) >= 1, [NONE]],
-    ['half-way through the parts', (lake) => curatedParts(lake) >= DAYS / 2, [NONE]],
-    ['once every curated part is written', (lake) => curatedParts(lake) >= DAYS, [NONE, ALL]],
+    ['half-way through the parts', (lake) => curatedParts(lake) >= PARTS / 2, [NONE]],
+    ['once every curated part is written', (lake) => curatedParts(lake) >= PARTS, [NONE, ALL]],
   ];
 
   it.each(points)(
@@ -155,11 +160,23 @@ describe('kill -9 of the shipped binary mid-ingest', () => {
     const lake = mkdtempSync(join(work, 'lake-'));
     const landed = join(work, 'book.csv');
     writeBook(landed, 1);
-    expect((await runCli(work, 'ingest', landed, '--dataset', 'transactions', '--lake', lake)).code).toBe(0);
+    const first = await runCli(
+      work,
+      'ingest',
+      landed,
+      '--dataset',
+      'transactions',
+      '--lake',
+      lake,
+      '--threads',
+      '2',
+    );
+    expect(first.code).toBe(0);
     expect(await readersSee(lake)).toEqual(clean(1));
 
+    expect(curatedParts(lake)).toBe(PARTS);
     writeBook(landed, 2);
-    const { killed } = await ingestAndKill(lake, landed, (l) => curatedParts(l) >= DAYS + DAYS / 2);
+    const { killed } = await ingestAndKill(lake, landed, (l) => curatedParts(l) >= PARTS + PARTS / 2);
     expect(killed).toBe(true);
     const seen = await readersSee(lake);
     expect([seen.versions, seen.quarantined]).toEqual([{ v1: VALID }, INVALID]);

@@ -216,6 +216,69 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     expect((JSON.parse(again.stdout) as { status: string }[]).map((e) => e.status)).toEqual(['skipped']);
   });
 
+  it('splits a large CSV over two threads with --threads 2, not with 1, and refuses --threads 3', async () => {
+    // 17.3 MB: above the size from which a CSV is split (SPLIT_MIN_BYTES, 16 MiB).
+    const rows = 200_000;
+    const lines = ['transaction_id,event_time,customer_id,channel,type,amount,status,city'];
+    for (let i = 0; i < rows; i++) {
+      const time = new Date(Date.UTC(2024, 2, 1 + (i % 3), 0, 0, i % 86_400)).toISOString();
+      lines.push(
+        `T${i},${time},C${i % 50},upi,deposit,${1 + (i % 900)}.25,success,City of ${'x'.repeat(i % 30)}`,
+      );
+    }
+    await writeFile(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
+    const ingest = async (lake: string, threads: string) => {
+      const run = await cli(
+        dir,
+        'ingest',
+        'big.csv',
+        '--dataset',
+        'transactions',
+        '--lake',
+        lake,
+        '--json',
+        '--threads',
+        threads,
+      );
+      expect(run.code).toBe(0);
+      return (
+        JSON.parse(run.stdout) as { manifest: { rows_valid: number; files_written: { key: string }[] } }[]
+      )[0]!.manifest;
+    };
+    const two = await ingest('split-lake', '2');
+    const one = await ingest('one-lake', '1');
+    expect([two.rows_valid, one.rows_valid]).toEqual([rows, rows]);
+    const secondPart = (manifest: typeof one) =>
+      manifest.files_written.filter((f) => f.key.endsWith('-2.parquet'));
+    expect(secondPart(two)).toHaveLength(3);
+    expect(secondPart(one)).toEqual([]);
+    const query = await cli(
+      dir,
+      'query',
+      'select count(*) as n, count(distinct transaction_id) as ids, sum(source_line) as lines from transactions',
+      '--lake',
+      'split-lake',
+      '--json',
+    );
+    const lineSum = (rows * (rows + 3)) / 2; // lines 2 .. rows + 1
+    expect(JSON.parse(query.stdout)).toEqual([{ n: rows, ids: rows, lines: lineSum }]);
+    const refused = await cli(
+      dir,
+      'ingest',
+      'big.csv',
+      '--dataset',
+      'transactions',
+      '--lake',
+      'x',
+      '--threads',
+      '3',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toMatch(
+      /^ledgerlake: option '--threads <n>' argument '3' is invalid/,
+    );
+  });
+
   it('prints a table of 200,000 rows (no call-stack overflow while aligning it)', async () => {
     const { code, stdout, stderr } = await cli(
       dir,

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DATASETS } from '../../../datasets';
 import { type IngestResult, ingestObject } from '../../ingest/ingest-object';
 import type { Manifest } from '../../ingest/manifest';
@@ -162,10 +163,15 @@ export function registerIngestCommand(program: Command): void {
     .option('--dataset <name>', 'dataset of every file (default: guessed from folders and file names)')
     .option('--force', 'ingest again even when the same content was ingested before', false)
     .option('--json', 'print one JSON entry per file (its manifest, or why it was refused), as an array')
+    .addOption(
+      new Option('--threads <n>', 'threads an ingest may use: 2 splits a large CSV in two (1: one thread)')
+        .choices(['1', '2'])
+        .default(String(Math.min(2, availableParallelism()))),
+    )
     .action(
       async (
         paths: string[],
-        options: { lake: string; dataset?: string; force: boolean; json?: boolean },
+        options: { lake: string; dataset?: string; force: boolean; json?: boolean; threads: string },
       ) => {
         if (options.dataset && !DATASETS.some((d) => d.name === options.dataset)) {
           throw new UsageError(
@@ -200,6 +206,7 @@ export function registerIngestCommand(program: Command): void {
             lake,
             key,
             force: options.force,
+            threads: Number(options.threads),
             unknownDatasetFix:
               'name it with --dataset <name>, or keep the file in a landing/<dataset>/ folder',
             onProgress: (p) => progress.update(p.bytesRead, `${p.rows.toLocaleString('en-US')} rows`),

@@ -22,6 +22,11 @@ export interface CsvTokenizerOptions {
    * @default DEFAULT_MAX_RECORD_CHARS
    */
   readonly maxRecordChars?: number;
+  /**
+   * Line number of the first character: a part of a file read on its own (a split ingest) numbers its
+   * lines as the whole file does. @default 1
+   */
+  readonly firstLine?: number;
 }
 
 /**
@@ -104,6 +109,7 @@ export class CsvTokenizer {
     this.delimiter = options.delimiter;
     this.delimiterCode = options.delimiter.charCodeAt(0);
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    this.line = options.firstLine ?? 1;
   }
 
   /** Adds the next chunk of text. The unfinished record of the previous chunk is kept in front of it. */

@@ -95,6 +95,11 @@ export interface OpenSourceOptions {
    * @default os.tmpdir()
    */
   readonly spoolDir?: string;
+  /**
+   * CSV: line number of the file's first character, for a part of a file read on its own whose header
+   * was put in front of it (a split ingest). @default 1
+   */
+  readonly firstLine?: number;
 }
 
 /** Options of `OpenedSource.batches`. */
@@ -165,7 +170,9 @@ export async function openSource(
     }
     const format = options.format ?? formatFromFileName(fileName) ?? sniffFormat(head);
     if (format === undefined) throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
-    if (format === 'csv') return await openCsv(text, head, fileName, batchSize, limits.maxRecordChars);
+    if (format === 'csv') {
+      return await openCsv(text, head, fileName, batchSize, limits.maxRecordChars, options.firstLine);
+    }
     if (head.trim() === '') throw new UnreadableFileError(fileName, 'empty file (nothing but white space)');
     const readerOptions = {
       fileName,
@@ -187,6 +194,7 @@ async function openCsv(
   fileName: string,
   batchSize: number,
   maxRecordChars: number | undefined,
+  firstLine: number | undefined,
 ): Promise<OpenedSource> {
   // The delimiter is decided on the header line, so read until it is complete.
   let atEnd = false;
@@ -215,7 +223,7 @@ async function openCsv(
     throw new UnreadableFileError(fileName, CR_ONLY_REASON);
   }
   const delimiter = fileExtension(fileName) === 'tsv' ? '\t' : detectCsvDelimiter(headerLine);
-  const tokenizer = new CsvTokenizer({ fileName, delimiter, maxRecordChars });
+  const tokenizer = new CsvTokenizer({ fileName, delimiter, maxRecordChars, firstLine });
   tokenizer.append(buffered);
   const found: string[][] = [];
   const foundLines: number[] = [];
