@@ -254,6 +254,7 @@ async function ingestRows(
     plan && request.landing instanceof FsObjectStore
       ? {
           landingRoot: request.landing.rootDir,
+          etag: request.landing.cachedEtag(source.key),
           version: { ...source, landedAt: source.landedAt.getTime() },
           contract,
           part: plan.second,

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../contract/package-root';
 import type { DatasetContract } from '../contract/types';
-import type { FsObjectStore } from '../storage/fs-store';
+import type { CachedEtag, FsObjectStore } from '../storage/fs-store';
 import { formatFromFileName } from './formats/format-detection';
 import type { FilePart, KeyPass, MainPass, SourceVersion } from './row-passes';
 
@@ -131,6 +131,8 @@ async function countNewlines(store: FsObjectStore, version: SourceVersion, end: 
 /** What the worker is given. */
 export interface SplitWorkerData {
   readonly landingRoot: string;
+  /** The landing store's fingerprint of the file, so that the worker does not hash it again. */
+  readonly etag?: CachedEtag;
   readonly version: {
     readonly key: string;
     readonly etag: string;

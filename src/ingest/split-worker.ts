@@ -19,8 +19,10 @@ const post = (message: FromSplitWorker) => port.postMessage(message);
 const streams: Readable[] = [];
 try {
   const version = { ...data.version, landedAt: new Date(data.version.landedAt) };
+  const landing = new FsObjectStore(data.landingRoot);
+  if (data.etag) landing.rememberEtag(version.key, data.etag);
   const source: PassSource = {
-    landing: new FsObjectStore(data.landingRoot),
+    landing,
     version,
     compiled: compileContract(data.contract, { key: version.key, landedAt: version.landedAt }),
     part: data.part,

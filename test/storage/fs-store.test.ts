@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FsObjectStore, InvalidObjectKeyError, TEMP_FILE_PREFIX } from '../../src/storage/fs-store';
-import { ObjectNotFoundError } from '../../src/storage/object-store';
+import { ObjectChangedError, ObjectNotFoundError } from '../../src/storage/object-store';
 
 let base: string;
 let root: string;
@@ -308,5 +308,27 @@ describe('folders and missing roots', () => {
     const after = await store.head('reference/accounts.csv');
 
     expect(after?.etag).not.toBe(before?.etag);
+  });
+});
+
+describe('fingerprints handed to another store', () => {
+  it('trusts a remembered fingerprint of the same file, and hashes a replaced one', async () => {
+    const writer = new FsObjectStore(root);
+    await writer.put('landing/a.csv', 'x,y\n1,2\n');
+    const real = writer.cachedEtag('landing/a.csv')!;
+    expect(real.etag).toBe(createHash('md5').update('x,y\n1,2\n').digest('hex'));
+
+    // A fingerprint of this file is believed without reading it: a made-up MD5 is matched.
+    const reader = new FsObjectStore(root);
+    await expect(reader.get('landing/a.csv', { ifMatch: 'not-the-md5' })).rejects.toThrow(ObjectChangedError);
+    reader.rememberEtag('landing/a.csv', { ...real, etag: 'not-the-md5' });
+    await expect(reader.get('landing/a.csv', { ifMatch: 'not-the-md5' })).resolves.toBeDefined();
+
+    // Once the file is replaced (a new inode), the remembered fingerprint no longer applies.
+    await writer.put('landing/a.csv', 'x,y\n3,4\n');
+    await expect(reader.get('landing/a.csv', { ifMatch: 'not-the-md5' })).rejects.toThrow(ObjectChangedError);
+    await expect(reader.head('landing/a.csv')).resolves.toMatchObject({
+      etag: writer.cachedEtag('landing/a.csv')!.etag,
+    });
   });
 });
