@@ -7,7 +7,8 @@
 // (--max-old-space-size=160). Without it, ingest is faster (fewer full collections) and its peak RSS
 // stays under 300 MB (measured at the time, 1M -> 4M rows: 229 -> 246-275 MB, against 166-176 ->
 // 181-194 MB with a budget of 64-160 MB; since ingest buffers rows off the heap, 155-165 -> 149-161
-// MB without one; `npm run bench:cli-ingest`), so the second process is gone.
+// MB without one, and 239-245 -> 237-252 MB with a large CSV split over two threads;
+// `npm run bench:cli-ingest`), so the second process is gone.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
