@@ -42,13 +42,7 @@ import {
   type SourceVersion,
   scanKeys,
 } from './row-passes';
-import {
-  planSplit,
-  type ScannedPart,
-  type SplitPlan,
-  SplitWorker,
-  type SplitWorkerData,
-} from './split-ingest';
+import { planSplit, type SplitPlan, SplitWorker, type SplitWorkerData } from './split-ingest';
 import { STAGING_DIR_PREFIX } from './staging';
 
 export interface IngestProgress {
@@ -288,21 +282,16 @@ async function ingestRows(
       });
     let passes: { readonly pass: MainPass; readonly stem: string }[] | undefined;
     if (plan && worker && split && cutIsRecordBoundary(keys)) {
-      // The worker went on to its main pass after its key pass; its findings are checked once this
-      // thread's part is done (they came long before).
+      const secondPart = worker.begin(keys.index);
       const first = await mainPass(
         { ...whole, part: plan.first },
         { ...passOptions, rowGroupBytes: ROW_GROUP_BYTES / 2, onBatch: progress },
       );
-      // A second part that does not start where it should is ingested again in this thread, and so is
+      // A second part that did not start where it should is ingested again in this thread, and so is
       // a failed one (a store error, a reason to reject the file that the key pass did not meet): one
       // thread tells the error as an ingest in one thread does.
-      const scanned = await worker.scanned().catch(() => undefined);
-      const second =
-        scanned && secondPartStartsAtCut(plan, keys, scanned)
-          ? await worker.result().catch(() => undefined)
-          : undefined;
-      if (second) {
+      const second = await secondPart.catch(() => undefined);
+      if (second && secondPartStartsAtCut(plan, keys, second)) {
         assertRecords(first.rowsRead, keys.recordsBefore, request.key, 'the first part');
         passes = [
           { pass: first, stem },
@@ -336,12 +325,12 @@ function cutIsRecordBoundary(keys: KeyPass): boolean {
 }
 
 /** Whether the worker read the records of the file from the cut on, with the same header. */
-function secondPartStartsAtCut(plan: SplitPlan, keys: KeyPass, second: ScannedPart): boolean {
+function secondPartStartsAtCut(plan: SplitPlan, keys: KeyPass, second: MainPass): boolean {
   return (
     second.format === 'csv' &&
     second.compression === 'none' &&
     second.firstLine === plan.line &&
-    second.records === keys.records - keys.recordsBefore &&
+    second.rowsRead === keys.records - keys.recordsBefore &&
     second.delimiter === keys.delimiter &&
     JSON.stringify(second.header) === JSON.stringify(keys.header)
   );

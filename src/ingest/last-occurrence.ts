@@ -13,6 +13,12 @@
  * each time the newest layer holds as many keys as it was sized for, a layer twice its size is added
  * (a scalable Bloom filter), about 2 bytes of typed array per further key.
  */
+/** What an index answers from once every line was observed (`held`), to hand to another thread. */
+export interface HeldKeys {
+  readonly lastLine: ReadonlyMap<string, number>;
+  readonly trackedHashes: Uint32Array;
+}
+
 export class LastOccurrenceIndex {
   /** Filter layers, oldest first; keys are added to the last one. */
   private readonly layers: FilterLayer[] = [];
@@ -118,6 +124,24 @@ export class LastOccurrenceIndex {
    */
   endObserving(): void {
     this.layers.length = 0;
+  }
+
+  /**
+   * What the index answers from, after `endObserving`: the keys held exactly and their hash bits. A
+   * worker thread of a split ingest gets them by structured clone (`fromHeld`).
+   */
+  held(): HeldKeys {
+    if (this.layers.length > 0) throw new Error('held() is for an index whose observing has ended');
+    return { lastLine: this.lastLine, trackedHashes: this.trackedHashes };
+  }
+
+  /** An index answering as the one `held` came from; it observes nothing more. */
+  static fromHeld(held: HeldKeys): LastOccurrenceIndex {
+    const index = new LastOccurrenceIndex(0);
+    index.endObserving();
+    for (const [key, line] of held.lastLine) index.lastLine.set(key, line);
+    index.trackedHashes.set(held.trackedHashes);
+    return index;
   }
 
   /**

@@ -129,8 +129,6 @@ export interface KeyPass {
   readonly index: LastOccurrenceIndex;
   /** Records read (rows, and records that could not be parsed). */
   readonly records: number;
-  /** Line of the first record; undefined when there is none. */
-  readonly firstLine: number | undefined;
   /** Records before `countBefore`'s line, when it was given. */
   readonly recordsBefore: number;
   /** For each of `probeLines`: whether a record starts on it. */
@@ -158,7 +156,6 @@ export async function scanKeys(
   const countBefore = options.countBefore ?? Number.POSITIVE_INFINITY;
   let count = 0;
   let recordsBefore = 0;
-  let firstLine: number | undefined;
   let index: LastOccurrenceIndex | undefined;
   /** The index, made on first use; sized by the spacing of the first keys when they lie in the text. */
   const indexFor = (recordsPerChar?: number) =>
@@ -194,7 +191,6 @@ export async function scanKeys(
     for (let r = 0; r < records.length; r++) {
       const record = records[r];
       const line = lines[r]!;
-      firstLine ??= line;
       count++;
       if (line < countBefore) recordsBefore++;
       while (probe < probeLines.length && probeLines[probe]! < line) probe++;
@@ -244,7 +240,6 @@ export async function scanKeys(
   return {
     index: scanned,
     records: count,
-    firstLine,
     recordsBefore,
     probed,
     format: opened.format,
@@ -284,6 +279,9 @@ export interface MainPassOptions {
 
 /** What the main pass read and staged. */
 export interface MainPass {
+  /** Line of the first record; undefined when there is none. */
+  readonly firstLine: number | undefined;
+  readonly header: readonly string[] | undefined;
   readonly format: OpenedSource['format'];
   readonly compression: OpenedSource['compression'];
   readonly delimiter: string | null;
@@ -350,8 +348,10 @@ export async function mainPass(source: PassSource, options: MainPassOptions): Pr
   let duplicates = 0;
   const violationsByRule: Record<string, number> = {};
 
+  let firstLine: number | undefined;
   for await (const batch of opened.batches({ inText: true })) {
     const { records, lines, inText } = batch;
+    firstLine ??= lines[0];
     const stride = inText ? inText.stride : 0;
     for (let r = 0; r < records.length; r++) {
       const record = records[r];
@@ -417,6 +417,8 @@ export async function mainPass(source: PassSource, options: MainPassOptions): Pr
   const curatedParts = await curated.finish();
   const quarantineParts = await quarantine.finish();
   return {
+    firstLine,
+    header: opened.header,
     format: opened.format,
     compression: opened.compression,
     delimiter: opened.delimiter ?? null,

@@ -1,16 +1,16 @@
 /**
  * A split ingest: a large uncompressed CSV in the local lake is read in two threads. The file is cut
- * just after a newline near its middle; the first part is ingested here, the second (after a copy of
- * the header) by a worker thread, each with its own key pass, main pass and staged parts.
+ * just after a newline near its middle; the main pass over the first part runs here, the one over the
+ * second part (after a copy of the header) in a worker thread, each staging its own Parquet parts.
  *
- * Nothing is guessed. The main thread's key pass reads the whole file, as an ingest in one thread does,
- * and the cut is used only when it proves to be a record boundary: a record starts on the line before
- * the cut and on the line at it (so the cut is not inside a quoted field, nor next to a blank line), the
- * worker's first record is on that line, its records are the whole file's records from there on, and it
- * read the same header. Otherwise the worker is stopped and the ingest goes on in one thread.
+ * Nothing is guessed. The key pass reads the whole file here, as an ingest in one thread does, and the
+ * cut is used only when that pass finds records starting on the line before the cut and on the line at
+ * it (so the cut is not inside a quoted field, nor next to a blank line). The worker's pass must then
+ * start on the cut's line, with the same header, and read the rest of the file's records; otherwise its
+ * parts are dropped and the file is ingested again in one thread.
  *
- * Duplicates stay exact: a row of the first part is superseded by a later row anywhere in the file (the
- * main thread's key pass saw all of it), a row of the second part by a later row of the second part.
+ * Both threads answer duplicates from the one key pass, so a row is superseded by a later row anywhere
+ * in the file, exactly as in one thread.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import { packageRoot } from '../contract/package-root';
 import type { DatasetContract } from '../contract/types';
 import type { CachedEtag, FsObjectStore } from '../storage/fs-store';
 import { formatFromFileName } from './formats/format-detection';
-import type { FilePart, KeyPass, MainPass, SourceVersion } from './row-passes';
+import type { LastOccurrenceIndex } from './last-occurrence';
+import type { FilePart, MainPass, SourceVersion } from './row-passes';
 
 /** Smaller files are ingested in one thread: starting a worker costs more than it saves. */
 export const SPLIT_MIN_BYTES = 16 * 1024 * 1024;
@@ -149,15 +150,8 @@ export interface SplitWorkerData {
   readonly rowGroupBytes?: number;
 }
 
-/** What the worker's key pass found, as the main thread checks the cut with it. */
-export type ScannedPart = Pick<
-  KeyPass,
-  'records' | 'firstLine' | 'header' | 'delimiter' | 'format' | 'compression'
->;
-
 /** Messages of the worker. */
 export type FromSplitWorker =
-  | ({ readonly type: 'scanned' } & ScannedPart)
   | { readonly type: 'progress'; readonly bytes: number; readonly rows: number }
   | { readonly type: 'done'; readonly pass: MainPass }
   | {
@@ -196,11 +190,13 @@ function workerScript(): { script: string | URL; eval: boolean } | undefined {
   return existsSync(built) ? { script: pathToFileURL(built), eval: false } : undefined;
 }
 
-/** The worker thread ingesting the second part. */
+/**
+ * The worker thread ingesting the second part. It starts (loads its code) while this thread makes the
+ * key pass, and begins its main pass with what that pass found (`begin`).
+ */
 export class SplitWorker {
   /** Bytes and rows of the second part read so far (its header's bytes not counted). */
   readonly progress = { bytes: 0, rows: 0 };
-  private readonly scannedPart: Promise<ScannedPart>;
   private readonly finished: Promise<MainPass>;
   private stopped = false;
 
@@ -208,20 +204,16 @@ export class SplitWorker {
     private readonly worker: Worker,
     headerBytes: number,
   ) {
-    let onScanned!: (part: ScannedPart) => void;
     let onDone!: (pass: MainPass) => void;
     let onFailed!: (error: unknown) => void;
-    const fail = new Promise<never>((_, reject) => {
+    this.finished = new Promise<MainPass>((resolve, reject) => {
+      onDone = resolve;
       onFailed = reject;
     });
-    this.scannedPart = Promise.race([new Promise<ScannedPart>((resolve) => (onScanned = resolve)), fail]);
-    this.finished = Promise.race([new Promise<MainPass>((resolve) => (onDone = resolve)), fail]);
-    // Whichever of them nobody waits for must not be an unhandled rejection.
-    this.scannedPart.catch(() => undefined);
+    // Nobody waits for it when this thread's own part fails first.
     this.finished.catch(() => undefined);
     worker.on('message', (message: FromSplitWorker) => {
-      if (message.type === 'scanned') onScanned(message);
-      else if (message.type === 'progress') {
+      if (message.type === 'progress') {
         this.progress.bytes = Math.max(0, message.bytes - headerBytes);
         this.progress.rows = message.rows;
       } else if (message.type === 'done') onDone(message.pass);
@@ -245,13 +237,9 @@ export class SplitWorker {
     return new SplitWorker(worker, data.part.headerEnd);
   }
 
-  /** What the worker's key pass found. */
-  scanned(): Promise<ScannedPart> {
-    return this.scannedPart;
-  }
-
-  /** What the worker's main pass staged. */
-  result(): Promise<MainPass> {
+  /** Lets the worker's main pass begin, with the key pass's findings; resolves with what it staged. */
+  begin(keys: LastOccurrenceIndex): Promise<MainPass> {
+    this.worker.postMessage(keys.held());
     return this.finished;
   }
 

@@ -1,13 +1,14 @@
 /**
- * The worker thread of a split ingest (src/ingest/split-ingest.ts): the key pass over its part, then the
- * main pass; the main thread decides whether to use it. Built to dist/split-worker.mjs.
+ * The worker thread of a split ingest (src/ingest/split-ingest.ts): once the main thread's key pass over
+ * the whole file has ended, the main pass over the second part. Built to dist/split-worker.mjs.
  */
 import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileContract } from '../contract/compile';
 import { FsObjectStore } from '../storage/fs-store';
 import { UnreadableFileError } from './formats/source-reader';
-import { mainPass, type PassSource, scanKeys } from './row-passes';
+import { type HeldKeys, LastOccurrenceIndex } from './last-occurrence';
+import { mainPass, type PassSource } from './row-passes';
 import type { FromSplitWorker, SplitWorkerData } from './split-ingest';
 
 /** Progress is sent every this many batches. */
@@ -16,6 +17,8 @@ const PROGRESS_BATCHES = 16;
 const data = workerData as SplitWorkerData;
 const port = parentPort!;
 const post = (message: FromSplitWorker) => port.postMessage(message);
+/** The main thread's key pass over the whole file: this part's rows are superseded as it says. */
+const keys = new Promise<HeldKeys>((resolve) => port.once('message', resolve));
 const streams: Readable[] = [];
 try {
   const version = { ...data.version, landedAt: new Date(data.version.landedAt) };
@@ -29,19 +32,10 @@ try {
     tmpDir: data.tmpDir,
     streams,
   };
-  const keys = await scanKeys(source);
-  post({
-    type: 'scanned',
-    records: keys.records,
-    firstLine: keys.firstLine,
-    header: keys.header,
-    delimiter: keys.delimiter,
-    format: keys.format,
-    compression: keys.compression,
-  });
+  const lastOccurrence = LastOccurrenceIndex.fromHeld(await keys);
   let batches = 0;
   const pass = await mainPass(source, {
-    lastOccurrence: keys.index,
+    lastOccurrence,
     ingestedAt: data.ingestedAt,
     stagingDir: data.stagingDir,
     stem: data.stem,

@@ -104,6 +104,28 @@ describe('LastOccurrenceIndex.endObserving', () => {
   });
 });
 
+describe('LastOccurrenceIndex.held / fromHeld', () => {
+  it('answers in another thread (a structured clone) as the index it came from', () => {
+    const index = new LastOccurrenceIndex(100_000);
+    const keys = Array.from({ length: 100_000 }, (_, i) => `T${i % 90_000}`);
+    for (const [i, key] of keys.entries()) index.observe(key, i + 1);
+    expect(() => index.held()).toThrow(/observing has ended/);
+    index.endObserving();
+    const copy = LastOccurrenceIndex.fromHeld(structuredClone(index.held()));
+    const answers = (of: LastOccurrenceIndex) =>
+      keys.map((key, i) => [of.isSuperseded(key, i + 1), of.mayTrack(key)]);
+    const expected = answers(index);
+    expect(expected.filter(([superseded]) => superseded)).toHaveLength(10_000);
+    expect(answers(copy)).toEqual(expected);
+    expect(copy.trackedKeys).toBe(index.trackedKeys);
+    // The negative control: an index that saw no key answers otherwise.
+    const empty = new LastOccurrenceIndex(10);
+    empty.endObserving();
+    expect(answers(LastOccurrenceIndex.fromHeld(empty.held()))).not.toEqual(expected);
+    expect(() => copy.observe('T1', 100_001)).toThrow(/observed after endObserving/);
+  });
+});
+
 describe('LastOccurrenceIndex.mayTrack', () => {
   it('is true for every key held exactly, even when every key is', () => {
     const index = new LastOccurrenceIndex(200_000);
