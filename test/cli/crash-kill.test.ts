@@ -15,10 +15,10 @@ import { CLI, runCli, runCliWith } from '../support/shipped-cli';
 
 const HEADER =
   'transaction_id,event_time,customer_id,channel,city,type,amount,currency,status,processing_time_s';
-const ROWS = 300_000;
+const ROWS = 500_000;
 const DAYS = 80;
 /**
- * Curated parts an ingest of the book writes: its 30 MB are split in two threads (`--threads 2`,
+ * Curated parts an ingest of the book writes: its 35 MB are split in two threads (`--threads 2`,
  * src/ingest/split-ingest.ts), and each half holds every day.
  */
 const PARTS = 2 * DAYS;

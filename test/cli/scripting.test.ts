@@ -217,8 +217,8 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
   });
 
   it('splits a large CSV over two threads with --threads 2, not with 1, and refuses --threads 3', async () => {
-    // 17.3 MB: above the size from which a CSV is split (SPLIT_MIN_BYTES, 16 MiB).
-    const rows = 200_000;
+    // 34.6 MB: above the size from which a CSV is split (SPLIT_MIN_BYTES, 32 MiB).
+    const rows = 400_000;
     const lines = ['transaction_id,event_time,customer_id,channel,type,amount,status,city'];
     for (let i = 0; i < rows; i++) {
       const time = new Date(Date.UTC(2024, 2, 1 + (i % 3), 0, 0, i % 86_400)).toISOString();
