@@ -105,11 +105,6 @@ function detached(text: string): string {
   return text.length < 13 ? text : text.split('').join('');
 }
 
-/** A `g` or `y` regex keeps state between tests: its results must not be memoised. */
-function statefulPattern(spec: ColumnSpec): boolean {
-  return spec.pattern !== undefined && (spec.pattern.regex.global || spec.pattern.regex.sticky);
-}
-
 /** Matching key for names and value aliases: lower case without spaces, `_`, `-` and `.`. */
 export function looseKey(name: string): string {
   return name.toLowerCase().replace(/[\s_.-]+/g, '');
@@ -326,7 +321,7 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       rules: VALUE_RULES.filter((rule) => rule.appliesTo(spec)),
       literalDefault,
       defaultFrom,
-      memo: (textual || spec.lookup) && !statefulPattern(spec) ? new TextMemo<Checked>() : undefined,
+      memo: textual || spec.lookup ? new TextMemo<Checked>() : undefined,
       parsedInText:
         spec.type !== 'string' &&
         spec.type !== 'boolean' &&

@@ -48,6 +48,9 @@ export const VALUE_RULES: readonly ValueRule[] = [
     appliesTo: (column) => column.pattern !== undefined,
     check(column, value) {
       const pattern = column.pattern;
+      // A `g` or `y` regex starts where its last match ended: from the value's start, a value's verdict
+      // is its own, whatever came before it (in this file, another file, or the other thread).
+      if (pattern) pattern.regex.lastIndex = 0;
       return pattern && !pattern.regex.test(value as string)
         ? `${column.name} ${show(value)} is not ${pattern.description}`
         : undefined;

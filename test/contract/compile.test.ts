@@ -239,6 +239,34 @@ describe('customers contract', () => {
     expect(compiled.validate(raw, out).map((v) => v.rule)).toEqual(['pattern']);
   });
 
+  it('gives a pattern with the g or y flag the same verdict for a value wherever it comes', () => {
+    for (const flags of ['g', 'y', '']) {
+      const email = customers.columns.find((c) => c.name === 'email')!;
+      const regex = new RegExp(email.pattern!.regex.source, flags);
+      const contract = {
+        ...customers,
+        columns: customers.columns.map((c) =>
+          c === email ? { ...c, pattern: { ...c.pattern!, regex } } : c,
+        ),
+      };
+      const compiled = compileContract(contract);
+      const binding = compiled.bindHeader(['customer_id', 'name', 'email', 'segment', 'city', 'updated_at']);
+      const raw: unknown[] = [];
+      const out: unknown[] = [];
+      const verdicts = ['ann@example.com', 'ann@example.com', 'bo@example.com', 'ann@example.com'].map(
+        (mail) => {
+          binding.extract(['C1', 'Ann', mail, 'premium', 'Austin', '2024-06-01'], raw);
+          return compiled.validate(raw, out).length;
+        },
+      );
+      expect([flags, verdicts]).toEqual([flags, [0, 0, 0, 0]]);
+      // A regex left mid-way by an earlier match elsewhere does not change the next verdict.
+      regex.lastIndex = 5;
+      binding.extract(['C1', 'Ann', 'cy@example.com', 'premium', 'Austin', '2024-06-01'], raw);
+      expect(compiled.validate(raw, out)).toEqual([]);
+    }
+  });
+
   it('builds composite keys from typed values, so equal instants in other spellings match', () => {
     const compiled = compileContract(customers);
     const binding = compiled.bindHeader(['customer_id', 'updated_at']);
