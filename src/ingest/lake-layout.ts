@@ -57,10 +57,13 @@ export function sourceId(sourceKey: string): string {
  * File stem of every output of one attempt at ingesting one version of a source file: the source id,
  * the content fingerprint and the attempt id. Every attempt writes new names, so an attempt never
  * overwrites what readers see (the committed attempt's files) and a failed one leaves files no commit
- * names, which the next ingest of the key removes.
+ * names, which the next ingest of the key removes. The attempt id comes last in every stem: that is
+ * how the outputs of an attempt that has not committed are told (`uncommittedOutputs`). The second
+ * part of a split ingest (src/ingest/split-ingest.ts) is `part` 2: `<source id>-<etag>-p2-<attempt>`.
  */
-export function outputStem(sourceKey: string, etag: string, attempt: string): string {
-  return `${sourceId(sourceKey)}-${etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${attempt}`;
+export function outputStem(sourceKey: string, etag: string, attempt: string, part = 1): string {
+  const partOf = part === 1 ? '' : `p${part}-`;
+  return `${sourceId(sourceKey)}-${etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${partOf}${attempt}`;
 }
 
 /** `2024-03-05` for a day number (days since 1970-01-01, UTC). */

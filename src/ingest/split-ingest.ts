@@ -207,6 +207,8 @@ function workerScript(): { script: string | URL; eval: boolean } | undefined {
 export class SplitWorker {
   /** Bytes and rows of the second part read so far (its header's bytes not counted). */
   readonly progress = { bytes: 0, rows: 0 };
+  /** Called when `progress` moves. */
+  onProgress: (() => void) | undefined;
   private readonly finished: Promise<MainPass>;
   private stopped = false;
 
@@ -226,6 +228,7 @@ export class SplitWorker {
       if (message.type === 'progress') {
         this.progress.bytes = Math.max(0, message.bytes - headerBytes);
         this.progress.rows = message.rows;
+        this.onProgress?.();
       } else if (message.type === 'done') onDone(message.pass);
       else {
         const error = new SplitWorkerError(message.message, message.unreadable);
@@ -239,15 +242,25 @@ export class SplitWorker {
     });
   }
 
-  /** Starts the worker on `data.part`; undefined when no worker script is at hand (a Lambda bundle). */
+  /**
+   * Starts the worker on `data.part`; undefined when no worker script is at hand (a Lambda bundle) or
+   * the contract cannot be copied to it.
+   */
   static start(data: SplitWorkerData): SplitWorker | undefined {
     const script = workerScript();
     if (!script) return undefined;
-    const worker = new Worker(script.script, {
-      workerData: data,
-      eval: script.eval,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(script.script, {
+        workerData: data,
+        eval: script.eval,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
+    } catch (error) {
+      // A contract given in code that cannot be copied to a thread (a function in it): one thread.
+      if (error instanceof DOMException && error.name === 'DataCloneError') return undefined;
+      throw error;
+    }
     return new SplitWorker(worker, data.part.headerEnd);
   }
 

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactions } from '../../datasets';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
+import { uncommittedOutputs } from '../../src/ingest/commit';
 import { ingestObject } from '../../src/ingest/ingest-object';
+import { attemptKey, commitKey } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
 import { planSplit, SPLIT_MIN_BYTES } from '../../src/ingest/split-ingest';
 import { FsObjectStore } from '../../src/storage/fs-store';
@@ -66,6 +69,8 @@ function transactionsCsv(options: { eol: string; bom: boolean; cityOf?: (i: numb
   }
   return (options.bom ? '\uFEFF' : '') + lines.join(options.eol) + options.eol;
 }
+
+const lfCsv = transactionsCsv({ eol: '\n', bom: false });
 
 interface Ingested {
   readonly manifest: Manifest;
@@ -129,7 +134,7 @@ function counts(manifest: Manifest) {
 }
 
 const secondPartFiles = (manifest: Manifest) =>
-  manifest.files_written.filter((f) => /-2\.parquet$/.test(f.key));
+  manifest.files_written.filter((f) => /-p2-[^/-]+\.parquet$/.test(f.key));
 
 /** Ingests `csv` in one thread and in two, and checks both wrote the same rows and counts. */
 async function expectSameAsOneThread(name: string, csv: string) {
@@ -175,10 +180,50 @@ describe('split ingest', () => {
   });
 
   it('writes the same with LF line endings and no byte order mark', async () => {
-    const { one, two } = await expectSameAsOneThread('lf', transactionsCsv({ eol: '\n', bom: false }));
+    const { one, two } = await expectSameAsOneThread('lf', lfCsv);
     expect(secondPartFiles(two.manifest).length).toBeGreaterThan(0);
-    // The negative control of the comparison: another file's rows (other keys, lines) differ.
-    expect(await difference(one.lake, join(dir, 'crlf-1'), 'curated')).not.toEqual([]);
+    // The negative control of the comparison: a lake of other rows differs.
+    const other = await ingest(
+      'other',
+      `${HEADER}\nT1,2024-06-01T10:00:00Z,C1,upi,Austin,deposit,1.00,USD,success,0.5\n`,
+      1,
+    );
+    expect(await difference(one.lake, other.lake, 'curated')).not.toEqual([]);
+
+    // Until its commit record is written, both parts' files are an uncommitted attempt's: readers and
+    // the refresh's fingerprints must not count them (the attempt id ends every output's name).
+    const store = new FsObjectStore(two.lake);
+    const { attempt, source_key: key } = two.manifest;
+    const names = two.manifest.files_written.map((f) => f.key.slice(f.key.lastIndexOf('/') + 1));
+    const pending = async () => {
+      const isUncommitted = await uncommittedOutputs(store, 'transactions');
+      return names.filter(isUncommitted);
+    };
+    await store.put(attemptKey('transactions', key, attempt!), '{}');
+    expect(await pending()).toEqual([]); // the commit record is there: committed
+    const commit = (await store.getText(commitKey('transactions', key, attempt!)))!;
+    await store.delete([commitKey('transactions', key, attempt!)]);
+    expect(await pending()).toEqual(names);
+    expect(names.filter((name) => name.includes('-p2-')).length).toBeGreaterThan(0);
+    await store.put(commitKey('transactions', key, attempt!), commit);
+  });
+
+  it('ingests in one thread when the contract cannot be copied to the worker', async () => {
+    // A contract given in code may hold what a thread cannot receive (here a function).
+    const contract = { ...transactions, describe: () => 'payments' };
+    const store = new FsObjectStore(join(dir, 'code-contract'));
+    await store.put('landing/transactions/code.csv', lfCsv);
+    const { manifest } = await ingestObject({
+      landing: store,
+      lake: store,
+      key: 'landing/transactions/code.csv',
+      datasets: [contract],
+      now: () => NOW,
+      threads: 2,
+    });
+    expect(secondPartFiles(manifest)).toEqual([]);
+    const lf = await ingest('lf', lfCsv, 1);
+    expect(counts(manifest)).toEqual(counts(lf.manifest));
   });
 
   it('ingests in one thread when the cut it found is inside a quoted field', async () => {

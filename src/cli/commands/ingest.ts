@@ -207,6 +207,10 @@ export function registerIngestCommand(program: Command): void {
             key,
             force: options.force,
             threads: Number(options.threads),
+            onWarning: (message) => {
+              progress.done(); // clears the bar; the next update draws it again
+              console.error(`ledgerlake: warning: ${escapeControl(message)}; ingested again in one thread`);
+            },
             unknownDatasetFix:
               'name it with --dataset <name>, or keep the file in a landing/<dataset>/ folder',
             onProgress: (p) => progress.update(p.bytesRead, `${p.rows.toLocaleString('en-US')} rows`),
