@@ -246,15 +246,18 @@ async function ingestRows(
     tmpDir: request.tmpDir,
     streams,
   };
-  const plan =
-    (request.threads ?? 1) >= 2 && request.landing instanceof FsObjectStore
-      ? await planSplit(request.landing, source)
+  // The worker reads the landing folder through an FsObjectStore of its own: a subclass's reads would
+  // not be its own there, so only the plain store splits.
+  const landing =
+    Object.getPrototypeOf(request.landing) === FsObjectStore.prototype
+      ? (request.landing as FsObjectStore)
       : undefined;
+  const plan = (request.threads ?? 1) >= 2 && landing ? await planSplit(landing, source) : undefined;
   const split: SplitWorkerData | undefined =
-    plan && request.landing instanceof FsObjectStore
+    plan && landing
       ? {
-          landingRoot: request.landing.rootDir,
-          etag: request.landing.cachedEtag(source.key),
+          landingRoot: landing.rootDir,
+          etag: landing.cachedEtag(source.key),
           version: { ...source, landedAt: source.landedAt.getTime() },
           contract,
           part: plan.second,

@@ -50,7 +50,7 @@ export interface SplitPlan {
 
 /**
  * Where to cut the landed file, or undefined when it is not one to split: smaller than
- * `SPLIT_MIN_BYTES`, not named as CSV (or unnamed), gzipped, a header with quotes (it may span lines),
+ * `SPLIT_MIN_BYTES`, named as another format than CSV, gzipped, a header with quotes (it may span lines),
  * no header newline in the first 64 KiB, or no cut in the 1 MiB after the middle: a newline between two
  * lines that are not blank and hold no quote.
  */

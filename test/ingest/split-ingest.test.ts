@@ -226,6 +226,29 @@ describe('split ingest', () => {
     expect(counts(manifest)).toEqual(counts(lf.manifest));
   });
 
+  it('ingests in one thread from a subclass of the local store (the worker would read past it)', async () => {
+    class CountingStore extends FsObjectStore {
+      gets = 0;
+      override get(...args: Parameters<FsObjectStore['get']>) {
+        this.gets++;
+        return super.get(...args);
+      }
+    }
+    const store = new CountingStore(join(dir, 'subclass'));
+    await store.put('landing/transactions/sub.csv', lfCsv);
+    const { manifest } = await ingestObject({
+      landing: store,
+      lake: store,
+      key: 'landing/transactions/sub.csv',
+      now: () => NOW,
+      threads: 2,
+    });
+    expect(secondPartFiles(manifest)).toEqual([]);
+    expect(manifest.rows_read).toBeGreaterThan(100_000);
+    // Every read of the file went through the subclass: the key pass and the main pass.
+    expect(store.gets).toBe(2);
+  });
+
   it('ingests in one thread when the cut it found is inside a quoted field', async () => {
     // Every city is a quoted field of five lines: the middle lines look like records, yet are not.
     const csv = transactionsCsv({ eol: '\n', bom: false, cityOf: (i) => `"City ${i}\nA\nB\nC\nD"` });
