@@ -227,8 +227,8 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
       );
     }
     await writeFile(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
-    const ingest = async (lake: string, threads: string) => {
-      const run = await cli(
+    const ingestBig = (lake: string, threads: string, ...more: string[]) =>
+      cli(
         dir,
         'ingest',
         'big.csv',
@@ -236,10 +236,12 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
         'transactions',
         '--lake',
         lake,
-        '--json',
         '--threads',
         threads,
+        ...more,
       );
+    const ingest = async (lake: string, threads: string) => {
+      const run = await ingestBig(lake, threads, '--json');
       expect(run.code).toBe(0);
       return (
         JSON.parse(run.stdout) as { manifest: { rows_valid: number; files_written: { key: string }[] } }[]
@@ -262,17 +264,7 @@ describe('the shipped binary in scripts: exit codes, one error prefix, big resul
     );
     const lineSum = (rows * (rows + 3)) / 2; // lines 2 .. rows + 1
     expect(JSON.parse(query.stdout)).toEqual([{ n: rows, ids: rows, lines: lineSum }]);
-    const refused = await cli(
-      dir,
-      'ingest',
-      'big.csv',
-      '--dataset',
-      'transactions',
-      '--lake',
-      'x',
-      '--threads',
-      '3',
-    );
+    const refused = await ingestBig('x', '3');
     expect(refused.code).toBe(2);
     expect(refused.stderr.split('\n')[0]).toMatch(
       /^ledgerlake: option '--threads <n>' argument '3' is invalid/,
