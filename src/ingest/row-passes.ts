@@ -100,7 +100,7 @@ async function* counted(pieces: readonly Readable[], counter: { bytes: number })
 }
 
 /** Binds the source's columns to the contract, or explains why the file cannot be ingested. */
-export function bind(compiled: CompiledContract, opened: OpenedSource, key: string): RecordBinding {
+function bind(compiled: CompiledContract, opened: OpenedSource, key: string): RecordBinding {
   if (opened.format !== 'csv') return compiled.bindJson();
   const header = opened.header ?? [];
   const binding = compiled.bindHeader(header);

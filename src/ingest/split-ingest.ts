@@ -171,12 +171,9 @@ export type FromSplitWorker =
       readonly stack?: string;
     };
 
-/** The worker failed: an unreadable part (`unreadable`, the reason), or a bug or a store error. */
+/** The worker failed (a store error, a bug): the file is ingested again in one thread. */
 export class SplitWorkerError extends Error {
-  constructor(
-    message: string,
-    readonly unreadable?: string,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'SplitWorkerError';
   }
@@ -231,7 +228,7 @@ export class SplitWorker {
         this.onProgress?.();
       } else if (message.type === 'done') onDone(message.pass);
       else {
-        const error = new SplitWorkerError(message.message, message.unreadable);
+        const error = new SplitWorkerError(message.message);
         if (message.stack) error.stack = message.stack;
         onFailed(error);
       }

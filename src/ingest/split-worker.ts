@@ -6,7 +6,6 @@ import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileContract } from '../contract/compile';
 import { FsObjectStore } from '../storage/fs-store';
-import { UnreadableFileError } from './formats/source-reader';
 import { type HeldKeys, LastOccurrenceIndex } from './last-occurrence';
 import { mainPass, type PassSource } from './row-passes';
 import type { FromSplitWorker, SplitWorkerData } from './split-ingest';
@@ -48,12 +47,7 @@ try {
   post({ type: 'done', pass });
 } catch (error) {
   const failure = error instanceof Error ? error : new Error(String(error));
-  post({
-    type: 'failed',
-    unreadable: error instanceof UnreadableFileError ? error.reason : undefined,
-    message: failure.message,
-    stack: failure.stack,
-  });
+  post({ type: 'failed', message: failure.message, stack: failure.stack });
 } finally {
   for (const stream of streams) stream.destroy();
 }
