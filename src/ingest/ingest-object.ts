@@ -42,7 +42,7 @@ import {
   type SourceVersion,
   scanKeys,
 } from './row-passes';
-import { planSplit, type SplitPlan, SplitWorker, type SplitWorkerData } from './split-ingest';
+import { planSplit, type SplitPlan, SplitWorker } from './split-ingest';
 import { STAGING_DIR_PREFIX } from './staging';
 
 export interface IngestProgress {
@@ -253,9 +253,11 @@ async function ingestRows(
       ? (request.landing as FsObjectStore)
       : undefined;
   const plan = (request.threads ?? 1) >= 2 && landing ? await planSplit(landing, source) : undefined;
-  const split: SplitWorkerData | undefined =
+  // Two threads buffer rows: each holds half of what one may.
+  const halfRowGroupBytes = ROW_GROUP_BYTES / 2;
+  const worker =
     plan && landing
-      ? {
+      ? SplitWorker.start({
           landingRoot: landing.rootDir,
           etag: landing.cachedEtag(source.key),
           version: { ...source, landedAt: source.landedAt.getTime() },
@@ -266,11 +268,9 @@ async function ingestRows(
           stem: stems.second,
           tmpDir: request.tmpDir,
           rowGroupSize: request.rowGroupSize,
-          // Two threads buffer rows: each holds half of what one may.
-          rowGroupBytes: ROW_GROUP_BYTES / 2,
-        }
+          rowGroupBytes: halfRowGroupBytes,
+        })
       : undefined;
-  const worker = split && SplitWorker.start(split);
   try {
     const keys = await scanKeys(
       whole,
@@ -298,11 +298,11 @@ async function ingestRows(
     };
     if (worker) worker.onProgress = report;
     let passes: { readonly pass: MainPass; readonly stem: string }[] | undefined;
-    if (plan && worker && split && cutIsRecordBoundary(keys)) {
+    if (plan && worker && cutIsRecordBoundary(keys)) {
       const secondPart = worker.begin(keys.index);
       const first = await mainPass(
         { ...whole, part: plan.first },
-        { ...passOptions, rowGroupBytes: ROW_GROUP_BYTES / 2, onBatch: progress },
+        { ...passOptions, rowGroupBytes: halfRowGroupBytes, onBatch: progress },
       );
       // A failed second part (a store error, a bug) or one that did not read what it should is ingested
       // again in this thread, which writes what an ingest in one thread writes, and tells an error as it
@@ -321,7 +321,7 @@ async function ingestRows(
       if (second && !mismatch) {
         passes = [
           { pass: first, stem },
-          { pass: second, stem: split.stem },
+          { pass: second, stem: stems.second },
         ];
       }
     }
