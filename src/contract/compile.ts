@@ -145,7 +145,10 @@ interface CompiledColumn {
    * raw string -> parsed result, for text columns. Columns with allowed values, aliases or case folding
    * keep it; other text columns keep it only while it pays (see `MEMO_TRIAL`).
    */
-  memo: TextMemo<Checked> | undefined;
+  memo: TextMemo | undefined;
+  /** The checked value and violation of each text in `memo`, by its number there. */
+  memoValues: unknown[];
+  memoViolations: (Violation | undefined)[];
   /**
    * A number or date column without value aliases or case folding: a cell that needs no trimming is
    * parsed where it lies in the text, with the same parser, instead of being cut out first.
@@ -165,12 +168,13 @@ interface CompiledColumn {
 const UNPAIRED_SURROGATE =
   'holds half of a UTF-16 surrogate pair, which UTF-8 cannot store (it would be written as U+FFFD); fix the escape in the source';
 
-/**
- * A memo entry: the checked value of a cell text and its violation. `code` numbers the column's memo
- * entries (see `validate`'s `codes`); -1 for an entry the memo does not keep.
- */
-type Checked = { readonly value: unknown; readonly violation: Violation | undefined; readonly code: number };
-const NULL_CHECKED: Checked = { value: null, violation: undefined, code: -1 };
+/** Ends a column's memo trial: the memo is kept for good if most lookups were hits, else dropped. */
+function endMemoTrial(column: CompiledColumn): void {
+  if (column.memoHits >= MEMO_TRIAL / 2) return;
+  column.memo = undefined;
+  column.memoValues = [];
+  column.memoViolations = [];
+}
 
 /** A JSON number beyond 2^53 that is a whole number: the parser may have rounded away its last digits. */
 function inexactInteger(value: unknown): boolean {
@@ -321,7 +325,9 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       rules: VALUE_RULES.filter((rule) => rule.appliesTo(spec)),
       literalDefault,
       defaultFrom,
-      memo: textual || spec.lookup ? new TextMemo<Checked>() : undefined,
+      memo: textual || spec.lookup ? new TextMemo() : undefined,
+      memoValues: [],
+      memoViolations: [],
       parsedInText:
         spec.type !== 'string' &&
         spec.type !== 'boolean' &&
@@ -481,16 +487,16 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
         source = '';
         if (from < to) {
           if (column.memo !== undefined) {
-            const memo = column.memo.getRange(text, from, to);
-            if (memo !== undefined) {
+            const index = column.memo.indexOfRange(text, from, to);
+            if (index >= 0) {
+              value = column.memoValues[index];
+              violation = column.memoViolations[index];
+              code = index;
+              fromText = true;
               if (column.memoTrial > 0) {
                 column.memoHits++;
-                if (--column.memoTrial === 0 && column.memoHits < MEMO_TRIAL / 2) column.memo = undefined;
+                if (--column.memoTrial === 0) endMemoTrial(column);
               }
-              value = memo.value;
-              violation = memo.violation;
-              code = memo.code;
-              fromText = true;
             }
           } else if (column.parsedInText && isPlainCell(text, from, to)) {
             const parsed = parseInText(column, text, from, to);
@@ -506,26 +512,29 @@ export function compileContract(contract: DatasetContract, file?: SourceFile): C
       if (fromText) {
         // Done above.
       } else if (column.memo && typeof source === 'string') {
-        let memo = column.memo.get(source);
-        if (column.memoTrial > 0) {
-          if (memo !== undefined) column.memoHits++;
-          if (--column.memoTrial === 0 && column.memoHits < MEMO_TRIAL / 2) column.memo = undefined;
-        }
-        if (memo === undefined) {
+        const memo = column.memo;
+        const index = memo.indexOf(source);
+        if (index >= 0) {
+          value = column.memoValues[index];
+          violation = column.memoViolations[index];
+          code = index;
+        } else {
           const normalised = normalise(column, source);
-          memo =
-            normalised === null
-              ? NULL_CHECKED
-              : { violation: check(column, normalised), value: checkedValue, code: -1 };
-          if (column.memo !== undefined && column.memo.size < MEMO_LIMIT && source.length <= MEMO_MAX_CHARS) {
-            const value = typeof memo.value === 'string' ? detached(memo.value) : memo.value;
-            memo = { violation: memo.violation, value, code: column.memo.size };
-            column.memo.set(detached(source), memo);
+          if (normalised !== null) {
+            violation = check(column, normalised);
+            value = checkedValue;
+          }
+          if (memo.size < MEMO_LIMIT && source.length <= MEMO_MAX_CHARS) {
+            if (typeof value === 'string') value = detached(value);
+            code = memo.add(detached(source));
+            column.memoValues.push(value);
+            column.memoViolations.push(violation);
           }
         }
-        value = memo.value;
-        violation = memo.violation;
-        code = memo.code;
+        if (column.memoTrial > 0) {
+          if (index >= 0) column.memoHits++;
+          if (--column.memoTrial === 0) endMemoTrial(column);
+        }
       } else {
         const normalised = normalise(column, source);
         if (normalised !== null) {

@@ -2,53 +2,65 @@ import { describe, expect, it } from 'vitest';
 import { TextMemo } from '../../src/contract/text-memo';
 
 describe('TextMemo', () => {
-  it('finds a key by itself and by a range of a longer text', () => {
-    const memo = new TextMemo<number>();
-    memo.set('upi', 1);
-    memo.set('credit_card', 2);
-    expect(memo.get('upi')).toBe(1);
-    expect(memo.getRange('x,credit_card,y', 2, 13)).toBe(2);
-    expect(memo.getRange('x,credit_car,y', 2, 12)).toBeUndefined();
-    expect(memo.getRange('upix', 0, 4)).toBeUndefined();
-    expect(memo.getRange('', 0, 0)).toBeUndefined();
+  it('numbers texts in the order they are added and finds one by itself and by a range of a longer text', () => {
+    const memo = new TextMemo();
+    expect(memo.add('upi')).toBe(0);
+    expect(memo.add('credit_card')).toBe(1);
+    expect(memo.add('upi')).toBe(0);
+    expect(memo.size).toBe(2);
+    expect(memo.indexOf('upi')).toBe(0);
+    expect(memo.keyAt(1)).toBe('credit_card');
+    expect(memo.indexOfRange('x,credit_card,y', 2, 13)).toBe(1);
+    expect(memo.indexOfRange('x,credit_car,y', 2, 12)).toBe(-1);
+    expect(memo.indexOfRange('upix', 0, 4)).toBe(-1);
+    expect(memo.indexOfRange('', 0, 0)).toBe(-1);
+    expect(() => memo.keyAt(2)).toThrow(RangeError);
   });
 
-  it('keeps every entry through growth and replaces a value set again', () => {
-    const memo = new TextMemo<number>(2);
-    for (let i = 0; i < 5000; i++) memo.set(`C${i}`, i);
-    memo.set('C42', -1);
+  it('keeps every text and its number through growth', () => {
+    const memo = new TextMemo(2);
+    for (let i = 0; i < 5000; i++) expect(memo.add(`C${i}`)).toBe(i);
+    expect(memo.add('C42')).toBe(42);
     expect(memo.size).toBe(5000);
     const text = Array.from({ length: 5000 }, (_, i) => `C${i}`).join(';');
     let at = 0;
     for (let i = 0; i < 5000; i++) {
       const end = text.indexOf(';', at) === -1 ? text.length : text.indexOf(';', at);
-      expect(memo.getRange(text, at, end)).toBe(i === 42 ? -1 : i);
+      expect(memo.indexOfRange(text, at, end)).toBe(i);
+      expect(memo.keyAt(i)).toBe(`C${i}`);
       at = end + 1;
     }
-    expect(memo.get('C5000')).toBeUndefined();
+    expect(memo.indexOf('C5000')).toBe(-1);
+    // A text that shares a prefix with a key, or is one cut short, is not it.
+    expect(memo.indexOf('C49999')).toBe(-1);
+    expect(memo.indexOf('C')).toBe(-1);
   });
 
-  it('answers the same while it is small, when it outgrows its list, and after a value is replaced', () => {
-    const memo = new TextMemo<number>(1);
+  it('answers the same while it is small and after it outgrows its list', () => {
+    const memo = new TextMemo(1);
     const keys = ['a', 'bb', 'ab', 'ba', 'b', 'aa', 'abc', 'cab', 'c', 'cc', 'ca', 'bc'];
     keys.forEach((key, i) => {
-      memo.set(key, i);
-      memo.set('ab', 100 + i);
+      expect(memo.add(key)).toBe(i);
+      // Added again, 'bb' (added first just after 'a') keeps its number.
+      expect(memo.add('bb')).toBe(1);
       for (const [j, known] of keys.slice(0, i + 1).entries()) {
-        expect(memo.getRange(`[${known}]`, 1, 1 + known.length)).toBe(known === 'ab' ? 100 + i : j);
+        expect(memo.indexOfRange(`[${known}]`, 1, 1 + known.length)).toBe(j);
       }
-      expect(memo.get('zz')).toBeUndefined();
+      for (const unknown of keys.slice(i + 1)) {
+        if (unknown !== 'bb') expect(memo.indexOf(unknown)).toBe(-1);
+      }
+      expect(memo.indexOf('zz')).toBe(-1);
     });
     expect(memo.size).toBe(keys.length);
   });
 
-  it('tells apart keys that differ only in characters beyond Latin-1', () => {
-    const memo = new TextMemo<string>();
-    memo.set('Zürich', 'a');
-    memo.set('Zurich', 'b');
-    memo.set('東京', 'c');
-    expect(memo.get('Zürich')).toBe('a');
-    expect(memo.get('Zurich')).toBe('b');
-    expect(memo.getRange('[東京]', 1, 3)).toBe('c');
+  it('tells apart texts that differ only in characters beyond Latin-1', () => {
+    const memo = new TextMemo();
+    memo.add('Zürich');
+    memo.add('Zurich');
+    memo.add('東京');
+    expect(memo.indexOf('Zürich')).toBe(0);
+    expect(memo.indexOf('Zurich')).toBe(1);
+    expect(memo.indexOfRange('[東京]', 1, 3)).toBe(2);
   });
 });
