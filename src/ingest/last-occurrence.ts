@@ -86,7 +86,12 @@ export class LastOccurrenceIndex {
     const { bits, blockMask } = newest;
     let touched = 0;
     for (let k = 0; k < count; k++) hashInto(hashes, k, text, from[k]!, to[k]!);
-    for (let k = 0; k < count; k++) touched |= bits[blockOf(hashes[2 * k]!, blockMask)]!;
+    for (let k = 0; k < count; k++) {
+      // Both ends: the typed array's memory is aligned to 16 bytes, not 64, so a block may span two
+      // cache lines.
+      const block = blockOf(hashes[2 * k]!, blockMask);
+      touched |= bits[block]! | bits[block + 15]!;
+    }
     // Kept, so that the reads above are not optimised away.
     this.touched ^= touched;
     for (let k = 0; k < count; k++) {
@@ -197,18 +202,15 @@ function filterLayer(wantedBits: number): FilterLayer {
 function probe(layer: FilterLayer, h1: number, h2: number, set: boolean): boolean {
   const bits = layer.bits;
   const block = blockOf(h1, layer.blockMask);
-  let seen = true;
+  // Without a branch per bit: whether a bit of a new key is set is a coin toss, and mispredicted.
+  let seen = 1;
   for (let k = 0; k < 7; k++) {
     const bit = (h1 + Math.imul(k, h2)) & 511;
     const word = block + (bit >>> 5);
-    const flag = 1 << (bit & 31);
-    if ((bits[word]! & flag) === 0) {
-      if (!set) return false;
-      seen = false;
-      bits[word]! |= flag;
-    }
+    seen &= bits[word]! >>> (bit & 31);
+    if (set) bits[word]! |= 1 << (bit & 31);
   }
-  return seen;
+  return (seen & 1) !== 0;
 }
 
 /** The two hashes of the key `text[from, to)`, into `hashes[2k]` and `hashes[2k + 1]` (odd). */
