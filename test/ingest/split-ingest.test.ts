@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { transactions } from '../../datasets';
 import { type DuckDbEngine, openDuckDb } from '../../src/engine/duckdb';
 import { uncommittedOutputs } from '../../src/ingest/commit';
@@ -11,6 +11,25 @@ import { attemptKey, commitKey } from '../../src/ingest/lake-layout';
 import type { Manifest } from '../../src/ingest/manifest';
 import { planSplit, SPLIT_MIN_BYTES } from '../../src/ingest/split-ingest';
 import { FsObjectStore } from '../../src/storage/fs-store';
+
+/**
+ * How the worker thread fails, for the tests of the fallback: when it gets the key pass's findings (its
+ * start), it is killed ('exit'), or reports a failed pass ('failed') or an error ('error') as a real
+ * worker does. The worker itself is the real one; undefined leaves it alone.
+ */
+const failure = vi.hoisted(() => ({ mode: undefined as 'exit' | 'failed' | 'error' | undefined }));
+vi.mock('node:worker_threads', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:worker_threads')>();
+  class FailingWorker extends real.Worker {
+    override postMessage(value: unknown): void {
+      super.postMessage(value);
+      if (failure.mode === 'exit') void this.terminate();
+      else if (failure.mode === 'failed') this.emit('message', { type: 'failed', message: 'no space left' });
+      else if (failure.mode === 'error') this.emit('error', new Error('the worker broke'));
+    }
+  }
+  return { ...real, Worker: FailingWorker };
+});
 
 const HEADER =
   'transaction_id,event_time,customer_id,channel,city,type,amount,currency,status,processing_time_s';
@@ -77,13 +96,29 @@ interface Ingested {
   readonly lake: string;
 }
 
-/** Lands `csv` in a lake of its own and ingests it with `threads`. */
-async function ingest(name: string, csv: string, threads: number): Promise<Ingested> {
-  const lake = join(dir, `${name}-${threads}`);
+/**
+ * Lands `csv` in a lake of its own (or `options.lake`) and ingests it with `threads`; `options.warnings`
+ * collects the ingest's.
+ */
+async function ingest(
+  name: string,
+  csv: string,
+  threads: number,
+  options: { readonly lake?: string; readonly warnings?: string[] } = {},
+): Promise<Ingested> {
+  const lake = join(dir, options.lake ?? `${name}-${threads}`);
+  const { warnings } = options;
   const store = new FsObjectStore(lake);
   const key = `landing/transactions/${name}.csv`;
   await store.put(key, csv);
-  const { manifest } = await ingestObject({ landing: store, lake: store, key, now: () => NOW, threads });
+  const { manifest } = await ingestObject({
+    landing: store,
+    lake: store,
+    key,
+    now: () => NOW,
+    threads,
+    onWarning: (warning) => warnings?.push(warning),
+  });
   return { manifest, lake };
 }
 
@@ -193,6 +228,42 @@ describe('split ingest', () => {
     expect(await pending()).toEqual(names);
     expect(names.filter((name) => name.includes('-p2-')).length).toBeGreaterThan(0);
     await store.put(commitKey('transactions', key, attempt!), commit);
+  });
+
+  describe('when the worker fails, ingests the file again in this thread and says why', () => {
+    afterEach(() => {
+      failure.mode = undefined;
+    });
+
+    it.each([
+      ['exit', "the split ingest's worker exited (code 1)"],
+      ['failed', 'no space left'],
+      ['error', 'the worker broke'],
+    ] as const)('worker %s', async (mode, reason) => {
+      const one = await ingest('lf', lfCsv, 1);
+      failure.mode = mode;
+      const warnings: string[] = [];
+      const two = await ingest('lf', lfCsv, 2, { lake: `failed-${mode}`, warnings });
+      const error = mode === 'error' ? 'Error' : 'SplitWorkerError';
+      expect(warnings).toEqual([
+        `landing/transactions/lf.csv: the second half failed in its thread (${error}: ${reason})`,
+      ]);
+      // Nothing of the failed half is kept, and nothing is missing: what one thread writes.
+      expect(secondPartFiles(two.manifest)).toEqual([]);
+      expect(counts(two.manifest)).toEqual(counts(one.manifest));
+      for (const kind of ['curated', 'quarantine'] as const) {
+        const expected = kind === 'curated' ? one.manifest.rows_valid : one.manifest.rows_quarantined;
+        expect(await rowCount(two.lake, kind)).toBe(expected);
+        expect(await difference(one.lake, two.lake, kind)).toEqual([]);
+      }
+    });
+
+    it('(the control: the same ingest with the worker left alone splits and warns of nothing)', async () => {
+      const warnings: string[] = [];
+      const two = await ingest('lf', lfCsv, 2, { lake: 'unfailed', warnings });
+      expect(warnings).toEqual([]);
+      expect(secondPartFiles(two.manifest).length).toBeGreaterThan(0);
+    });
   });
 
   it('ingests in one thread when the contract cannot be copied to the worker', async () => {
