@@ -142,7 +142,8 @@ interface CompiledColumn {
   /** Index of the column whose value is the default. */
   readonly defaultFrom: number;
   /**
-   * raw string -> parsed result, for text columns. Columns with allowed values, aliases or case folding
+   * Numbers the raw strings of a text column (their parsed results are in `memoValues` and
+   * `memoViolations`). Columns with allowed values, aliases or case folding
    * keep it; other text columns keep it only while it pays (see `MEMO_TRIAL`).
    */
   memo: TextMemo | undefined;

@@ -29,13 +29,6 @@ export class TextMemo {
     return this.keys.length;
   }
 
-  /** The text numbered `index`. */
-  keyAt(index: number): string {
-    const key = this.keys[index];
-    if (key === undefined) throw new RangeError(`TextMemo: no text numbered ${index}`);
-    return key;
-  }
-
   /** The number of `key`, or -1. */
   indexOf(key: string): number {
     return this.indexOfRange(key, 0, key.length);

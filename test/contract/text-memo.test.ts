@@ -9,12 +9,11 @@ describe('TextMemo', () => {
     expect(memo.add('upi')).toBe(0);
     expect(memo.size).toBe(2);
     expect(memo.indexOf('upi')).toBe(0);
-    expect(memo.keyAt(1)).toBe('credit_card');
+    expect(memo.indexOf('credit_card')).toBe(1);
     expect(memo.indexOfRange('x,credit_card,y', 2, 13)).toBe(1);
     expect(memo.indexOfRange('x,credit_car,y', 2, 12)).toBe(-1);
     expect(memo.indexOfRange('upix', 0, 4)).toBe(-1);
     expect(memo.indexOfRange('', 0, 0)).toBe(-1);
-    expect(() => memo.keyAt(2)).toThrow(RangeError);
   });
 
   it('keeps every text and its number through growth', () => {
@@ -27,7 +26,6 @@ describe('TextMemo', () => {
     for (let i = 0; i < 5000; i++) {
       const end = text.indexOf(';', at) === -1 ? text.length : text.indexOf(';', at);
       expect(memo.indexOfRange(text, at, end)).toBe(i);
-      expect(memo.keyAt(i)).toBe(`C${i}`);
       at = end + 1;
     }
     expect(memo.indexOf('C5000')).toBe(-1);
